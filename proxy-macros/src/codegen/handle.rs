@@ -1,0 +1,147 @@
+//! `Lease<S>`: the typestate handle, the state trait its markers implement, and the
+//! accessors every state has.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::Ctx;
+
+pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
+    let m = cx.m;
+    let (handle, module, state_trait, s) = (&cx.handle, &cx.module, &cx.state_trait, &cx.s);
+    let vis = &m.vis;
+    let context = &m.context;
+    let args = &cx.args;
+    let state_bound = quote!(#s: #state_trait<#(#args),*>);
+    let params = cx.params_with(std::slice::from_ref(&state_bound));
+    let where_clause = cx.where_with(&[]);
+    let self_ty = cx.handle_of(&quote!(#s));
+    let any = cx.generic(&cx.any);
+    let state_trait_ty = cx.generic(state_trait);
+    let phantom = cx.phantom();
+    let docs = super::meta::handle_docs(cx);
+
+    let state_impls = (0..m.states.len()).map(|state| {
+        let marker = cx.state_marker(state);
+        let data = cx.data_ty(state);
+        let name = m.states[state].name.to_string();
+        let variant = &m.states[state].name;
+        let impl_params = cx.params_with(&[]);
+        let handle_ty = cx.handle_of(&marker);
+        quote! {
+            impl #impl_params #state_trait_ty for #marker #where_clause {
+                type Data = #data;
+                const NAME: &'static str = #name;
+                fn __into_any(handle: #handle_ty) -> #any {
+                    #any::#variant(handle)
+                }
+            }
+        }
+    });
+
+    let initial = m.initial;
+    let initial_marker = cx.state_marker(initial);
+    let initial_ty = cx.handle_of(&initial_marker);
+    let initial_name = &m.states[initial].name;
+    let impl_params = cx.params_with(&[]);
+    let new_doc = format!("Starts a machine in its initial state, `{initial_name}`.");
+    let new_fn = match &m.states[initial].data {
+        None => quote! {
+            #[doc = #new_doc]
+            #vis fn new(context: #context) -> Self {
+                Self::restore(context, ())
+            }
+        },
+        Some(data) => quote! {
+            #[doc = #new_doc]
+            #vis fn new(context: #context, data: #data) -> Self {
+                Self::restore(context, data)
+            }
+        },
+    };
+    let trait_doc = format!(
+        "The states of [`{handle}`]: implemented by the markers in [`{module}`] and by nothing else."
+    );
+
+    quote! {
+        #docs
+        #[must_use = "a lifecycle handle is consumed by its transitions; dropping it drops the machine"]
+        #vis struct #handle #params #where_clause {
+            __context: #context,
+            __data: <#s as #state_trait_ty>::Data,
+            __state: ::core::marker::PhantomData<fn() -> #s>,
+            __generics: #phantom,
+        }
+
+        #[doc = #trait_doc]
+        #vis trait #state_trait #impl_params: #module::__private::Sealed + ::core::marker::Sized #where_clause {
+            /// The data the handle holds in this state (`()` for a state without data).
+            type Data;
+            /// The state's name, as written in the table.
+            const NAME: &'static str;
+            #[doc(hidden)]
+            fn __into_any(handle: #handle<#(#args,)* Self>) -> #any;
+        }
+
+        #(#state_impls)*
+
+        impl #params #self_ty #where_clause {
+            /// Rebuilds a handle in state `S` from its parts, without a transition:
+            /// for a machine restored from storage. Everywhere else, let the table
+            /// move the machine.
+            #vis fn restore(context: #context, data: <#s as #state_trait_ty>::Data) -> Self {
+                Self {
+                    __context: context,
+                    __data: data,
+                    __state: ::core::marker::PhantomData,
+                    __generics: ::core::marker::PhantomData,
+                }
+            }
+
+            /// The context, owned in every state.
+            #vis fn context(&self) -> &#context {
+                &self.__context
+            }
+
+            /// The context, mutably.
+            #vis fn context_mut(&mut self) -> &mut #context {
+                &mut self.__context
+            }
+
+            /// The current state's data.
+            #vis fn data(&self) -> &<#s as #state_trait_ty>::Data {
+                &self.__data
+            }
+
+            /// The current state's data, mutably.
+            #vis fn data_mut(&mut self) -> &mut <#s as #state_trait_ty>::Data {
+                &mut self.__data
+            }
+
+            /// The context and the state's data.
+            #vis fn into_parts(self) -> (#context, <#s as #state_trait_ty>::Data) {
+                (self.__context, self.__data)
+            }
+
+            /// The current state's name, as written in the table.
+            #vis fn state_name(&self) -> &'static str {
+                <#s as #state_trait_ty>::NAME
+            }
+
+            /// The handle as the runtime enum, for code that learns the state only at run time.
+            #vis fn into_any(self) -> #any {
+                <#s as #state_trait_ty>::__into_any(self)
+            }
+        }
+
+        impl #impl_params #initial_ty #where_clause {
+            #new_fn
+        }
+
+        impl #params ::core::fmt::Debug for #self_ty #where_clause {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_tuple(::core::stringify!(#handle)).field(&<#s as #state_trait_ty>::NAME).finish()
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! `LeaseHandlers`: the trait whose methods are the bodies of the rows, and the enums
+//! a handler returns when its row has alternative targets.
+//!
+//! A handler receives the context, the source state's data and the event's payload,
+//! and returns the target state's data. It never sees a handle, so it cannot build a
+//! state its row does not name: a missing method fails with E0046, a wrong target
+//! with E0308.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::Ctx;
+use crate::model::Row;
+
+pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
+    let m = cx.m;
+    let vis = &m.vis;
+    let (handlers, handle) = (&cx.handlers, &cx.handle);
+    let params = cx.params_with(&[]);
+    let where_clause = cx.where_with(&[]);
+    let methods = m.rows.iter().map(|row| handler_signature(cx, row));
+    let choices = m.rows.iter().filter(|row| row.has_alternatives()).map(|row| choice_enum(cx, row));
+    let doc = format!(
+        "The bodies of the rows of [`{handle}`]: implement it for the context type, one method per (state, event) pair of the table."
+    );
+    let message = format!("`{{Self}}` does not implement the handlers of `{handle}`");
+    let label = format!("`{handle}` needs `{handlers}` implemented for its context");
+    let note = format!("add `impl {handlers} for <context> {{ .. }}` with one method per row of the table");
+
+    quote! {
+        #[doc = #doc]
+        #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+        #vis trait #handlers #params #where_clause {
+            #(#methods)*
+        }
+
+        #(#choices)*
+    }
+}
+
+/// `fn idle_connect(&mut self, event: Addr);` with the row's docs.
+fn handler_signature(cx: &Ctx<'_>, row: &Row) -> TokenStream {
+    let m = cx.m;
+    let method = cx.handler_method(row.source, row.event);
+    let state = m.states[row.source].data.as_ref().map(|data| quote!(, state: #data));
+    let event = m.events[row.event].payload.as_ref().map(|payload| quote!(, event: #payload));
+    let output = handler_output(cx, row);
+    let summary = format!("`{}`.", row_text(cx, row));
+    let row_docs: Vec<_> = row.attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
+    quote! {
+        #[doc = #summary]
+        #[doc = ""]
+        #(#row_docs)*
+        fn #method(&mut self #state #event) #output;
+    }
+}
+
+/// `-> Data` for one target, `-> LeaseConnectingFail` for alternatives, nothing for a
+/// unit target.
+pub(super) fn handler_output(cx: &Ctx<'_>, row: &Row) -> TokenStream {
+    if row.has_alternatives() {
+        let choice = cx.generic(&cx.choice_enum(row.source, row.event));
+        quote!(-> #choice)
+    } else {
+        match &cx.m.states[row.targets[0]].data {
+            Some(data) => quote!(-> #data),
+            None => quote!(),
+        }
+    }
+}
+
+/// `Idle + Connect => Connecting | Closed`.
+pub(super) fn row_text(cx: &Ctx<'_>, row: &Row) -> String {
+    let m = cx.m;
+    let targets: Vec<String> = row.targets.iter().map(|t| m.states[*t].name.to_string()).collect();
+    format!("{} + {} => {}", m.states[row.source].name, m.events[row.event].name, targets.join(" | "))
+}
+
+/// `enum LeaseConnectingFail { Idle, Closed(Data) }`: the handler's choice.
+fn choice_enum(cx: &Ctx<'_>, row: &Row) -> TokenStream {
+    let m = cx.m;
+    let vis = &m.vis;
+    let name = cx.choice_enum(row.source, row.event);
+    let params = cx.params_with(&[]);
+    let where_clause = cx.where_with(&[]);
+    let variants = row.targets.iter().map(|&target| {
+        let state = &m.states[target].name;
+        let doc = format!("Go to `{state}`.");
+        match &m.states[target].data {
+            Some(data) => quote!(#[doc = #doc] #state(#data)),
+            None => quote!(#[doc = #doc] #state),
+        }
+    });
+    let phantom = cx.is_generic().then(|| {
+        let phantom = cx.phantom();
+        quote!(#[doc(hidden)] __Phantom(#phantom, ::core::convert::Infallible),)
+    });
+    let doc = format!("What the handler of `{}` chooses.", row_text(cx, row));
+    quote! {
+        #[doc = #doc]
+        #vis enum #name #params #where_clause {
+            #(#variants,)*
+            #phantom
+        }
+    }
+}

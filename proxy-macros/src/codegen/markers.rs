@@ -1,0 +1,96 @@
+//! `mod lease`: the type-level states and events, and the hidden traits whose
+//! `#[diagnostic::on_unimplemented]` text explains an illegal transition.
+//!
+//! The module names no type of the user's, so it also works for a machine declared
+//! inside a function body.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::Ctx;
+use crate::names;
+
+pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
+    let m = cx.m;
+    let (module, handle) = (&cx.module, &cx.handle);
+    let (v1, v2) = (cx.nested_vis(1), cx.nested_vis(2));
+    let vis = &m.vis;
+
+    let states = m.states.iter().map(|state| {
+        let name = &state.name;
+        let docs = Ctx::docs_or(&state.attrs, &format!("The state `{name}` of [`{handle}`](super::{handle})."));
+        quote! {
+            #docs
+            #v1 enum #name {}
+            impl __private::Sealed for #name {}
+        }
+    });
+    let events = m.events.iter().map(|event| {
+        let name = &event.name;
+        let docs = Ctx::docs_or(&event.attrs, &format!("The event `{name}`, at the type level."));
+        quote!(#docs #v2 enum #name {})
+    });
+    let accepts = (0..m.states.len()).map(|state| accepts_trait(cx, state, &v2));
+    let module_doc = format!("The states of [`{handle}`](super::{handle}) as types, and its events as types in [`event`].");
+    let event_doc = format!("The events of [`{handle}`](super::super::{handle}) as types.");
+
+    quote! {
+        #[doc = #module_doc]
+        #[allow(non_snake_case, clippy::empty_enum)]
+        #vis mod #module {
+            #(#states)*
+
+            #[doc = #event_doc]
+            #v1 mod event {
+                #(#events)*
+            }
+
+            #[doc(hidden)]
+            #v1 mod __private {
+                /// Seals the state trait: only the table's states implement it.
+                #v2 trait Sealed {}
+                /// The `Next` of an event a state does not accept.
+                #v2 enum Illegal {}
+                #(#accepts)*
+            }
+        }
+    }
+}
+
+/// `IdleAccepts<X>`: implemented for no event, so a bound `Connect: IdleAccepts<()>`
+/// fails with the message "illegal transition: `Idle` does not accept `Connect`" and a
+/// note listing what `Idle` does accept.
+fn accepts_trait(cx: &Ctx<'_>, state: usize, vis: &TokenStream) -> TokenStream {
+    let m = cx.m;
+    let name = &m.states[state].name;
+    let trait_name = cx.accepts_trait(state);
+    let accepted: Vec<String> = m.rows_from(state).map(|row| m.events[row.event].name.to_string()).collect();
+    let deferred: Vec<String> = m
+        .deferrals
+        .iter()
+        .filter(|(s, _)| *s == state)
+        .flat_map(|(_, events)| events.iter().map(|e| m.events[*e].name.to_string()))
+        .collect();
+    let message = format!("illegal transition: `{name}` does not accept `{{Self}}`");
+    let label = format!("`{name}` does not accept `{{Self}}`");
+    let mut notes = vec![if m.is_terminal(state) {
+        format!("`{name}` is a terminal state of `{}`: it accepts no event", m.name)
+    } else if accepted.is_empty() {
+        format!("`{name}` accepts no event")
+    } else {
+        format!("`{name}` accepts {}", names::backticked(&accepted))
+    }];
+    if !deferred.is_empty() {
+        notes.push(format!(
+            "`{name}` defers {} until the state changes",
+            names::backticked(&deferred)
+        ));
+    }
+    quote! {
+        #[diagnostic::on_unimplemented(message = #message, label = #label, #(note = #notes),*)]
+        #vis trait #trait_name<X> {
+            /// Never implemented, so never called.
+            fn never() -> ::core::convert::Infallible;
+        }
+    }
+}

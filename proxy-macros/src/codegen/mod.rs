@@ -1,0 +1,291 @@
+//! Model to tokens, one file per generated artefact. Codegen reads only the model.
+//!
+//! For `machine Lease` the expansion holds:
+//! - `mod lease`: one uninhabited marker type per state, one per event (`lease::event`),
+//!   and the hidden diagnostic traits. It names no user type, so a machine declared
+//!   inside a function works (a nested module cannot see a function's local items).
+//! - `Lease<S>` ([`handle`]): the typestate handle owning the context and the state's data.
+//! - one method per event on `Lease<S>` ([`transitions`]), legal only on the rows' sources.
+//! - `LeaseHandlers` ([`handlers`]): the trait whose methods are the rows' bodies.
+//! - `LeaseAny` and `LeaseEvent` ([`runtime`]): the runtime enum and `dispatch`.
+//! - `LeaseAny::META` and the diagram in the docs ([`meta`]).
+
+mod handle;
+mod handlers;
+mod markers;
+mod meta;
+mod runtime;
+mod transitions;
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote};
+use syn::{GenericParam, Ident, Type, WherePredicate};
+
+use crate::model::Machine;
+use crate::names;
+
+/// The whole expansion of one machine.
+pub(crate) fn machine(m: &Machine) -> TokenStream {
+    let cx = Ctx::new(m);
+    let parts = [
+        markers::generate(&cx),
+        handle::generate(&cx),
+        handlers::generate(&cx),
+        transitions::generate(&cx),
+        runtime::generate(&cx),
+        meta::generate(&cx),
+    ];
+    quote!(#(#parts)*)
+}
+
+/// The model plus every name and generic list codegen derives from it.
+pub(crate) struct Ctx<'m> {
+    pub(crate) m: &'m Machine,
+    /// `Lease`: the typestate handle.
+    pub(crate) handle: Ident,
+    /// `lease`: the marker module.
+    pub(crate) module: Ident,
+    /// `LeaseState`: the sealed trait of the state markers.
+    pub(crate) state_trait: Ident,
+    /// `LeaseHandlers`: the rows' bodies.
+    pub(crate) handlers: Ident,
+    /// `LeaseAny`: the runtime enum over states.
+    pub(crate) any: Ident,
+    /// `LeaseEvent`: the runtime enum over events.
+    pub(crate) event_enum: Ident,
+    /// The handle's state parameter (`S`, or `__S` when the machine has its own `S`).
+    pub(crate) s: Ident,
+    /// The machine's generic parameters, with bounds and without defaults.
+    pub(crate) params: Vec<GenericParam>,
+    /// The machine's generic arguments (`'a`, `T`).
+    pub(crate) args: Vec<TokenStream>,
+    /// The machine's where-clause predicates.
+    pub(crate) preds: Vec<WherePredicate>,
+}
+
+impl<'m> Ctx<'m> {
+    fn new(m: &'m Machine) -> Self {
+        let name = &m.name;
+        let params: Vec<GenericParam> = m
+            .generics
+            .params
+            .iter()
+            .cloned()
+            .map(|mut p| {
+                if let GenericParam::Type(t) = &mut p {
+                    t.eq_token = None;
+                    t.default = None;
+                }
+                p
+            })
+            .collect();
+        let args = params
+            .iter()
+            .map(|p| match p {
+                GenericParam::Lifetime(l) => {
+                    let l = &l.lifetime;
+                    quote!(#l)
+                }
+                GenericParam::Type(t) => {
+                    let t = &t.ident;
+                    quote!(#t)
+                }
+                GenericParam::Const(c) => {
+                    let c = &c.ident;
+                    quote!(#c)
+                }
+            })
+            .collect();
+        let taken_s = params
+            .iter()
+            .any(|p| matches!(p, GenericParam::Type(t) if t.ident == "S"));
+        Ctx {
+            m,
+            handle: name.clone(),
+            module: Ident::new(&names::snake(&name.to_string()), name.span()),
+            state_trait: format_ident!("{}State", name),
+            handlers: format_ident!("{}Handlers", name),
+            any: format_ident!("{}Any", name),
+            event_enum: format_ident!("{}Event", name),
+            s: Ident::new(if taken_s { "__S" } else { "S" }, Span::call_site()),
+            params,
+            args,
+            preds: m
+                .generics
+                .where_clause
+                .as_ref()
+                .map(|w| w.predicates.iter().cloned().collect())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// `Name` or `Name<'a, T>`: a generated item that takes the machine's generics.
+    pub(crate) fn generic(&self, name: &Ident) -> TokenStream {
+        let args = &self.args;
+        if args.is_empty() {
+            quote!(#name)
+        } else {
+            quote!(#name<#(#args),*>)
+        }
+    }
+
+    /// `Lease<'a, T, state>`.
+    pub(crate) fn handle_of(&self, state: &TokenStream) -> TokenStream {
+        let (handle, args) = (&self.handle, &self.args);
+        quote!(#handle<#(#args,)* #state>)
+    }
+
+    /// `<'a, T: Bound, extra..>` for an impl or item header.
+    pub(crate) fn params_with(&self, extra: &[TokenStream]) -> TokenStream {
+        let params = &self.params;
+        if params.is_empty() && extra.is_empty() {
+            quote!()
+        } else {
+            quote!(<#(#params,)* #(#extra),*>)
+        }
+    }
+
+    /// `where pred, extra..` (empty when there is nothing to say).
+    pub(crate) fn where_with(&self, extra: &[TokenStream]) -> TokenStream {
+        let preds = &self.preds;
+        if preds.is_empty() && extra.is_empty() {
+            quote!()
+        } else {
+            quote!(where #(#preds,)* #(#extra),*)
+        }
+    }
+
+    /// A zero-sized field type that uses every machine generic, for items whose
+    /// other fields may not (`PhantomData<fn() -> (T, &'a ())>`).
+    pub(crate) fn phantom(&self) -> TokenStream {
+        let uses = self.params.iter().filter_map(|p| match p {
+            GenericParam::Lifetime(l) => {
+                let l = &l.lifetime;
+                Some(quote!(&#l ()))
+            }
+            GenericParam::Type(t) => {
+                let t = &t.ident;
+                Some(quote!(#t))
+            }
+            GenericParam::Const(_) => None,
+        });
+        quote!(::core::marker::PhantomData<fn() -> (#(#uses,)*)>)
+    }
+
+    /// Whether the machine has generics (and generated enums need a phantom variant).
+    pub(crate) fn is_generic(&self) -> bool {
+        !self.params.is_empty()
+    }
+
+    /// `lease::Idle`.
+    pub(crate) fn state_marker(&self, state: usize) -> TokenStream {
+        let (module, name) = (&self.module, &self.m.states[state].name);
+        quote!(#module::#name)
+    }
+
+    /// `lease::event::Connect`.
+    pub(crate) fn event_marker(&self, event: usize) -> TokenStream {
+        let (module, name) = (&self.module, &self.m.events[event].name);
+        quote!(#module::event::#name)
+    }
+
+    /// The data type of a state, `()` for a unit state.
+    pub(crate) fn data_ty(&self, state: usize) -> Type {
+        self.m.states[state]
+            .data
+            .clone()
+            .unwrap_or_else(|| syn::parse_quote!(()))
+    }
+
+    /// The event's method on the handle: `connect`.
+    pub(crate) fn event_method(&self, event: usize) -> Ident {
+        let name = &self.m.events[event].name;
+        names::method_ident(&names::snake(&name.to_string()), name.span())
+    }
+
+    /// The handler of a (source, event) pair: `idle_connect`.
+    pub(crate) fn handler_method(&self, source: usize, event: usize) -> Ident {
+        let state = names::snake(&self.m.states[source].name.to_string());
+        let event_name = &self.m.events[event].name;
+        let event = names::snake(&event_name.to_string());
+        names::method_ident(&format!("{state}_{event}"), event_name.span())
+    }
+
+    /// `LeaseConnectingFail`: what the handler of a row with alternatives returns.
+    pub(crate) fn choice_enum(&self, source: usize, event: usize) -> Ident {
+        format_ident!("{}{}{}", self.handle, self.m.states[source].name, self.m.events[event].name)
+    }
+
+    /// `LeaseConnectingFailNext`: what the typed transition of such a row returns.
+    pub(crate) fn next_enum(&self, source: usize, event: usize) -> Ident {
+        format_ident!("{}Next", self.choice_enum(source, event))
+    }
+
+    /// The per-event hidden traits: the next state of every state, and the
+    /// transition of the states that accept the event.
+    pub(crate) fn event_traits(&self, event: usize) -> (Ident, Ident) {
+        let e = &self.m.events[event].name;
+        (
+            format_ident!("__{}On{}", self.handle, e),
+            format_ident!("__{}Fire{}", self.handle, e),
+        )
+    }
+
+    /// The hidden per-state trait whose absence explains an illegal transition.
+    pub(crate) fn accepts_trait(&self, state: usize) -> Ident {
+        format_ident!("{}Accepts", self.m.states[state].name)
+    }
+
+    /// The doc attributes of an item, or `default` when it has none.
+    pub(crate) fn docs_or(attrs: &[syn::Attribute], default: &str) -> TokenStream {
+        let docs: Vec<_> = attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
+        if docs.is_empty() {
+            quote!(#[doc = #default])
+        } else {
+            quote!(#(#docs)*)
+        }
+    }
+
+    /// The visibility of an item nested `depth` modules below the machine.
+    pub(crate) fn nested_vis(&self, depth: usize) -> TokenStream {
+        nested_vis(&self.m.vis, depth)
+    }
+}
+
+/// The visibility that makes an item `depth` modules deep as visible as one with `vis`
+/// at the machine's level: private becomes `pub(super)`, `pub(super)` becomes
+/// `pub(in super::super)`, and so on.
+fn nested_vis(vis: &syn::Visibility, depth: usize) -> TokenStream {
+    use syn::Visibility;
+    if depth == 0 {
+        return quote!(#vis);
+    }
+    let supers = |n: usize| {
+        let s = (0..n).map(|_| quote!(super));
+        quote!(#(#s)::*)
+    };
+    match vis {
+        Visibility::Public(_) => quote!(pub),
+        Visibility::Inherited => {
+            let path = supers(depth);
+            if depth == 1 {
+                quote!(pub(super))
+            } else {
+                quote!(pub(in #path))
+            }
+        }
+        Visibility::Restricted(r) => {
+            let path = &r.path;
+            let first = path.segments.first().map(|s| s.ident.to_string());
+            match first.as_deref() {
+                Some("crate") => quote!(pub(crate)),
+                Some("self") if path.segments.len() == 1 => nested_vis(&Visibility::Inherited, depth),
+                _ => {
+                    let up = supers(depth);
+                    let rest = path.segments.iter().skip(usize::from(first.as_deref() == Some("self")));
+                    quote!(pub(in #up::#(#rest)::*))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,275 @@
+//! `LeaseAny` and `LeaseEvent`: the machine and its events as values, for code that
+//! learns the state only at run time (an actor's inbox). `dispatch` goes through the
+//! typed transitions, so the table checks it too.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::Ident;
+
+use super::{transitions, Ctx};
+
+pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
+    let m = cx.m;
+    let vis = &m.vis;
+    let (handle, any, event_enum) = (&cx.handle, &cx.any, &cx.event_enum);
+    let params = cx.params_with(&[]);
+    let where_clause = cx.where_with(&[]);
+    let any_ty = cx.generic(any);
+    let event_ty = cx.generic(event_enum);
+    let context = &m.context;
+
+    let state_variants = m.states.iter().enumerate().map(|(state, s)| {
+        let name = &s.name;
+        let ty = cx.handle_of(&cx.state_marker(state));
+        let doc = format!("The machine in state `{name}`.");
+        quote!(#[doc = #doc] #name(#ty))
+    });
+    let from_handles = (0..m.states.len()).map(|state| {
+        let name = &m.states[state].name;
+        let ty = cx.handle_of(&cx.state_marker(state));
+        quote! {
+            impl #params ::core::convert::From<#ty> for #any_ty #where_clause {
+                fn from(handle: #ty) -> Self {
+                    Self::#name(handle)
+                }
+            }
+        }
+    });
+    let event_variants = m.events.iter().map(|e| {
+        let name = &e.name;
+        let docs = Ctx::docs_or(&e.attrs, &format!("The event `{name}`."));
+        match &e.payload {
+            Some(payload) => quote!(#docs #name(#payload)),
+            None => quote!(#docs #name),
+        }
+    });
+    let phantom = cx.is_generic().then(|| {
+        let phantom = cx.phantom();
+        quote!(#[doc(hidden)] __Phantom(#phantom, ::core::convert::Infallible),)
+    });
+    let event_names = m.events.iter().map(|e| {
+        let (pattern, name) = (event_pattern(cx, &e.name), e.name.to_string());
+        quote!(#pattern => #name)
+    });
+    let phantom_name = cx.is_generic().then(|| quote!(Self::__Phantom(_, never) => match *never {},));
+    let per_state = |f: &dyn Fn(usize, &Ident) -> TokenStream| {
+        let arms = m.states.iter().enumerate().map(|(i, s)| f(i, &s.name));
+        quote!(match self { #(#arms,)* })
+    };
+    let state_name = per_state(&|_, name| quote!(Self::#name(handle) => handle.state_name()));
+    let is_terminal = per_state(&|i, name| {
+        let terminal = m.is_terminal(i);
+        quote!(Self::#name(_) => #terminal)
+    });
+    let context_ref = per_state(&|_, name| quote!(Self::#name(handle) => handle.context()));
+    let context_mut = per_state(&|_, name| quote!(Self::#name(handle) => handle.context_mut()));
+    let timeout = per_state(&|i, name| timeout_arm(cx, i, name));
+    let defers = per_state(&|i, name| {
+        let deferred: Vec<TokenStream> = m
+            .deferrals
+            .iter()
+            .filter(|(s, _)| *s == i)
+            .flat_map(|(_, events)| events.iter().map(|e| event_pattern_in(cx, &m.events[*e].name, &quote!(#event_enum))))
+            .collect();
+        if deferred.is_empty() {
+            quote!(Self::#name(_) => false)
+        } else {
+            quote!(Self::#name(_) => ::core::matches!(event, #(#deferred)|*))
+        }
+    });
+    let dispatch = dispatch(cx);
+    let bound = transitions::handlers_bound(cx);
+    let where_dispatch = cx.where_with(std::slice::from_ref(&bound));
+    let any_doc = format!(
+        "[`{handle}`] in whichever state it is, for code that learns the state only at run time."
+    );
+    let event_doc = format!("The events of [`{handle}`] as values, for [`{any}::dispatch`].");
+
+    quote! {
+        #[doc = #any_doc]
+        #[must_use = "the machine is inside: dropping it drops the machine"]
+        #vis enum #any #params #where_clause {
+            #(#state_variants,)*
+        }
+
+        #[doc = #event_doc]
+        #vis enum #event_enum #params #where_clause {
+            #(#event_variants,)*
+            #phantom
+        }
+
+        #(#from_handles)*
+
+        impl #params #event_ty #where_clause {
+            /// The event's name, as written in the table.
+            #vis fn name(&self) -> &'static str {
+                match self {
+                    #(#event_names,)*
+                    #phantom_name
+                }
+            }
+        }
+
+        impl #params ::proxy_machine::Event for #event_ty #where_clause {
+            fn name(&self) -> &'static str {
+                #event_ty::name(self)
+            }
+        }
+
+        impl #params ::core::fmt::Debug for #event_ty #where_clause {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+
+        impl #params ::core::fmt::Debug for #any_ty #where_clause {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_tuple(::core::stringify!(#any)).field(&self.state_name()).finish()
+            }
+        }
+
+        impl #params #any_ty #where_clause {
+            /// The current state's name, as written in the table.
+            #vis fn state_name(&self) -> &'static str {
+                #state_name
+            }
+
+            /// Whether the current state is terminal.
+            #vis fn is_terminal(&self) -> bool {
+                #is_terminal
+            }
+
+            /// The context, owned in every state.
+            #vis fn context(&self) -> &#context {
+                #context_ref
+            }
+
+            /// The context, mutably.
+            #vis fn context_mut(&mut self) -> &mut #context {
+                #context_mut
+            }
+
+            /// The current state's timeout: how long the machine may stay, and the
+            /// event raised when it stayed that long. Re-arm it after every event
+            /// handled in the state.
+            #vis fn timeout(&self) -> ::core::option::Option<(::core::time::Duration, #event_ty)> {
+                #timeout
+            }
+
+            /// Whether the current state defers `event`: keeps it, to replay it once
+            /// the state has changed.
+            #vis fn defers(&self, event: &#event_ty) -> bool {
+                #defers
+            }
+        }
+
+        impl #params #any_ty #where_dispatch {
+            /// Handles `event` through the typed transition of the current state, or
+            /// hands the machine and the event back, untouched, when the table has no
+            /// row for them.
+            #vis fn dispatch(self, event: #event_ty) -> ::core::result::Result<Self, ::proxy_machine::Rejected<Self, #event_ty>> {
+                #dispatch
+            }
+        }
+
+        impl #params ::proxy_machine::Machine for #any_ty #where_dispatch {
+            type Event = #event_ty;
+            type Context = #context;
+            const META: ::proxy_machine::MachineMeta<'static> = Self::META;
+
+            fn state_name(&self) -> &'static str {
+                #any_ty::state_name(self)
+            }
+            fn is_terminal(&self) -> bool {
+                #any_ty::is_terminal(self)
+            }
+            fn context(&self) -> &#context {
+                #any_ty::context(self)
+            }
+            fn context_mut(&mut self) -> &mut #context {
+                #any_ty::context_mut(self)
+            }
+            fn timeout(&self) -> ::core::option::Option<(::core::time::Duration, #event_ty)> {
+                #any_ty::timeout(self)
+            }
+            fn defers(&self, event: &#event_ty) -> bool {
+                #any_ty::defers(self, event)
+            }
+            fn dispatch(self, event: #event_ty) -> ::core::result::Result<Self, ::proxy_machine::Rejected<Self, #event_ty>> {
+                #any_ty::dispatch(self, event)
+            }
+        }
+    }
+}
+
+/// `Self::Connect(..)` or `Self::Close`.
+fn event_pattern(cx: &Ctx<'_>, name: &Ident) -> TokenStream {
+    event_pattern_in(cx, name, &quote!(Self))
+}
+
+fn event_pattern_in(cx: &Ctx<'_>, name: &Ident, path: &TokenStream) -> TokenStream {
+    let event = cx.m.events.iter().find(|e| &e.name == name).expect("event from the model");
+    match event.payload {
+        Some(_) => quote!(#path::#name(..)),
+        None => quote!(#path::#name),
+    }
+}
+
+/// One arm of `timeout`: the duration expression evaluated with `cx` bound to the
+/// context, and the event it raises.
+fn timeout_arm(cx: &Ctx<'_>, state: usize, name: &Ident) -> TokenStream {
+    let m = cx.m;
+    let event_enum = &cx.event_enum;
+    let Some(timeout) = m.timeouts.iter().find(|t| t.state == state) else {
+        return quote!(Self::#name(_) => ::core::option::Option::None);
+    };
+    let context = &m.context;
+    let after = &timeout.after;
+    let event = &m.events[timeout.event].name;
+    let binding = Ident::new("cx", Span::call_site());
+    let typed = quote_spanned!(after.span()=> let after: ::core::time::Duration = #after;);
+    quote! {
+        Self::#name(handle) => {
+            #[allow(unused_variables)]
+            let #binding: &#context = handle.context();
+            #typed
+            ::core::option::Option::Some((after, #event_enum::#event))
+        }
+    }
+}
+
+/// The body of `dispatch`: one arm per row, calling the typed transition.
+fn dispatch(cx: &Ctx<'_>) -> TokenStream {
+    let m = cx.m;
+    let (any, event_enum) = (&cx.any, &cx.event_enum);
+    let arms = m.rows.iter().map(|row| {
+        let state = &m.states[row.source].name;
+        let event = &m.events[row.event].name;
+        let method = cx.event_method(row.event);
+        match m.events[row.event].payload {
+            Some(_) => quote! {
+                (#any::#state(handle), #event_enum::#event(event)) => ::core::result::Result::Ok(::core::convert::From::from(handle.#method(event)))
+            },
+            None => quote! {
+                (#any::#state(handle), #event_enum::#event) => ::core::result::Result::Ok(::core::convert::From::from(handle.#method()))
+            },
+        }
+    });
+    let complete = m.rows.len() == m.states.len() * m.events.len() && !cx.is_generic();
+    let rejected = (!complete).then(|| {
+        quote! {
+            (machine, event) => {
+                let state = machine.state_name();
+                let event_name = event.name();
+                ::core::result::Result::Err(::proxy_machine::Rejected::new(Self::META.name, state, event_name, machine, event))
+            }
+        }
+    });
+    quote! {
+        match (self, event) {
+            #(#arms,)*
+            #rejected
+        }
+    }
+}

@@ -1,0 +1,248 @@
+//! One method per event on `Lease<S>`, legal only on the states whose rows accept it.
+//!
+//! For each event two hidden traits are generated: `__LeaseOnConnect`, implemented by
+//! every state, gives the method's return type (the row's target, or an uninhabited
+//! `Illegal`); `__LeaseFireConnect<()>`, implemented by the sources of the event's
+//! rows, runs the handler. Every other state implements `__LeaseFireConnect<X>` only
+//! under the bound `Connect: OpenAccepts<X>`, which nothing satisfies, so the compiler
+//! reports that leaf bound, with the `#[diagnostic::on_unimplemented]` text of
+//! `OpenAccepts`: "illegal transition: `Open` does not accept `Connect`", and a note
+//! listing what `Open` accepts. The method's own bounds hold for every state, so the
+//! error is an E0277 at the call and not an E0599 "method not found".
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{handlers, Ctx};
+use crate::model::Row;
+
+pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
+    let events = (0..cx.m.events.len()).map(|event| event_items(cx, event));
+    let nexts = cx.m.rows.iter().filter(|r| r.has_alternatives()).map(|row| next_enum(cx, row));
+    quote!(#(#events)* #(#nexts)*)
+}
+
+fn event_items(cx: &Ctx<'_>, event: usize) -> TokenStream {
+    let m = cx.m;
+    let vis = &m.vis;
+    let (on, fire) = cx.event_traits(event);
+    let (state_trait, s, args) = (&cx.state_trait, &cx.s, &cx.args);
+    let payload = m.events[event].payload.as_ref();
+    let event_param = payload.map(|p| quote!(, event: #p));
+    let event_arg = payload.map(|_| quote!(, event));
+    let params = cx.params_with(&[]);
+    let fire_params = cx.params_with(&[quote!(X)]);
+    let where_clause = cx.where_with(&[]);
+    let on_ty = cx.generic(&on);
+    let state_trait_ty = cx.generic(state_trait);
+    let fire_unit = quote!(#fire<#(#args,)* ()>);
+
+    let per_state = (0..m.states.len()).map(|state| {
+        let marker = cx.state_marker(state);
+        let handle_ty = cx.handle_of(&marker);
+        match m.row(state, event) {
+            Some(row) => {
+                let next = next_type(cx, row);
+                let body = fire_body(cx, row);
+                let bound = handlers_bound(cx);
+                let where_fire = cx.where_with(&[bound]);
+                quote! {
+                    impl #params #on_ty for #marker #where_clause {
+                        type Next = #next;
+                    }
+                    impl #params #fire_unit for #marker #where_fire {
+                        fn __fire(handle: #handle_ty #event_param) -> #next {
+                            #body
+                        }
+                    }
+                }
+            }
+            None => {
+                let module = &cx.module;
+                let accepts = cx.accepts_trait(state);
+                let event_marker = cx.event_marker(event);
+                let leaf = quote!(#event_marker: #module::__private::#accepts<X>);
+                let where_fire = cx.where_with(std::slice::from_ref(&leaf));
+                let unused = payload.map(|p| quote!(, _event: #p));
+                quote! {
+                    impl #params #on_ty for #marker #where_clause {
+                        type Next = #module::__private::Illegal;
+                    }
+                    impl #fire_params #fire<#(#args,)* X> for #marker #where_fire {
+                        fn __fire(_handle: #handle_ty #unused) -> #module::__private::Illegal {
+                            match <#event_marker as #module::__private::#accepts<X>>::never() {}
+                        }
+                    }
+                }
+            }
+        }
+    });
+
+    let self_ty = cx.handle_of(&quote!(#s));
+    let impl_params = cx.params_with(&[quote!(#s: #state_trait_ty)]);
+    let method = cx.event_method(event);
+    let doc = method_doc(cx, event);
+    let handle_of_self = cx.handle_of(&quote!(Self));
+    quote! {
+        #[doc(hidden)]
+        #vis trait #on #params #where_clause {
+            type Next;
+        }
+
+        #[doc(hidden)]
+        #vis trait #fire #fire_params: #on_ty + #state_trait_ty #where_clause {
+            fn __fire(handle: #handle_of_self #event_param) -> <Self as #on_ty>::Next;
+        }
+
+        #(#per_state)*
+
+        impl #impl_params #self_ty #where_clause {
+            #doc
+            #vis fn #method(self #event_param) -> <#s as #on_ty>::Next
+            where
+                #s: #on_ty + #fire_unit,
+            {
+                <#s as #fire_unit>::__fire(self #event_arg)
+            }
+        }
+    }
+}
+
+/// `for<'__h> Cx: LeaseHandlers`: higher-ranked so that a context without handlers is
+/// reported where a transition is used, not as a trivially false bound on every impl.
+pub(super) fn handlers_bound(cx: &Ctx<'_>) -> TokenStream {
+    let context = &cx.m.context;
+    let handlers = cx.generic(&cx.handlers);
+    quote!(for<'__h> #context: #handlers)
+}
+
+/// The type a transition of `row` returns.
+pub(super) fn next_type(cx: &Ctx<'_>, row: &Row) -> TokenStream {
+    if row.has_alternatives() {
+        cx.generic(&cx.next_enum(row.source, row.event))
+    } else {
+        cx.handle_of(&cx.state_marker(row.targets[0]))
+    }
+}
+
+/// Takes the handle apart, runs the handler, and builds the target's handle.
+fn fire_body(cx: &Ctx<'_>, row: &Row) -> TokenStream {
+    let m = cx.m;
+    let context = &m.context;
+    let handlers = cx.generic(&cx.handlers);
+    let method = cx.handler_method(row.source, row.event);
+    let (data_pat, data_arg) = match m.states[row.source].data {
+        Some(_) => (quote!(data), quote!(, data)),
+        None => (quote!(_), quote!()),
+    };
+    let event_arg = m.events[row.event].payload.as_ref().map(|_| quote!(, event));
+    let call = quote!(<#context as #handlers>::#method(&mut context #data_arg #event_arg));
+    let restore = |target: usize, data: TokenStream| {
+        let ty = cx.handle_of(&cx.state_marker(target));
+        quote!(<#ty>::restore(context, #data))
+    };
+    let finish = if row.has_alternatives() {
+        let choice = &cx.choice_enum(row.source, row.event);
+        let next = &cx.next_enum(row.source, row.event);
+        let arms = row.targets.iter().map(|&target| {
+            let state = &m.states[target].name;
+            match m.states[target].data {
+                Some(_) => {
+                    let built = restore(target, quote!(data));
+                    quote!(#choice::#state(data) => #next::#state(#built))
+                }
+                None => {
+                    let built = restore(target, quote!(()));
+                    quote!(#choice::#state => #next::#state(#built))
+                }
+            }
+        });
+        let phantom = cx.is_generic().then(|| quote!(#choice::__Phantom(_, never) => match never {},));
+        quote! {
+            match #call {
+                #(#arms,)*
+                #phantom
+            }
+        }
+    } else if m.states[row.targets[0]].data.is_some() {
+        let built = restore(row.targets[0], quote!(next));
+        quote! {
+            let next = #call;
+            #built
+        }
+    } else {
+        let built = restore(row.targets[0], quote!(()));
+        quote! {
+            #call;
+            #built
+        }
+    };
+    quote! {
+        let (mut context, #data_pat) = handle.into_parts();
+        #finish
+    }
+}
+
+/// `enum LeaseConnectingFailNext { Idle(Lease<Idle>), Closed(Lease<Closed>) }`.
+fn next_enum(cx: &Ctx<'_>, row: &Row) -> TokenStream {
+    let m = cx.m;
+    let vis = &m.vis;
+    let name = cx.next_enum(row.source, row.event);
+    let params = cx.params_with(&[]);
+    let where_clause = cx.where_with(&[]);
+    let any = cx.generic(&cx.any);
+    let next_ty = cx.generic(&name);
+    let variants = row.targets.iter().map(|&target| {
+        let state = &m.states[target].name;
+        let ty = cx.handle_of(&cx.state_marker(target));
+        let doc = format!("The machine went to `{state}`.");
+        quote!(#[doc = #doc] #state(#ty))
+    });
+    let arms = row.targets.iter().map(|&target| {
+        let state = &m.states[target].name;
+        quote!(#name::#state(handle) => #any::#state(handle))
+    });
+    let doc = format!("Where `{}` led.", handlers::row_text(cx, row));
+    quote! {
+        #[doc = #doc]
+        #[must_use = "the machine is inside: match on it to go on"]
+        #vis enum #name #params #where_clause {
+            #(#variants,)*
+        }
+
+        impl #params ::core::convert::From<#next_ty> for #any #where_clause {
+            fn from(next: #next_ty) -> Self {
+                match next {
+                    #(#arms,)*
+                }
+            }
+        }
+    }
+}
+
+/// The docs of an event's method: which states accept it and where it leads.
+fn method_doc(cx: &Ctx<'_>, event: usize) -> TokenStream {
+    let m = cx.m;
+    let event_name = &m.events[event].name;
+    let mut lines = vec![format!("Raises `{event_name}`.")];
+    let event_docs: Vec<_> = m.events[event].attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
+    let rows: Vec<&Row> = m.rows.iter().filter(|r| r.event == event).collect();
+    lines.push(String::new());
+    if rows.is_empty() {
+        lines.push("No state accepts it: calling it does not compile.".into());
+    } else {
+        lines.push("| in state | leads to |".into());
+        lines.push("|---|---|".into());
+        for row in &rows {
+            let targets: Vec<String> = row.targets.iter().map(|t| format!("`{}`", m.states[*t].name)).collect();
+            lines.push(format!("| `{}` | {} |", m.states[row.source].name, targets.join(" or ")));
+        }
+        lines.push(String::new());
+        lines.push("In any other state, calling it is a compile error that names the state and the event.".into());
+    }
+    quote! {
+        #(#[doc = #lines])*
+        #[doc = ""]
+        #(#event_docs)*
+    }
+}

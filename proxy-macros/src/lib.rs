@@ -1,0 +1,20 @@
+//! The `lifecycle!` macro. Use it through `proxy-machine`, which re-exports it with its
+//! documentation (the DSL reference) and holds the runtime support the generated code
+//! names.
+//!
+//! Phases, one module each: [`parse`] (tokens to syntax, no judgement), [`check`]
+//! (one function per rule, spanned and accumulated errors), [`model`] (the validated
+//! table), `codegen` (one file per generated artefact, reading only the model).
+
+mod check;
+mod codegen;
+mod expand;
+mod model;
+mod names;
+mod parse;
+
+/// Compiles a lifecycle table into typestate code. See `proxy_machine::lifecycle`.
+#[proc_macro]
+pub fn lifecycle(input: proc_macro::TokenStream) -> proc_macro::TokenStream {
+    expand::lifecycle(input.into()).into()
+}

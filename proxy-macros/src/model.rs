@@ -1,0 +1,77 @@
+//! The validated model that codegen reads. Every name keeps its `Ident`, so codegen
+//! can put the user's span on what it generates. Indices refer to `Machine::states`
+//! and `Machine::events`.
+
+use syn::{Attribute, Expr, Generics, Ident, Type, Visibility};
+
+/// One machine, validated: every index is in range, every (state, event) pair has at
+/// most one row, the initial state exists.
+pub(crate) struct Machine {
+    pub(crate) attrs: Vec<Attribute>,
+    pub(crate) vis: Visibility,
+    pub(crate) name: Ident,
+    pub(crate) generics: Generics,
+    pub(crate) context: Type,
+    pub(crate) states: Vec<State>,
+    pub(crate) events: Vec<Event>,
+    /// One per (source, event) pair, in table order.
+    pub(crate) rows: Vec<Row>,
+    pub(crate) timeouts: Vec<Timeout>,
+    /// (state, deferred events), in table order.
+    pub(crate) deferrals: Vec<(usize, Vec<usize>)>,
+    pub(crate) initial: usize,
+    pub(crate) terminal: Vec<usize>,
+}
+
+/// A state and the type of its data, if any.
+pub(crate) struct State {
+    pub(crate) attrs: Vec<Attribute>,
+    pub(crate) name: Ident,
+    pub(crate) data: Option<Type>,
+}
+
+/// An event and the type of its payload, if any.
+pub(crate) struct Event {
+    pub(crate) attrs: Vec<Attribute>,
+    pub(crate) name: Ident,
+    pub(crate) payload: Option<Type>,
+}
+
+/// A (source, event) pair of the table and its targets.
+pub(crate) struct Row {
+    pub(crate) attrs: Vec<Attribute>,
+    pub(crate) source: usize,
+    pub(crate) event: usize,
+    pub(crate) targets: Vec<usize>,
+}
+
+/// `state after <expr> => event`.
+pub(crate) struct Timeout {
+    pub(crate) state: usize,
+    pub(crate) after: Expr,
+    pub(crate) event: usize,
+}
+
+impl Machine {
+    /// The row for `(state, event)`, if the table has one.
+    pub(crate) fn row(&self, state: usize, event: usize) -> Option<&Row> {
+        self.rows.iter().find(|row| row.source == state && row.event == event)
+    }
+
+    /// The rows leaving `state`.
+    pub(crate) fn rows_from(&self, state: usize) -> impl Iterator<Item = &Row> {
+        self.rows.iter().filter(move |row| row.source == state)
+    }
+
+    /// Whether `state` is terminal.
+    pub(crate) fn is_terminal(&self, state: usize) -> bool {
+        self.terminal.contains(&state)
+    }
+}
+
+impl Row {
+    /// Whether the handler chooses among several targets.
+    pub(crate) fn has_alternatives(&self) -> bool {
+        self.targets.len() > 1
+    }
+}

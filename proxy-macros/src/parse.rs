@@ -1,0 +1,259 @@
+//! Tokens to syntax tree. No judgement here: names are not resolved and the graph is
+//! not looked at; `check` does that. The only errors are syntax errors.
+
+use proc_macro2::Span;
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{braced, bracketed, parenthesized, Attribute, Expr, Generics, Ident, Token, Type, Visibility};
+
+/// The custom keywords of the DSL.
+pub(crate) mod kw {
+    syn::custom_keyword!(machine);
+    syn::custom_keyword!(context);
+    syn::custom_keyword!(initial);
+    syn::custom_keyword!(terminal);
+    syn::custom_keyword!(states);
+    syn::custom_keyword!(events);
+    syn::custom_keyword!(transitions);
+    syn::custom_keyword!(timeouts);
+    syn::custom_keyword!(defer);
+    syn::custom_keyword!(after);
+}
+
+/// A whole `lifecycle!` invocation: one or more machines.
+pub(crate) struct Input {
+    pub(crate) machines: Vec<MachineDef>,
+}
+
+/// One `machine Name<..> { sections }` item.
+pub(crate) struct MachineDef {
+    pub(crate) attrs: Vec<Attribute>,
+    pub(crate) vis: Visibility,
+    pub(crate) name: Ident,
+    pub(crate) generics: Generics,
+    pub(crate) context: Option<Type>,
+    pub(crate) initial: Option<Ident>,
+    pub(crate) terminal: Option<Vec<Ident>>,
+    pub(crate) states: Option<Vec<Variant>>,
+    pub(crate) events: Option<Vec<Variant>>,
+    pub(crate) transitions: Option<Vec<RowDef>>,
+    pub(crate) timeouts: Option<Vec<TimeoutDef>>,
+    pub(crate) defer: Option<Vec<DeferDef>>,
+}
+
+/// A state or an event: `Name` or `Name(Type, ..)`, with its attributes.
+pub(crate) struct Variant {
+    pub(crate) attrs: Vec<Attribute>,
+    pub(crate) name: Ident,
+    pub(crate) data: Option<Type>,
+}
+
+/// `Source + Event => Target` or `[A, B] + Event => X | Y`.
+pub(crate) struct RowDef {
+    pub(crate) attrs: Vec<Attribute>,
+    pub(crate) sources: Vec<Ident>,
+    pub(crate) event: Ident,
+    pub(crate) targets: Vec<Ident>,
+}
+
+/// `State after <expr> => Event`.
+pub(crate) struct TimeoutDef {
+    pub(crate) state: Ident,
+    pub(crate) after: Expr,
+    pub(crate) event: Ident,
+}
+
+/// `State: [Event, ..]`.
+pub(crate) struct DeferDef {
+    pub(crate) state: Ident,
+    pub(crate) events: Vec<Ident>,
+}
+
+impl Parse for Input {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let mut machines = Vec::new();
+        while !input.is_empty() {
+            machines.push(input.parse()?);
+        }
+        if machines.is_empty() {
+            return Err(input.error(
+                "expected a machine: `machine Name { initial: ..; states { .. } events { .. } transitions { .. } }`",
+            ));
+        }
+        Ok(Input { machines })
+    }
+}
+
+impl Parse for MachineDef {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis: Visibility = input.parse()?;
+        input.parse::<kw::machine>()?;
+        let name: Ident = input.parse()?;
+        let mut generics: Generics = input.parse()?;
+        generics.where_clause = input.parse()?;
+        let body;
+        braced!(body in input);
+        let mut def = MachineDef {
+            attrs,
+            vis,
+            name,
+            generics,
+            context: None,
+            initial: None,
+            terminal: None,
+            states: None,
+            events: None,
+            transitions: None,
+            timeouts: None,
+            defer: None,
+        };
+        while !body.is_empty() {
+            def.parse_section(&body)?;
+        }
+        Ok(def)
+    }
+}
+
+impl MachineDef {
+    fn parse_section(&mut self, input: ParseStream<'_>) -> syn::Result<()> {
+        let lookahead = input.lookahead1();
+        if lookahead.peek(kw::context) {
+            let keyword = input.parse::<kw::context>()?.span;
+            let value = after_colon(input, |input| input.parse())?;
+            set_once(&mut self.context, keyword, value, "context")
+        } else if lookahead.peek(kw::initial) {
+            let keyword = input.parse::<kw::initial>()?.span;
+            let value = after_colon(input, |input| input.parse())?;
+            set_once(&mut self.initial, keyword, value, "initial")
+        } else if lookahead.peek(kw::terminal) {
+            let keyword = input.parse::<kw::terminal>()?.span;
+            let value = after_colon(input, parse_ident_list)?;
+            set_once(&mut self.terminal, keyword, value, "terminal")
+        } else if lookahead.peek(kw::states) {
+            let keyword = input.parse::<kw::states>()?.span;
+            let value = braced_list(input)?;
+            set_once(&mut self.states, keyword, value, "states")
+        } else if lookahead.peek(kw::events) {
+            let keyword = input.parse::<kw::events>()?.span;
+            let value = braced_list(input)?;
+            set_once(&mut self.events, keyword, value, "events")
+        } else if lookahead.peek(kw::transitions) {
+            let keyword = input.parse::<kw::transitions>()?.span;
+            let value = braced_list(input)?;
+            set_once(&mut self.transitions, keyword, value, "transitions")
+        } else if lookahead.peek(kw::timeouts) {
+            let keyword = input.parse::<kw::timeouts>()?.span;
+            let value = braced_list(input)?;
+            set_once(&mut self.timeouts, keyword, value, "timeouts")
+        } else if lookahead.peek(kw::defer) {
+            let keyword = input.parse::<kw::defer>()?.span;
+            let value = braced_list(input)?;
+            set_once(&mut self.defer, keyword, value, "defer")
+        } else {
+            Err(lookahead.error())
+        }
+    }
+}
+
+/// Stores a section, refusing a second one of the same kind.
+fn set_once<T>(slot: &mut Option<T>, keyword: Span, value: T, name: &str) -> syn::Result<()> {
+    if slot.is_some() {
+        return Err(syn::Error::new(
+            keyword,
+            format!("duplicate section `{name}`: each section may appear once per machine"),
+        ));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+/// `: value ;` where the trailing semicolon is optional before a closing brace.
+fn after_colon<T>(input: ParseStream<'_>, parse: impl FnOnce(ParseStream<'_>) -> syn::Result<T>) -> syn::Result<T> {
+    input.parse::<Token![:]>()?;
+    let value = parse(input)?;
+    if !input.is_empty() {
+        input.parse::<Token![;]>()?;
+    }
+    Ok(value)
+}
+
+/// `Name` or `[A, B, ..]`.
+fn parse_ident_list(input: ParseStream<'_>) -> syn::Result<Vec<Ident>> {
+    if input.peek(syn::token::Bracket) {
+        let content;
+        bracketed!(content in input);
+        let list = Punctuated::<Ident, Token![,]>::parse_terminated(&content)?;
+        Ok(list.into_iter().collect())
+    } else {
+        Ok(vec![input.parse()?])
+    }
+}
+
+/// `{ item, item, .. }` with an optional trailing comma.
+fn braced_list<T: Parse>(input: ParseStream<'_>) -> syn::Result<Vec<T>> {
+    let content;
+    braced!(content in input);
+    let list = Punctuated::<T, Token![,]>::parse_terminated(&content)?;
+    Ok(list.into_iter().collect())
+}
+
+impl Parse for Variant {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let name = input.parse()?;
+        let mut data = None;
+        if input.peek(syn::token::Paren) {
+            let content;
+            parenthesized!(content in input);
+            if content.is_empty() {
+                return Err(content.error("expected a type: write `Name` for a state or event without data"));
+            }
+            data = Some(content.parse()?);
+            if content.peek(Token![,]) && !content.peek2(syn::parse::End) {
+                return Err(content.error(
+                    "one data type per state or event: wrap several in a tuple `Name((A, B))` or a struct",
+                ));
+            }
+            content.parse::<Option<Token![,]>>()?;
+        }
+        Ok(Variant { attrs, name, data })
+    }
+}
+
+impl Parse for RowDef {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let sources = parse_ident_list(input)?;
+        input.parse::<Token![+]>()?;
+        let event = input.parse()?;
+        input.parse::<Token![=>]>()?;
+        let targets = Punctuated::<Ident, Token![|]>::parse_separated_nonempty(input)?;
+        Ok(RowDef {
+            attrs,
+            sources,
+            event,
+            targets: targets.into_iter().collect(),
+        })
+    }
+}
+
+impl Parse for TimeoutDef {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let state = input.parse()?;
+        input.parse::<kw::after>()?;
+        let after = input.parse()?;
+        input.parse::<Token![=>]>()?;
+        let event = input.parse()?;
+        Ok(TimeoutDef { state, after, event })
+    }
+}
+
+impl Parse for DeferDef {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let state = input.parse()?;
+        input.parse::<Token![:]>()?;
+        let events = parse_ident_list(input)?;
+        Ok(DeferDef { state, events })
+    }
+}

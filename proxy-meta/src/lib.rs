@@ -1,0 +1,160 @@
+//! The metadata of a `lifecycle!` machine and its diagrams.
+//!
+//! One description serves both sides of the macro: `proxy-macros` builds a
+//! [`MachineMeta`] from the table at expansion time to put the Mermaid diagram in the
+//! generated rustdoc, and the generated code holds the same description as a constant
+//! (`META`) so programs can list states, events and rows, and render diagrams at run
+//! time. Keeping the renderer here means the diagram in the docs and the one from
+//! [`MachineMeta::to_mermaid`] can never disagree.
+//!
+//! ```
+//! use proxy_meta::{MachineMeta, RowMeta, StateMeta, EventMeta};
+//!
+//! const META: MachineMeta<'static> = MachineMeta {
+//!     name: "Door",
+//!     doc: "",
+//!     states: &[StateMeta::unit("Open"), StateMeta::unit("Shut")],
+//!     events: &[EventMeta::unit("Push")],
+//!     rows: &[
+//!         RowMeta { source: "Open", event: "Push", targets: &["Shut"] },
+//!         RowMeta { source: "Shut", event: "Push", targets: &["Open"] },
+//!     ],
+//!     timeouts: &[],
+//!     deferrals: &[],
+//!     initial: "Open",
+//!     terminal: &[],
+//! };
+//! assert!(META.to_mermaid().contains("Open --> Shut: Push"));
+//! assert_eq!(META.targets("Shut", "Push"), Some(&["Open"][..]));
+//! ```
+
+#![forbid(unsafe_code)]
+
+mod render;
+
+/// Everything the table of one machine says, in declaration order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MachineMeta<'a> {
+    /// The machine's name, as written after `machine`.
+    pub name: &'a str,
+    /// The machine's doc comment, lines joined by `\n`.
+    pub doc: &'a str,
+    /// Every state.
+    pub states: &'a [StateMeta<'a>],
+    /// Every event.
+    pub events: &'a [EventMeta<'a>],
+    /// One entry per (source state, event) pair of the table; a row written with
+    /// several sources appears once per source.
+    pub rows: &'a [RowMeta<'a>],
+    /// The per-state timeouts.
+    pub timeouts: &'a [TimeoutMeta<'a>],
+    /// The deferred events of each state that defers any.
+    pub deferrals: &'a [DeferralMeta<'a>],
+    /// The state a new machine starts in.
+    pub initial: &'a str,
+    /// The states from which no transition leaves.
+    pub terminal: &'a [&'a str],
+}
+
+/// One state of the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StateMeta<'a> {
+    /// The state's name.
+    pub name: &'a str,
+    /// The type of the data the state carries, as written (`None` for a unit state).
+    pub data: Option<&'a str>,
+    /// The state's doc comment.
+    pub doc: &'a str,
+}
+
+impl<'a> StateMeta<'a> {
+    /// A unit state without documentation.
+    pub const fn unit(name: &'a str) -> Self {
+        StateMeta { name, data: None, doc: "" }
+    }
+}
+
+/// One event of the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventMeta<'a> {
+    /// The event's name.
+    pub name: &'a str,
+    /// The type of the event's payload, as written (`None` for a unit event).
+    pub payload: Option<&'a str>,
+    /// The event's doc comment.
+    pub doc: &'a str,
+}
+
+impl<'a> EventMeta<'a> {
+    /// A unit event without documentation.
+    pub const fn unit(name: &'a str) -> Self {
+        EventMeta { name, payload: None, doc: "" }
+    }
+}
+
+/// One (source, event) pair of the table and the states it may lead to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowMeta<'a> {
+    /// The state the transition leaves.
+    pub source: &'a str,
+    /// The event that triggers it.
+    pub event: &'a str,
+    /// The states the handler may choose from (one for a plain row).
+    pub targets: &'a [&'a str],
+}
+
+/// A timeout: after `after` spent in `state`, the machine raises `event`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeoutMeta<'a> {
+    /// The state the timer belongs to.
+    pub state: &'a str,
+    /// The duration expression, as written.
+    pub after: &'a str,
+    /// The event raised when the timer fires.
+    pub event: &'a str,
+}
+
+/// The events a state keeps for later instead of handling or rejecting them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeferralMeta<'a> {
+    /// The deferring state.
+    pub state: &'a str,
+    /// The deferred events.
+    pub events: &'a [&'a str],
+}
+
+impl<'a> MachineMeta<'a> {
+    /// The states `event` leads to from `state`, or `None` when the table has no
+    /// such row.
+    pub fn targets(&self, state: &str, event: &str) -> Option<&'a [&'a str]> {
+        self.rows
+            .iter()
+            .find(|row| row.source == state && row.event == event)
+            .map(|row| row.targets)
+    }
+
+    /// The events `state` accepts, in table order.
+    pub fn accepted<'s>(&'s self, state: &'s str) -> impl Iterator<Item = &'a str> + 's {
+        self.rows
+            .iter()
+            .filter(move |row| row.source == state)
+            .map(|row| row.event)
+    }
+
+    /// Whether `state` defers `event`.
+    pub fn defers(&self, state: &str, event: &str) -> bool {
+        self.deferrals
+            .iter()
+            .any(|d| d.state == state && d.events.contains(&event))
+    }
+
+    /// Whether `state` is terminal.
+    pub fn is_terminal(&self, state: &str) -> bool {
+        self.terminal.contains(&state)
+    }
+
+    /// The timeout of `state`, if it has one.
+    pub fn timeout(&self, state: &str) -> Option<&TimeoutMeta<'a>> {
+        self.timeouts.iter().find(|t| t.state == state)
+    }
+}

@@ -1,0 +1,130 @@
+//! Mermaid and Graphviz renderings of a [`MachineMeta`].
+
+use std::fmt::Write as _;
+
+use crate::MachineMeta;
+
+impl MachineMeta<'_> {
+    /// The machine as a Mermaid `stateDiagram-v2`.
+    ///
+    /// Every row becomes one edge per target labelled with its event; timeouts are
+    /// edges labelled `after <duration> / <event>`; deferred events are noted on their
+    /// state; terminal states lead to `[*]`.
+    pub fn to_mermaid(&self) -> String {
+        let mut out = String::from("stateDiagram-v2\n");
+        // `writeln!` into a `String` cannot fail.
+        let _ = writeln!(out, "    [*] --> {}", self.initial);
+        for row in self.rows {
+            for target in row.targets {
+                let label = self.edge_label(row.source, row.event);
+                let _ = writeln!(out, "    {} --> {}: {}", row.source, target, label);
+            }
+        }
+        for deferral in self.deferrals {
+            let _ = writeln!(
+                out,
+                "    note right of {}: defers {}",
+                deferral.state,
+                deferral.events.join(", ")
+            );
+        }
+        for terminal in self.terminal {
+            let _ = writeln!(out, "    {terminal} --> [*]");
+        }
+        out
+    }
+
+    /// The machine as a Graphviz `digraph`.
+    pub fn to_dot(&self) -> String {
+        let mut out = format!("digraph {} {{\n    rankdir=LR;\n", self.name);
+        let _ = writeln!(out, "    __start [shape=point];");
+        let _ = writeln!(out, "    __start -> {};", self.initial);
+        for state in self.states {
+            let shape = if self.is_terminal(state.name) {
+                "doublecircle"
+            } else {
+                "circle"
+            };
+            let _ = writeln!(out, "    {} [shape={shape}];", state.name);
+        }
+        for row in self.rows {
+            for target in row.targets {
+                let label = self.edge_label(row.source, row.event);
+                let _ = writeln!(
+                    out,
+                    "    {} -> {} [label=\"{}\"];",
+                    row.source,
+                    target,
+                    label.replace('"', "\\\"")
+                );
+            }
+        }
+        out.push_str("}\n");
+        out
+    }
+
+    /// `event`, or `after <duration> / event` when the event is the state's timeout.
+    fn edge_label(&self, state: &str, event: &str) -> String {
+        match self.timeout(state) {
+            Some(timeout) if timeout.event == event => {
+                format!("after {} / {}", timeout.after, event)
+            }
+            _ => event.to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{DeferralMeta, EventMeta, MachineMeta, RowMeta, StateMeta, TimeoutMeta};
+
+    const LEASE: MachineMeta<'static> = MachineMeta {
+        name: "Lease",
+        doc: "",
+        states: &[
+            StateMeta::unit("Idle"),
+            StateMeta::unit("Connecting"),
+            StateMeta::unit("Closed"),
+        ],
+        events: &[EventMeta::unit("Connect"), EventMeta::unit("TimedOut")],
+        rows: &[
+            RowMeta { source: "Idle", event: "Connect", targets: &["Connecting"] },
+            RowMeta { source: "Connecting", event: "TimedOut", targets: &["Idle", "Closed"] },
+        ],
+        timeouts: &[TimeoutMeta { state: "Connecting", after: "cx.limit", event: "TimedOut" }],
+        deferrals: &[DeferralMeta { state: "Connecting", events: &["Connect"] }],
+        initial: "Idle",
+        terminal: &["Closed"],
+    };
+
+    #[test]
+    fn mermaid_lists_every_edge_timeout_deferral_and_terminal() {
+        let expected = "stateDiagram-v2
+    [*] --> Idle
+    Idle --> Connecting: Connect
+    Connecting --> Idle: after cx.limit / TimedOut
+    Connecting --> Closed: after cx.limit / TimedOut
+    note right of Connecting: defers Connect
+    Closed --> [*]
+";
+        assert_eq!(LEASE.to_mermaid(), expected);
+    }
+
+    #[test]
+    fn dot_marks_terminal_states_and_escapes_labels() {
+        let dot = LEASE.to_dot();
+        assert!(dot.starts_with("digraph Lease {"));
+        assert!(dot.contains("Closed [shape=doublecircle];"));
+        assert!(dot.contains("Idle -> Connecting [label=\"Connect\"];"));
+        assert!(dot.ends_with("}\n"));
+    }
+
+    #[test]
+    fn lookups_follow_the_rows() {
+        assert_eq!(LEASE.targets("Idle", "Connect"), Some(&["Connecting"][..]));
+        assert_eq!(LEASE.targets("Idle", "TimedOut"), None);
+        assert_eq!(LEASE.accepted("Connecting").collect::<Vec<_>>(), ["TimedOut"]);
+        assert!(LEASE.defers("Connecting", "Connect"));
+        assert!(LEASE.is_terminal("Closed"));
+    }
+}
