@@ -135,11 +135,9 @@ fn main() {
 
     // The runtime enum: the state is known only at run time, as in an actor's inbox.
     let mut machine = LeaseAny::from(Lease::new(LeaseCx { max_failures: 1, ..LeaseCx::default() }));
-    for event in [
-        LeaseEvent::Connect(Addr("cache:6379".into())),
-        LeaseEvent::Close,
-        LeaseEvent::Fail("reset".into()),
-    ] {
+    for event in
+        [LeaseEvent::Connect(Addr("cache:6379".into())), LeaseEvent::Close, LeaseEvent::Fail("reset".into())]
+    {
         if machine.defers(&event) {
             println!("dynamic: `{}` defers `{}`", machine.state_name(), event.name());
             continue;
@@ -153,7 +151,9 @@ fn main() {
         };
         println!("dynamic: now in `{}`", machine.state_name());
     }
-    if let Some((after, event)) = LeaseAny::from(Lease::new(LeaseCx::default()).connect(Addr("x".into()))).timeout() {
+    if let Some((after, event)) =
+        LeaseAny::from(Lease::new(LeaseCx::default()).connect(Addr("x".into()))).timeout()
+    {
         println!("Connecting times out after {after:?} with `{}`", event.name());
     }
 }

@@ -22,7 +22,13 @@ pub struct Rejected<M, E> {
 
 impl<M, E> Rejected<M, E> {
     /// A rejection of `event` by `machine` in `state`.
-    pub fn new(machine_name: &'static str, state: &'static str, event_name: &'static str, machine: M, event: E) -> Self {
+    pub fn new(
+        machine_name: &'static str,
+        state: &'static str,
+        event_name: &'static str,
+        machine: M,
+        event: E,
+    ) -> Self {
         Rejected { machine, event, machine_name, state, event_name }
     }
 

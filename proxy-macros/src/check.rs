@@ -55,7 +55,7 @@ pub(crate) fn check(def: MachineDef, errors: &mut Errors) -> Option<Machine> {
         vis: def.vis,
         name: def.name,
         generics: def.generics,
-        context: def.context.map_or_else(|| parse_quote!(()), |c| c),
+        context: def.context.unwrap_or_else(|| parse_quote!(())),
         states,
         events,
         rows,
@@ -253,12 +253,7 @@ fn rows(def: &MachineDef, table: &Names<'_>, terminal: &[usize], errors: &mut Er
 }
 
 fn pair(row: &RowDef, source: usize, event: usize, targets: &[(&Ident, usize)]) -> Row {
-    Row {
-        attrs: row.attrs.clone(),
-        source,
-        event,
-        targets: targets.iter().map(|(_, t)| *t).collect(),
-    }
+    Row { attrs: row.attrs.clone(), source, event, targets: targets.iter().map(|(_, t)| *t).collect() }
 }
 
 /// Resolves a list of state names, reporting unknown and repeated ones.
@@ -282,7 +277,13 @@ fn resolve_all<'i>(
 
 /// `timeouts { State after <duration> => Event }`: known names, a unit event the
 /// state has a row for, one timeout per state.
-fn timeouts(def: &MachineDef, table: &Names<'_>, events: &[Event], rows: &[Row], errors: &mut Errors) -> Vec<Timeout> {
+fn timeouts(
+    def: &MachineDef,
+    table: &Names<'_>,
+    events: &[Event],
+    rows: &[Row],
+    errors: &mut Errors,
+) -> Vec<Timeout> {
     let Some(section) = &def.timeouts else {
         return Vec::new();
     };
@@ -306,7 +307,10 @@ fn timeouts(def: &MachineDef, table: &Names<'_>, events: &[Event], rows: &[Row],
             continue;
         }
         if timeouts.iter().any(|t| t.state == state) {
-            errors.push(state_ident.span(), format!("duplicate timeout: `{state_ident}` already has one; a state has at most one timer"));
+            errors.push(
+                state_ident.span(),
+                format!("duplicate timeout: `{state_ident}` already has one; a state has at most one timer"),
+            );
             continue;
         }
         timeouts.push(Timeout { state, after: after.clone(), event });
@@ -316,7 +320,12 @@ fn timeouts(def: &MachineDef, table: &Names<'_>, events: &[Event], rows: &[Row],
 
 /// `defer { State: [Event, ..] }`: known names, and never an event the state
 /// handles (it would be ambiguous whether the row or the deferral wins).
-fn deferrals(def: &MachineDef, table: &Names<'_>, rows: &[Row], errors: &mut Errors) -> Vec<(usize, Vec<usize>)> {
+fn deferrals(
+    def: &MachineDef,
+    table: &Names<'_>,
+    rows: &[Row],
+    errors: &mut Errors,
+) -> Vec<(usize, Vec<usize>)> {
     let Some(section) = &def.defer else {
         return Vec::new();
     };
@@ -330,7 +339,9 @@ fn deferrals(def: &MachineDef, table: &Names<'_>, rows: &[Row], errors: &mut Err
             if rows.iter().any(|r| r.source == state && r.event == event) {
                 errors.push(
                     ident.span(),
-                    format!("`{state_ident}` both handles and defers `{ident}`; remove its row or its deferral"),
+                    format!(
+                        "`{state_ident}` both handles and defers `{ident}`; remove its row or its deferral"
+                    ),
                 );
             } else {
                 kept.push(event);

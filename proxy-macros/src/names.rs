@@ -6,17 +6,8 @@ use quote::format_ident;
 use syn::Ident;
 
 /// Methods every handle has; an event may not generate one of these names.
-pub(crate) const RESERVED_METHODS: &[&str] = &[
-    "new",
-    "restore",
-    "context",
-    "context_mut",
-    "data",
-    "data_mut",
-    "into_parts",
-    "into_any",
-    "state_name",
-];
+pub(crate) const RESERVED_METHODS: &[&str] =
+    &["new", "restore", "context", "context_mut", "data", "data_mut", "into_parts", "into_any", "state_name"];
 
 /// `TimedOut` -> `timed_out`, `HTTPError` -> `http_error`.
 pub(crate) fn snake(name: &str) -> String {
@@ -41,10 +32,11 @@ pub(crate) fn snake(name: &str) -> String {
 /// An identifier for a generated method, raw where the name is a keyword.
 pub(crate) fn method_ident(name: &str, span: Span) -> Ident {
     const KEYWORDS: &[&str] = &[
-        "as", "async", "await", "break", "const", "continue", "dyn", "else", "enum", "extern", "false", "fn", "for",
-        "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "static", "struct",
-        "trait", "true", "type", "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final",
-        "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield", "gen",
+        "as", "async", "await", "break", "const", "continue", "dyn", "else", "enum", "extern", "false", "fn",
+        "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return",
+        "static", "struct", "trait", "true", "type", "unsafe", "use", "where", "while", "abstract", "become",
+        "box", "do", "final", "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
+        "gen",
     ];
     match name {
         "self" | "super" | "crate" | "_" => format_ident!("{}_", name, span = span),
@@ -55,11 +47,7 @@ pub(crate) fn method_ident(name: &str, span: Span) -> Ident {
 
 /// `a`, `b`, `c` -> "`a`, `b`, `c`".
 pub(crate) fn backticked<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> String {
-    names
-        .into_iter()
-        .map(|n| format!("`{}`", n.as_ref()))
-        .collect::<Vec<_>>()
-        .join(", ")
+    names.into_iter().map(|n| format!("`{}`", n.as_ref())).collect::<Vec<_>>().join(", ")
 }
 
 /// The declared name closest to `wanted`, if one is close enough to be a typo:

@@ -169,7 +169,10 @@ fn set_once<T>(slot: &mut Option<T>, keyword: Span, value: T, name: &str) -> syn
 }
 
 /// `: value ;` where the trailing semicolon is optional before a closing brace.
-fn after_colon<T>(input: ParseStream<'_>, parse: impl FnOnce(ParseStream<'_>) -> syn::Result<T>) -> syn::Result<T> {
+fn after_colon<T>(
+    input: ParseStream<'_>,
+    parse: impl FnOnce(ParseStream<'_>) -> syn::Result<T>,
+) -> syn::Result<T> {
     input.parse::<Token![:]>()?;
     let value = parse(input)?;
     if !input.is_empty() {
@@ -229,12 +232,7 @@ impl Parse for RowDef {
         let event = input.parse()?;
         input.parse::<Token![=>]>()?;
         let targets = Punctuated::<Ident, Token![|]>::parse_separated_nonempty(input)?;
-        Ok(RowDef {
-            attrs,
-            sources,
-            event,
-            targets: targets.into_iter().collect(),
-        })
+        Ok(RowDef { attrs, sources, event, targets: targets.into_iter().collect() })
     }
 }
 

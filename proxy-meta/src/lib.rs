@@ -127,25 +127,17 @@ impl<'a> MachineMeta<'a> {
     /// The states `event` leads to from `state`, or `None` when the table has no
     /// such row.
     pub fn targets(&self, state: &str, event: &str) -> Option<&'a [&'a str]> {
-        self.rows
-            .iter()
-            .find(|row| row.source == state && row.event == event)
-            .map(|row| row.targets)
+        self.rows.iter().find(|row| row.source == state && row.event == event).map(|row| row.targets)
     }
 
     /// The events `state` accepts, in table order.
     pub fn accepted<'s>(&'s self, state: &'s str) -> impl Iterator<Item = &'a str> + 's {
-        self.rows
-            .iter()
-            .filter(move |row| row.source == state)
-            .map(|row| row.event)
+        self.rows.iter().filter(move |row| row.source == state).map(|row| row.event)
     }
 
     /// Whether `state` defers `event`.
     pub fn defers(&self, state: &str, event: &str) -> bool {
-        self.deferrals
-            .iter()
-            .any(|d| d.state == state && d.events.contains(&event))
+        self.deferrals.iter().any(|d| d.state == state && d.events.contains(&event))
     }
 
     /// Whether `state` is terminal.

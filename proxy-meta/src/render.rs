@@ -21,12 +21,8 @@ impl MachineMeta<'_> {
             }
         }
         for deferral in self.deferrals {
-            let _ = writeln!(
-                out,
-                "    note right of {}: defers {}",
-                deferral.state,
-                deferral.events.join(", ")
-            );
+            let _ =
+                writeln!(out, "    note right of {}: defers {}", deferral.state, deferral.events.join(", "));
         }
         for terminal in self.terminal {
             let _ = writeln!(out, "    {terminal} --> [*]");
@@ -40,11 +36,7 @@ impl MachineMeta<'_> {
         let _ = writeln!(out, "    __start [shape=point];");
         let _ = writeln!(out, "    __start -> {};", self.initial);
         for state in self.states {
-            let shape = if self.is_terminal(state.name) {
-                "doublecircle"
-            } else {
-                "circle"
-            };
+            let shape = if self.is_terminal(state.name) { "doublecircle" } else { "circle" };
             let _ = writeln!(out, "    {} [shape={shape}];", state.name);
         }
         for row in self.rows {
@@ -81,11 +73,7 @@ mod tests {
     const LEASE: MachineMeta<'static> = MachineMeta {
         name: "Lease",
         doc: "",
-        states: &[
-            StateMeta::unit("Idle"),
-            StateMeta::unit("Connecting"),
-            StateMeta::unit("Closed"),
-        ],
+        states: &[StateMeta::unit("Idle"), StateMeta::unit("Connecting"), StateMeta::unit("Closed")],
         events: &[EventMeta::unit("Connect"), EventMeta::unit("TimedOut")],
         rows: &[
             RowMeta { source: "Idle", event: "Connect", targets: &["Connecting"] },

@@ -7,7 +7,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::Ctx;
+use super::{respan, Ctx};
 use crate::names;
 
 pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
@@ -18,20 +18,23 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
 
     let states = m.states.iter().map(|state| {
         let name = &state.name;
-        let docs = Ctx::docs_or(&state.attrs, &format!("The state `{name}` of [`{handle}`](super::{handle})."));
-        quote! {
-            #docs
-            #v1 enum #name {}
-            impl __private::Sealed for #name {}
-        }
+        let docs =
+            Ctx::docs_or(&state.attrs, &format!("The state `{name}` of [`{handle}`](super::{handle})."));
+        let item = respan(quote!(#v1 enum #name {} impl __private::Sealed for #name {}), name.span());
+        quote!(#docs #item)
     });
     let events = m.events.iter().map(|event| {
         let name = &event.name;
         let docs = Ctx::docs_or(&event.attrs, &format!("The event `{name}`, at the type level."));
-        quote!(#docs #v2 enum #name {})
+        {
+            let item = respan(quote!(#v2 enum #name {}), name.span());
+            quote!(#docs #item)
+        }
     });
     let accepts = (0..m.states.len()).map(|state| accepts_trait(cx, state, &v2));
-    let module_doc = format!("The states of [`{handle}`](super::{handle}) as types, and its events as types in [`event`].");
+    let module_doc = format!(
+        "The states of [`{handle}`](super::{handle}) as types, and its events as types in [`event`]."
+    );
     let event_doc = format!("The events of [`{handle}`](super::super::{handle}) as types.");
 
     quote! {
@@ -81,16 +84,16 @@ fn accepts_trait(cx: &Ctx<'_>, state: usize, vis: &TokenStream) -> TokenStream {
         format!("`{name}` accepts {}", names::backticked(&accepted))
     }];
     if !deferred.is_empty() {
-        notes.push(format!(
-            "`{name}` defers {} until the state changes",
-            names::backticked(&deferred)
-        ));
+        notes.push(format!("`{name}` defers {} until the state changes", names::backticked(&deferred)));
     }
-    quote! {
-        #[diagnostic::on_unimplemented(message = #message, label = #label, #(note = #notes),*)]
-        #vis trait #trait_name<X> {
-            /// Never implemented, so never called.
-            fn never() -> ::core::convert::Infallible;
-        }
-    }
+    respan(
+        quote! {
+            #[diagnostic::on_unimplemented(message = #message, label = #label, #(note = #notes),*)]
+            #vis trait #trait_name<X> {
+                /// Never implemented, so never called.
+                fn never() -> ::core::convert::Infallible;
+            }
+        },
+        name.span(),
+    )
 }

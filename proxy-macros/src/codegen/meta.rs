@@ -64,11 +64,8 @@ fn with_meta<R>(cx: &Ctx<'_>, f: impl FnOnce(&MachineMeta<'_>) -> R) -> R {
     let state_docs: Vec<String> = m.states.iter().map(|s| doc_text(&s.attrs)).collect();
     let payloads: Vec<Option<String>> = m.events.iter().map(|e| e.payload.as_ref().map(type_text)).collect();
     let event_docs: Vec<String> = m.events.iter().map(|e| doc_text(&e.attrs)).collect();
-    let row_targets: Vec<Vec<&str>> = m
-        .rows
-        .iter()
-        .map(|r| r.targets.iter().map(|t| state_names[*t].as_str()).collect())
-        .collect();
+    let row_targets: Vec<Vec<&str>> =
+        m.rows.iter().map(|r| r.targets.iter().map(|t| state_names[*t].as_str()).collect()).collect();
     let afters: Vec<String> = m.timeouts.iter().map(|t| expr_text(&t.after)).collect();
     let deferred: Vec<Vec<&str>> = m
         .deferrals

@@ -96,9 +96,7 @@ impl<'m> Ctx<'m> {
                 }
             })
             .collect();
-        let taken_s = params
-            .iter()
-            .any(|p| matches!(p, GenericParam::Type(t) if t.ident == "S"));
+        let taken_s = params.iter().any(|p| matches!(p, GenericParam::Type(t) if t.ident == "S"));
         Ctx {
             m,
             handle: name.clone(),
@@ -191,10 +189,7 @@ impl<'m> Ctx<'m> {
 
     /// The data type of a state, `()` for a unit state.
     pub(crate) fn data_ty(&self, state: usize) -> Type {
-        self.m.states[state]
-            .data
-            .clone()
-            .unwrap_or_else(|| syn::parse_quote!(()))
+        self.m.states[state].data.clone().unwrap_or_else(|| syn::parse_quote!(()))
     }
 
     /// The event's method on the handle: `connect`.
@@ -225,10 +220,7 @@ impl<'m> Ctx<'m> {
     /// transition of the states that accept the event.
     pub(crate) fn event_traits(&self, event: usize) -> (Ident, Ident) {
         let e = &self.m.events[event].name;
-        (
-            format_ident!("__{}On{}", self.handle, e),
-            format_ident!("__{}Fire{}", self.handle, e),
-        )
+        (format_ident!("__{}On{}", self.handle, e), format_ident!("__{}Fire{}", self.handle, e))
     }
 
     /// The hidden per-state trait whose absence explains an illegal transition.
@@ -288,4 +280,23 @@ fn nested_vis(vis: &syn::Visibility, depth: usize) -> TokenStream {
             }
         }
     }
+}
+
+/// `tokens` with every span set to `span`, so a diagnostic about a generated item
+/// points at the one user token it was generated from, not at the whole macro call.
+pub(crate) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    use proc_macro2::{Group, TokenTree};
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            if let TokenTree::Group(group) = &tree {
+                let mut inner = Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                tree = TokenTree::Group(inner);
+            } else {
+                tree.set_span(span);
+            }
+            tree
+        })
+        .collect()
 }

@@ -70,7 +70,9 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
             .deferrals
             .iter()
             .filter(|(s, _)| *s == i)
-            .flat_map(|(_, events)| events.iter().map(|e| event_pattern_in(cx, &m.events[*e].name, &quote!(#event_enum))))
+            .flat_map(|(_, events)| {
+                events.iter().map(|e| event_pattern_in(cx, &m.events[*e].name, &quote!(#event_enum)))
+            })
             .collect();
         if deferred.is_empty() {
             quote!(Self::#name(_) => false)
@@ -81,9 +83,8 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
     let dispatch = dispatch(cx);
     let bound = transitions::handlers_bound(cx);
     let where_dispatch = cx.where_with(std::slice::from_ref(&bound));
-    let any_doc = format!(
-        "[`{handle}`] in whichever state it is, for code that learns the state only at run time."
-    );
+    let any_doc =
+        format!("[`{handle}`] in whichever state it is, for code that learns the state only at run time.");
     let event_doc = format!("The events of [`{handle}`] as values, for [`{any}::dispatch`].");
 
     quote! {

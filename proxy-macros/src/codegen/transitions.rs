@@ -13,7 +13,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{handlers, Ctx};
+use super::{handlers, respan, Ctx};
 use crate::model::Row;
 
 pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
@@ -64,16 +64,20 @@ fn event_items(cx: &Ctx<'_>, event: usize) -> TokenStream {
                 let leaf = quote!(#event_marker: #module::__private::#accepts<X>);
                 let where_fire = cx.where_with(std::slice::from_ref(&leaf));
                 let unused = payload.map(|p| quote!(, _event: #p));
-                quote! {
-                    impl #params #on_ty for #marker #where_clause {
-                        type Next = #module::__private::Illegal;
-                    }
-                    impl #fire_params #fire<#(#args,)* X> for #marker #where_fire {
-                        fn __fire(_handle: #handle_ty #unused) -> #module::__private::Illegal {
-                            match <#event_marker as #module::__private::#accepts<X>>::never() {}
+                let span = m.states[state].name.span();
+                respan(
+                    quote! {
+                        impl #params #on_ty for #marker #where_clause {
+                            type Next = #module::__private::Illegal;
                         }
-                    }
-                }
+                        impl #fire_params #fire<#(#args,)* X> for #marker #where_fire {
+                            fn __fire(_handle: #handle_ty #unused) -> #module::__private::Illegal {
+                                match <#event_marker as #module::__private::#accepts<X>>::never() {}
+                            }
+                        }
+                    },
+                    span,
+                )
             }
         }
     });
@@ -83,6 +87,20 @@ fn event_items(cx: &Ctx<'_>, event: usize) -> TokenStream {
     let method = cx.event_method(event);
     let doc = method_doc(cx, event);
     let handle_of_self = cx.handle_of(&quote!(Self));
+    let method_impl = respan(
+        quote! {
+            impl #impl_params #self_ty #where_clause {
+                #doc
+                #vis fn #method(self #event_param) -> <#s as #on_ty>::Next
+                where
+                    #s: #on_ty + #fire_unit,
+                {
+                    <#s as #fire_unit>::__fire(self #event_arg)
+                }
+            }
+        },
+        m.events[event].name.span(),
+    );
     quote! {
         #[doc(hidden)]
         #vis trait #on #params #where_clause {
@@ -95,16 +113,7 @@ fn event_items(cx: &Ctx<'_>, event: usize) -> TokenStream {
         }
 
         #(#per_state)*
-
-        impl #impl_params #self_ty #where_clause {
-            #doc
-            #vis fn #method(self #event_param) -> <#s as #on_ty>::Next
-            where
-                #s: #on_ty + #fire_unit,
-            {
-                <#s as #fire_unit>::__fire(self #event_arg)
-            }
-        }
+        #method_impl
     }
 }
 
@@ -234,11 +243,14 @@ fn method_doc(cx: &Ctx<'_>, event: usize) -> TokenStream {
         lines.push("| in state | leads to |".into());
         lines.push("|---|---|".into());
         for row in &rows {
-            let targets: Vec<String> = row.targets.iter().map(|t| format!("`{}`", m.states[*t].name)).collect();
+            let targets: Vec<String> =
+                row.targets.iter().map(|t| format!("`{}`", m.states[*t].name)).collect();
             lines.push(format!("| `{}` | {} |", m.states[row.source].name, targets.join(" or ")));
         }
         lines.push(String::new());
-        lines.push("In any other state, calling it is a compile error that names the state and the event.".into());
+        lines.push(
+            "In any other state, calling it is a compile error that names the state and the event.".into(),
+        );
     }
     quote! {
         #(#[doc = #lines])*
