@@ -46,7 +46,9 @@ pub(crate) fn check(def: MachineDef, errors: &mut Errors) -> Option<Machine> {
 
     let initial = initial_state(&def, &table, errors);
     let terminal = terminal_states(&def, &table, errors);
-    let rows = rows(&def, &table, &terminal, errors);
+    // A row dropped for a misspelt name would make its states look unreachable or
+    // stuck: the graph is judged only when every row made it into the model.
+    let (rows, rows_complete) = rows(&def, &table, &terminal, errors);
     let timeouts = timeouts(&def, &table, &events, &rows, errors);
     let deferrals = deferrals(&def, &table, &rows, errors);
 
@@ -64,8 +66,10 @@ pub(crate) fn check(def: MachineDef, errors: &mut Errors) -> Option<Machine> {
         initial,
         terminal,
     };
-    every_state_reachable(&machine, errors);
-    every_state_has_a_way_out(&machine, errors);
+    if rows_complete {
+        every_state_reachable(&machine, errors);
+        every_state_has_a_way_out(&machine, errors);
+    }
     machine.terminal.sort_unstable();
     Some(machine)
 }
@@ -211,17 +215,21 @@ fn terminal_states(def: &MachineDef, table: &Names<'_>, errors: &mut Errors) -> 
     terminal
 }
 
-/// Every row, split into (source, event) pairs. A pair declared twice, a target
-/// listed twice and a row leaving a terminal state are errors.
-fn rows(def: &MachineDef, table: &Names<'_>, terminal: &[usize], errors: &mut Errors) -> Vec<Row> {
+/// Every row, split into (source, event) pairs, and whether all of them resolved. A
+/// pair declared twice, a target listed twice and a row leaving a terminal state are
+/// errors.
+fn rows(def: &MachineDef, table: &Names<'_>, terminal: &[usize], errors: &mut Errors) -> (Vec<Row>, bool) {
     let Some(section) = &def.transitions else {
-        return Vec::new();
+        return (Vec::new(), true);
     };
     let mut rows: Vec<Row> = Vec::new();
+    let mut complete = true;
     for row in section {
         let event = table.event(&row.event, errors);
         let sources = resolve_all(&row.sources, "source", |i, e| table.state(i, e), errors);
         let targets = resolve_all(&row.targets, "target", |i, e| table.state(i, e), errors);
+        complete &=
+            event.is_some() && sources.len() == row.sources.len() && targets.len() == row.targets.len();
         let Some(event) = event else { continue };
         if targets.is_empty() {
             continue;
@@ -249,7 +257,7 @@ fn rows(def: &MachineDef, table: &Names<'_>, terminal: &[usize], errors: &mut Er
             rows.push(pair(row, source, event, &targets));
         }
     }
-    rows
+    (rows, complete)
 }
 
 fn pair(row: &RowDef, source: usize, event: usize, targets: &[(&Ident, usize)]) -> Row {
@@ -397,5 +405,195 @@ fn every_state_has_a_way_out(machine: &Machine, errors: &mut Errors) {
                 ),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use syn::parse_quote;
+
+    use super::*;
+    use crate::parse::Input;
+
+    /// Checks the first machine of `input`; returns the model and the messages.
+    fn run(input: Input) -> (Option<Machine>, Vec<String>) {
+        let mut errors = Errors::default();
+        let def = input.machines.into_iter().next().unwrap();
+        let machine = check(def, &mut errors);
+        (machine, errors.messages())
+    }
+
+    #[test]
+    fn a_valid_table_becomes_a_model_of_pairs() {
+        let (machine, errors) = run(parse_quote! {
+            machine Lease {
+                initial: Idle;
+                terminal: [Closed];
+                states { Idle, Open(u8), Closed }
+                events { Connect, Close, TimedOut }
+                transitions {
+                    Idle + Connect => Open | Idle,
+                    [Idle, Open] + Close => Closed,
+                    Open + TimedOut => Idle,
+                }
+                timeouts { Open after std::time::Duration::from_secs(1) => TimedOut }
+                defer { Open: [Connect] }
+            }
+        });
+        assert_eq!(errors, Vec::<String>::new());
+        let m = machine.unwrap();
+        assert_eq!(m.initial, 0);
+        assert_eq!(m.terminal, [2]);
+        let pairs: Vec<(usize, usize, Vec<usize>)> =
+            m.rows.iter().map(|r| (r.source, r.event, r.targets.clone())).collect();
+        assert_eq!(pairs, [(0, 0, vec![1, 0]), (0, 1, vec![2]), (1, 1, vec![2]), (1, 2, vec![0])]);
+        assert_eq!((m.timeouts[0].state, m.timeouts[0].event), (1, 2));
+        assert_eq!(m.deferrals, [(1, vec![0])]);
+        assert!(m.row(1, 0).is_none());
+        assert_eq!(m.context, parse_quote!(()));
+    }
+
+    #[test]
+    fn every_misspelling_is_reported_with_a_suggestion() {
+        let (machine, errors) = run(parse_quote! {
+            machine M {
+                initial: Idle;
+                terminal: [Done];
+                states { Idle, Busy, Done }
+                events { Go, Stop }
+                transitions {
+                    Idle + Go => Bsy,
+                    Bsy + Stop => Done,
+                    Busy + Stp => Done,
+                    Idle + Stop => Busy,
+                }
+            }
+        });
+        assert_eq!(
+            errors,
+            [
+                "unknown state `Bsy`; did you mean `Busy`? the states are `Idle`, `Busy`, `Done`",
+                "unknown state `Bsy`; did you mean `Busy`? the states are `Idle`, `Busy`, `Done`",
+                "unknown event `Stp`; did you mean `Stop`? the events are `Go`, `Stop`",
+            ]
+        );
+        // No graph error follows from the dropped rows. The rows that were fine are
+        // still modelled, for the best-effort expansion.
+        assert_eq!(machine.unwrap().rows.len(), 1);
+    }
+
+    #[test]
+    fn graph_rules() {
+        let (_, errors) = run(parse_quote! {
+            machine M {
+                initial: A;
+                terminal: [C];
+                states { A, B, C, D }
+                events { Go }
+                transitions { A + Go => C, C + Go => A, D + Go => A }
+            }
+        });
+        assert_eq!(
+            errors,
+            [
+                "terminal state `C` has an outgoing row for `Go`; remove the row or take `C` out of `terminal`",
+                "state `B` is unreachable from the initial state `A`; add a row that leads to it, or remove it",
+                "state `D` is unreachable from the initial state `A`; add a row that leads to it, or remove it",
+                "state `B` has no way out: add a row leaving it, or list it in `terminal: [..]`",
+            ]
+        );
+    }
+
+    #[test]
+    fn duplicates() {
+        let (_, errors) = run(parse_quote! {
+            machine M {
+                initial: A;
+                terminal: [B];
+                states { A, B, A }
+                events { Go, Go }
+                transitions { A + Go => B | B, [A, A] + Go => B }
+            }
+        });
+        assert_eq!(
+            errors,
+            [
+                "duplicate state `A`: each state is declared once",
+                "duplicate event `Go`: each event is declared once",
+                "duplicate target `B` in this row; list it once",
+                "duplicate source `A` in this row; list it once",
+                "duplicate transition: `A` already has a row for `Go`; a state has one row per event (write alternatives in one row: `A + Go => A | B`)",
+            ]
+        );
+    }
+
+    #[test]
+    fn missing_initial_and_states() {
+        let (_, errors) = run(parse_quote! { machine M { states { A } terminal: [A] } });
+        assert_eq!(errors, ["missing initial state: add `initial: <state>;` to `M`, naming one of `A`"]);
+        let (machine, errors) = run(parse_quote! { machine M { initial: A; } });
+        assert!(machine.is_none());
+        assert_eq!(
+            errors,
+            ["missing `states { .. }` section: list the states of `M`, for example `states { Idle, Busy(Job) }`"]
+        );
+    }
+
+    #[test]
+    fn timeouts_and_deferrals() {
+        let (machine, errors) = run(parse_quote! {
+            machine M {
+                initial: A;
+                terminal: [B];
+                states { A, B }
+                events { Go, Tick(u8), Late }
+                transitions { A + Go => B, A + Tick => B }
+                timeouts {
+                    Q after d => Go,
+                    A after d => Nope,
+                    A after d => Tick,
+                    A after d => Late,
+                    A after d => Go,
+                    A after d => Go,
+                }
+                defer { A: [Go, Late, Lat], Z: [Go], A: [Late] }
+            }
+        });
+        assert_eq!(
+            errors,
+            [
+                "unknown state `Q`; the states are `A`, `B`",
+                "unknown event `Nope`; the events are `Go`, `Tick`, `Late`",
+                "timeout event `Tick` carries data, but a timer has none to give; use an event without data",
+                "`A` times out with `Late` but has no row for it; add `A + Late => <state>` to `transitions`",
+                "duplicate timeout: `A` already has one; a state has at most one timer",
+                "unknown event `Lat`; did you mean `Late`? the events are `Go`, `Tick`, `Late`",
+                "`A` both handles and defers `Go`; remove its row or its deferral",
+                "unknown state `Z`; the states are `A`, `B`",
+                "duplicate deferral list for `A`; list all its deferred events once: `A: [A, B]`",
+            ]
+        );
+        let m = machine.unwrap();
+        assert_eq!(m.timeouts.len(), 1);
+        assert_eq!(m.deferrals, [(0, vec![2])]);
+    }
+
+    #[test]
+    fn event_methods_must_not_clash() {
+        let (_, errors) = run(parse_quote! {
+            machine M {
+                initial: A;
+                terminal: [A];
+                states { A }
+                events { IntoAny, FooBar, Foo_bar }
+            }
+        });
+        assert_eq!(errors.len(), 2);
+        assert!(errors[0]
+            .starts_with("event `IntoAny` would generate the method `into_any`, which `M` already has"));
+        assert_eq!(
+            errors[1],
+            "event `Foo_bar` would generate the method `foo_bar` a second time; rename one of the two events"
+        );
     }
 }

@@ -12,6 +12,8 @@ mod expand;
 mod model;
 mod names;
 mod parse;
+#[cfg(test)]
+mod snapshots;
 
 /// Compiles a lifecycle table into typestate code. See `proxy_machine::lifecycle`.
 #[proc_macro]

@@ -51,12 +51,17 @@ pub(crate) fn backticked<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> S
 }
 
 /// The declared name closest to `wanted`, if one is close enough to be a typo:
-/// within a third of its length in edits, or equal ignoring case.
+/// within a third of its length in edits (two for names of four letters or more),
+/// ignoring case, and never a name that shares nothing with it.
 pub(crate) fn closest(wanted: &str, declared: impl IntoIterator<Item = String>) -> Option<String> {
     declared
         .into_iter()
         .map(|candidate| (edit_distance(&wanted.to_lowercase(), &candidate.to_lowercase()), candidate))
-        .filter(|(distance, candidate)| *distance <= (wanted.len().max(candidate.len()) / 3).max(1))
+        .filter(|(distance, candidate)| {
+            let len = wanted.len().max(candidate.len());
+            let allowed = (len / 3).max(if len >= 4 { 2 } else { 1 });
+            *distance <= allowed && *distance < wanted.len().min(candidate.len())
+        })
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, candidate)| candidate)
 }
@@ -104,5 +109,6 @@ mod tests {
         assert_eq!(closest("paused", declared()), Some("Paused".into()));
         assert_eq!(closest("Runing", declared()), Some("Running".into()));
         assert_eq!(closest("Removed", declared()), None);
+        assert_eq!(closest("Q", ["A".to_owned()]), None);
     }
 }

@@ -255,3 +255,105 @@ impl Parse for DeferDef {
         Ok(DeferDef { state, events })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use syn::parse_quote;
+
+    use super::*;
+
+    #[test]
+    fn parses_every_section() {
+        let input: Input = parse_quote! {
+            /// Docs.
+            pub machine Lease<'a, T: Clone> where T: Send {
+                context: Cx<'a, T>;
+                initial: Idle;
+                terminal: [Closed, Gone];
+                states { /// Waiting.
+                    Idle, Open(Socket), Closed, Gone }
+                events { Connect(Addr), Close, TimedOut }
+                transitions {
+                    Idle + Connect => Open,
+                    /// Row docs.
+                    [Idle, Open] + Close => Closed | Gone,
+                }
+                timeouts { Open after cx.limit => TimedOut }
+                defer { Open: [Connect] }
+            }
+        };
+        let def = &input.machines[0];
+        assert_eq!(def.name, "Lease");
+        assert_eq!(def.generics.params.len(), 2);
+        assert!(def.generics.where_clause.is_some());
+        assert_eq!(def.initial.as_ref().unwrap(), "Idle");
+        assert_eq!(def.terminal.as_ref().unwrap().len(), 2);
+        let states = def.states.as_ref().unwrap();
+        assert_eq!(states.len(), 4);
+        assert!(states[1].data.is_some());
+        assert_eq!(states[0].attrs.len(), 1);
+        let rows = def.transitions.as_ref().unwrap();
+        assert_eq!(rows[1].sources.len(), 2);
+        assert_eq!(rows[1].targets.len(), 2);
+        assert_eq!(rows[1].attrs.len(), 1);
+        assert_eq!(def.timeouts.as_ref().unwrap()[0].event, "TimedOut");
+        assert_eq!(def.defer.as_ref().unwrap()[0].events[0], "Connect");
+    }
+
+    #[test]
+    fn single_terminal_without_brackets_and_sections_in_any_order() {
+        let input: Input = parse_quote! {
+            machine M {
+                transitions { A + Go => B }
+                terminal: B;
+                events { Go }
+                states { A, B }
+                initial: A
+            }
+        };
+        let def = &input.machines[0];
+        assert_eq!(def.terminal.as_ref().unwrap()[0], "B");
+        assert!(def.context.is_none());
+    }
+
+    #[test]
+    fn several_machines_in_one_call() {
+        let input: Input = parse_quote! {
+            machine A { initial: X; states { X } terminal: [X] }
+            machine B { initial: Y; states { Y } terminal: [Y] }
+        };
+        assert_eq!(input.machines.len(), 2);
+    }
+
+    fn parse_error(tokens: proc_macro2::TokenStream) -> String {
+        match syn::parse2::<Input>(tokens) {
+            Ok(_) => panic!("expected a syntax error"),
+            Err(error) => error.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_section_twice_is_an_error() {
+        let message = parse_error(quote::quote! { machine M { initial: A; initial: A; states { A } } });
+        assert_eq!(message, "duplicate section `initial`: each section may appear once per machine");
+    }
+
+    #[test]
+    fn two_data_types_are_refused_with_the_fix() {
+        let message = parse_error(quote::quote! { machine M { states { A(u8, u16) } } });
+        assert!(message.starts_with("one data type per state or event"), "{message}");
+    }
+
+    #[test]
+    fn an_unknown_section_lists_the_valid_ones() {
+        let message = parse_error(quote::quote! { machine M { stats { A } } });
+        assert!(message.contains("expected one of"), "{message}");
+        assert!(message.contains("`states`"), "{message}");
+    }
+
+    #[test]
+    fn an_empty_invocation_says_what_to_write() {
+        let message = parse_error(quote::quote! {});
+        assert!(message.contains("expected a machine: `machine Name {"), "{message}");
+    }
+}

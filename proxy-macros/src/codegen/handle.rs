@@ -33,7 +33,7 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
                 type Data = #data;
                 const NAME: &'static str = #name;
                 fn __into_any(handle: #handle_ty) -> #any {
-                    #any::#variant(handle)
+                    <#any>::#variant(handle)
                 }
             }
         }

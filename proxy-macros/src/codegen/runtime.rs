@@ -114,7 +114,7 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
 
         impl #params ::proxy_machine::Event for #event_ty #where_clause {
             fn name(&self) -> &'static str {
-                #event_ty::name(self)
+                <#event_ty>::name(self)
             }
         }
 
@@ -180,25 +180,25 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
             const META: ::proxy_machine::MachineMeta<'static> = Self::META;
 
             fn state_name(&self) -> &'static str {
-                #any_ty::state_name(self)
+                <#any_ty>::state_name(self)
             }
             fn is_terminal(&self) -> bool {
-                #any_ty::is_terminal(self)
+                <#any_ty>::is_terminal(self)
             }
             fn context(&self) -> &#context {
-                #any_ty::context(self)
+                <#any_ty>::context(self)
             }
             fn context_mut(&mut self) -> &mut #context {
-                #any_ty::context_mut(self)
+                <#any_ty>::context_mut(self)
             }
             fn timeout(&self) -> ::core::option::Option<(::core::time::Duration, #event_ty)> {
-                #any_ty::timeout(self)
+                <#any_ty>::timeout(self)
             }
             fn defers(&self, event: &#event_ty) -> bool {
-                #any_ty::defers(self, event)
+                <#any_ty>::defers(self, event)
             }
             fn dispatch(self, event: #event_ty) -> ::core::result::Result<Self, ::proxy_machine::Rejected<Self, #event_ty>> {
-                #any_ty::dispatch(self, event)
+                <#any_ty>::dispatch(self, event)
             }
         }
     }

@@ -1,0 +1,73 @@
+//! Expansion snapshots on stable: the generated code, pretty-printed, compared with
+//! the files in `src/snapshots/`. After a deliberate change to codegen, review the
+//! diff and refresh them with `UPDATE_EXPECT=1 cargo test -p proxy-macros`.
+
+use expect_test::{expect_file, ExpectFile};
+use quote::quote;
+
+use crate::expand;
+
+fn assert_expansion(tokens: proc_macro2::TokenStream, expected: ExpectFile) {
+    let expanded = expand::lifecycle(tokens);
+    let file: syn::File = syn::parse2(expanded).expect("the expansion is valid Rust");
+    expected.assert_eq(&prettyplease::unparse(&file));
+}
+
+#[test]
+fn door() {
+    assert_expansion(
+        quote! {
+            /// A door.
+            pub machine Door {
+                context: u32;
+                initial: Open;
+                terminal: [Gone];
+                states { Open, Shut(bool), Gone }
+                events { Push, Lock(bool), Burn }
+                transitions {
+                    Open + Push => Shut,
+                    Shut + Push => Open | Shut,
+                    [Open, Shut] + Burn => Gone,
+                }
+                timeouts { Open after core::time::Duration::from_secs(*cx as u64) => Push }
+                defer { Shut: [Lock] }
+            }
+        },
+        expect_file!["snapshots/door.rs"],
+    );
+}
+
+#[test]
+fn generic_machine() {
+    assert_expansion(
+        quote! {
+            machine Pool<'a, T: Clone> where T: Send {
+                context: &'a mut Vec<T>;
+                initial: Empty;
+                terminal: [Closed];
+                states { Empty, Full(T), Closed }
+                events { Put(T), Close }
+                transitions { Empty + Put => Full, [Empty, Full] + Close => Closed }
+            }
+        },
+        expect_file!["snapshots/generic.rs"],
+    );
+}
+
+#[test]
+fn an_error_still_expands_what_is_valid() {
+    let expanded = expand::lifecycle(quote! {
+        machine M {
+            initial: A;
+            terminal: [B];
+            states { A, B }
+            events { Go }
+            transitions { A + Go => B, A + Og => B }
+        }
+    })
+    .to_string();
+    assert!(expanded.contains("compile_error"), "{expanded}");
+    assert!(expanded.contains("unknown event `Og`"), "{expanded}");
+    // The valid row is still generated, so code using it type-checks.
+    assert!(expanded.contains("fn a_go"), "{expanded}");
+}
