@@ -1,0 +1,254 @@
+//! The `lifecycle!` DSL reference: every construct, what it generates, and the error
+//! each check gives.
+//!
+//! # A whole table
+//!
+//! ```
+//! use std::time::Duration;
+//! use proxy_machine::lifecycle;
+//!
+//! pub struct Cx { pub patience: Duration }
+//!
+//! lifecycle! {
+//!     /// A leased connection. (Doc comments are kept on every item.)
+//!     pub machine Lease {
+//!         context: Cx;                 // owned in every state; `()` when omitted
+//!         initial: Idle;               // required
+//!         terminal: [Closed];          // or `terminal: Closed;`; optional
+//!         states {
+//!             /// Nothing to do.
+//!             Idle,
+//!             Connecting,
+//!             Open(u32),               // a state with data: one type (use a tuple for more)
+//!             Closed,
+//!         }
+//!         events {
+//!             Connect,
+//!             Connected(u32),          // an event with a payload
+//!             Fail,
+//!             Close,
+//!             TimedOut,
+//!         }
+//!         transitions {
+//!             Idle + Connect => Connecting,
+//!             Connecting + Connected => Open,
+//!             /// Alternatives: the handler chooses one.
+//!             Connecting + Fail => Idle | Closed,
+//!             Connecting + TimedOut => Idle,
+//!             [Idle, Open] + Close => Closed,   // several sources: one handler per source
+//!         }
+//!         timeouts { Connecting after cx.patience => TimedOut }
+//!         defer { Connecting: [Close] }
+//!     }
+//! }
+//!
+//! // One method per (source, event) pair: `{state}_{event}` in snake case. It gets
+//! // the context, the source's data (if any) and the payload (if any), and returns
+//! // the target's data, or the choice enum for alternatives.
+//! impl LeaseHandlers for Cx {
+//!     fn idle_connect(&mut self) {}
+//!     fn connecting_connected(&mut self, event: u32) -> u32 { event }
+//!     fn connecting_fail(&mut self) -> LeaseConnectingFail { LeaseConnectingFail::Idle }
+//!     fn connecting_timed_out(&mut self) {}
+//!     fn idle_close(&mut self) {}
+//!     fn open_close(&mut self, state: u32) { let _ = state; }
+//! }
+//!
+//! let lease = Lease::new(Cx { patience: Duration::from_secs(3) }); // Lease<lease::Idle>
+//! let open = lease.connect().connected(7);                          // Lease<lease::Open>
+//! assert_eq!(*open.data(), 7);
+//! let closed = open.close();
+//! assert_eq!(closed.state_name(), "Closed");
+//! ```
+//!
+//! # Sections
+//!
+//! | section | form | required |
+//! |---|---|---|
+//! | `context` | `context: Type;` | no (`()`) |
+//! | `initial` | `initial: State;` | yes |
+//! | `terminal` | `terminal: [A, B];` or `terminal: A;` | no |
+//! | `states` | `states { A, B(Data), .. }` | yes |
+//! | `events` | `events { E, F(Payload), .. }` | no |
+//! | `transitions` | `transitions { A + E => B, [A, B] + F => C \| D, .. }` | no |
+//! | `timeouts` | `timeouts { A after <Duration expr using cx> => E, .. }` | no |
+//! | `defer` | `defer { A: [E, F], .. }` | no |
+//!
+//! Sections may come in any order, each at most once. A machine may be generic
+//! (`machine Pool<'a, T: Clone> where T: Send`); one `lifecycle!` may hold several
+//! machines; it may be invoked inside a function.
+//!
+//! # What is generated, for `machine Lease`
+//!
+//! | item | what |
+//! |---|---|
+//! | `mod lease` | one uninhabited type per state (`lease::Idle`) and per event (`lease::event::Close`) |
+//! | `Lease<S>` | the handle: owns the context and the state's data; as big as those, no more |
+//! | `Lease::<Initial>::new(cx[, data])` | a machine in its initial state |
+//! | `Lease<S>::connect(self[, payload])` | one method per event, callable only where a row accepts it |
+//! | `Lease<S>::{context, context_mut, data, data_mut, into_parts, state_name, into_any, restore}` | accessors; `restore` rebuilds a handle in any state (persistence) |
+//! | `LeaseHandlers` | the rows' bodies, implemented for the context type |
+//! | `LeaseConnectingFail`, `LeaseConnectingFailNext` | the handler's choice, and the typed result, of a row with alternatives |
+//! | `LeaseAny`, `LeaseEvent` | the machine and its events as values: `dispatch`, `timeout`, `defers`, `is_terminal` |
+//! | `LeaseAny::META`, `to_mermaid()`, `to_dot()` | the table as data and as diagrams; the Mermaid diagram is also in `Lease`'s docs |
+//!
+//! # Alternatives
+//!
+//! A row with `=> A | B` returns an enum: the handler picks a variant of
+//! `{Machine}{Source}{Event}`, and the typed transition returns
+//! `{Machine}{Source}{Event}Next`, one variant per target holding its handle.
+//!
+//! ```
+//! use proxy_machine::lifecycle;
+//! struct Toss(u32);
+//! lifecycle! {
+//!     machine Coin {
+//!         context: Toss;
+//!         initial: Up;
+//!         terminal: [Lost];
+//!         states { Up, Down, Lost }
+//!         events { Flip }
+//!         transitions { [Up, Down] + Flip => Up | Down | Lost }
+//!     }
+//! }
+//! impl CoinHandlers for Toss {
+//!     fn up_flip(&mut self) -> CoinUpFlip { self.0 += 1; CoinUpFlip::Down }
+//!     fn down_flip(&mut self) -> CoinDownFlip { CoinDownFlip::Lost }
+//! }
+//! let coin = match Coin::new(Toss(0)).flip() {
+//!     CoinUpFlipNext::Down(down) => down,
+//!     other => panic!("the handler chose Down, not {:?}", CoinAny::from(other)),
+//! };
+//! assert!(matches!(coin.flip(), CoinDownFlipNext::Lost(_)));
+//! ```
+//!
+//! # The runtime enum
+//!
+//! When the state is known only at run time (an actor's inbox), `LeaseAny::dispatch`
+//! goes through the same typed transitions, and an event the state has no row for
+//! comes back as a [`Rejected`](crate::Rejected) holding the machine and the event.
+//!
+//! ```
+//! use proxy_machine::lifecycle;
+//! lifecycle! {
+//!     machine Door {
+//!         initial: Shut;
+//!         states { Shut, Open }
+//!         events { Push, Pull }
+//!         transitions { Shut + Push => Open, Open + Pull => Shut }
+//!     }
+//! }
+//! impl DoorHandlers for () {
+//!     fn shut_push(&mut self) {}
+//!     fn open_pull(&mut self) {}
+//! }
+//! let door = DoorAny::from(Door::new(()));
+//! let rejected = door.dispatch(DoorEvent::Pull).unwrap_err();
+//! assert_eq!(rejected.to_string(), "illegal transition: `Shut` does not accept `Pull` (machine `Door`)");
+//! let door = rejected.machine.dispatch(DoorEvent::Push).unwrap();
+//! assert_eq!(door.state_name(), "Open");
+//! assert!(DoorAny::to_mermaid().contains("Shut --> Open: Push"));
+//! assert_eq!(DoorAny::META.targets("Open", "Pull"), Some(&["Shut"][..]));
+//! ```
+//!
+//! # Timeouts and deferral
+//!
+//! `timeouts { S after <expr> => E }`: the expression, of type `Duration`, is
+//! evaluated with `cx` bound to `&Context`. The event must carry no data and `S`
+//! must have a row for it. `defer { S: [E] }`: `S` keeps `E` to be replayed after
+//! the state changes; `S` must not also handle `E`. Both are data that a driver
+//! acts on: `LeaseAny::timeout()` and `LeaseAny::defers(&event)`.
+//!
+//! ```
+//! use std::time::Duration;
+//! use proxy_machine::lifecycle;
+//! lifecycle! {
+//!     machine Job {
+//!         context: u64;
+//!         initial: Queued;
+//!         terminal: [Done];
+//!         states { Queued, Running, Done }
+//!         events { Start, Finish, Cancel, Expire }
+//!         transitions { Queued + Start => Running, Running + Finish => Done, Running + Expire => Done, Queued + Cancel => Done }
+//!         timeouts { Running after Duration::from_millis(*cx) => Expire }
+//!         defer { Running: [Cancel] }
+//!     }
+//! }
+//! impl JobHandlers for u64 {
+//!     fn queued_start(&mut self) {}
+//!     fn running_finish(&mut self) {}
+//!     fn running_expire(&mut self) {}
+//!     fn queued_cancel(&mut self) {}
+//! }
+//! let running = JobAny::from(Job::new(250).start());
+//! let (after, event) = running.timeout().unwrap();
+//! assert_eq!((after, event.name()), (Duration::from_millis(250), "Expire"));
+//! assert!(running.defers(&JobEvent::Cancel));
+//! ```
+//!
+//! # Errors
+//!
+//! Every mistake in a table is reported on the offending token, all of them in one
+//! build, and what was valid is still generated, so one mistake gives one error.
+//!
+//! | mistake | message |
+//! |---|---|
+//! | unknown state | ``unknown state `Idel`; did you mean `Idle`? the states are `Idle`, `Busy` `` |
+//! | unknown event | ``unknown event `Stp`; did you mean `Stop`? the events are `Go`, `Stop` `` |
+//! | duplicate state / event | ``duplicate state `A`: each state is declared once`` |
+//! | duplicate row | ``duplicate transition: `A` already has a row for `Go`; a state has one row per event (..)`` |
+//! | unreachable state | ``state `B` is unreachable from the initial state `A`; add a row that leads to it, or remove it`` |
+//! | dead end | ``state `B` has no way out: add a row leaving it, or list it in `terminal: [..]` `` |
+//! | terminal with rows | ``terminal state `C` has an outgoing row for `Go`; remove the row or take `C` out of `terminal` `` |
+//! | missing initial | ``missing initial state: add `initial: <state>;` to `M`, naming one of `A`, `B` `` |
+//! | timeout / deferral naming an unknown name | the unknown state / event message |
+//! | timeout event with data | ``timeout event `Tick` carries data, but a timer has none to give; use an event without data`` |
+//! | timeout without a row | ``` `A` times out with `Late` but has no row for it; add `A + Late => <state>` to `transitions` ``` |
+//! | deferring a handled event | ``` `A` both handles and defers `Go`; remove its row or its deferral ``` |
+//! | event named like a handle method | ``event `IntoAny` would generate the method `into_any`, which `M` already has; ..`` |
+//!
+//! ```compile_fail
+//! proxy_machine::lifecycle! {
+//!     machine M {
+//!         initial: Idle;
+//!         terminal: [Done];
+//!         states { Idle, Done }
+//!         events { Go }
+//!         transitions { Idel + Go => Done }   // unknown state `Idel`; did you mean `Idle`? ..
+//!     }
+//! }
+//! # fn main() {}
+//! ```
+//!
+//! An illegal transition on a typed handle is an E0277 that speaks the domain:
+//!
+//! ```text
+//! error[E0277]: illegal transition: `Open` does not accept `Connect`
+//!    --> src/main.rs:119:18
+//!     |
+//! 119 |     let _ = open.connect(Addr("b".into()));
+//!     |                  ^^^^^^^ `Open` does not accept `Connect`
+//!     |
+//!     = note: `Open` accepts `Close`
+//! ```
+//!
+//! ```compile_fail
+//! use proxy_machine::lifecycle;
+//! lifecycle! {
+//!     machine Door {
+//!         initial: Shut;
+//!         states { Shut, Open }
+//!         events { Push, Pull }
+//!         transitions { Shut + Push => Open, Open + Pull => Shut }
+//!     }
+//! }
+//! impl DoorHandlers for () {
+//!     fn shut_push(&mut self) {}
+//!     fn open_pull(&mut self) {}
+//! }
+//! let door = Door::new(());
+//! door.pull(); // illegal transition: `Shut` does not accept `Pull`
+//! ```
+//!
+//! A missing handler is E0046 on the `impl`; a handler cannot produce a state outside
+//! its row, because it returns the target's data (E0308 otherwise), never a handle.
