@@ -38,17 +38,20 @@ pub(crate) fn check(def: MachineDef, errors: &mut Errors) -> Option<Machine> {
     if states.is_empty() {
         return None;
     }
-    let events = declared_events(&def, errors);
-    method_names_are_free(&def.name, &events, errors);
+    let mut events = declared_events(&def, errors);
+    method_names_are_free(&def.name, &mut events, errors);
     let state_names: Vec<&Ident> = states.iter().map(|s| &s.name).collect();
     let event_names: Vec<&Ident> = events.iter().map(|e| &e.name).collect();
     let table = Names { states: &state_names, events: &event_names };
 
     let initial = initial_state(&def, &table, errors);
     let terminal = terminal_states(&def, &table, errors);
-    // A row dropped for a misspelt name would make its states look unreachable or
-    // stuck: the graph is judged only when every row made it into the model.
+    // A row dropped, or a name guessed, for a misspelling would make states look
+    // unreachable or stuck: the graph is judged only when every row made it into the
+    // model and every state name of the graph was spelt as declared.
     let (rows, rows_complete) = rows(&def, &table, &terminal, errors);
+    let graph_exact = rows_complete
+        && def.initial.iter().chain(def.terminal.iter().flatten()).all(|name| state_names.contains(&name));
     let timeouts = timeouts(&def, &table, &events, &rows, errors);
     let deferrals = deferrals(&def, &table, &rows, errors);
 
@@ -66,7 +69,7 @@ pub(crate) fn check(def: MachineDef, errors: &mut Errors) -> Option<Machine> {
         initial,
         terminal,
     };
-    if rows_complete {
+    if graph_exact {
         every_state_reachable(&machine, errors);
         every_state_has_a_way_out(&machine, errors);
     }
@@ -88,6 +91,24 @@ impl Names<'_> {
     fn event(&self, ident: &Ident, errors: &mut Errors) -> Option<usize> {
         resolve(self.events, ident, "event", errors)
     }
+
+    /// `state`, except that a misspelt name, once reported, stands for the state the
+    /// error suggests: the best-effort expansion then keeps the row, handler and
+    /// method that the code using the machine names, and one typo gives one error.
+    fn state_or_guess(&self, ident: &Ident, errors: &mut Errors) -> Option<usize> {
+        self.state(ident, errors).or_else(|| guess(self.states, ident))
+    }
+
+    /// `event`, with the same stand-in as `state_or_guess`.
+    fn event_or_guess(&self, ident: &Ident, errors: &mut Errors) -> Option<usize> {
+        self.event(ident, errors).or_else(|| guess(self.events, ident))
+    }
+}
+
+/// The declared name `resolve` suggests for a misspelt `ident`.
+fn guess(declared: &[&Ident], ident: &Ident) -> Option<usize> {
+    let near = names::closest(&ident.to_string(), declared.iter().map(ToString::to_string))?;
+    declared.iter().position(|d| **d == near)
 }
 
 /// Looks `ident` up among `declared`; on a miss, an error on `ident` that suggests the
@@ -130,7 +151,12 @@ fn declared_events(def: &MachineDef, errors: &mut Errors) -> Vec<Event> {
         return Vec::new();
     };
     unique_variants(section, "event", errors)
-        .map(|v| Event { attrs: v.attrs.clone(), name: v.name.clone(), payload: v.data.clone() })
+        .map(|v| Event {
+            attrs: v.attrs.clone(),
+            name: v.name.clone(),
+            payload: v.data.clone(),
+            method: true,
+        })
         .collect()
 }
 
@@ -156,9 +182,10 @@ fn unique_variants<'a>(
 }
 
 /// Each event becomes a method on the handle; it must not take the name of a method
-/// the handle already has, nor of another event.
-fn method_names_are_free(machine: &Ident, events: &[Event], errors: &mut Errors) {
-    let mut taken: Vec<String> = Vec::new();
+/// the handle already has, nor of another event. An event that would is kept, without
+/// its method.
+fn method_names_are_free(machine: &Ident, events: &mut [Event], errors: &mut Errors) {
+    let mut taken: Vec<(String, Ident)> = Vec::new();
     for event in events {
         let method = names::snake(&event.name.to_string());
         if names::RESERVED_METHODS.contains(&method.as_str()) {
@@ -170,13 +197,18 @@ fn method_names_are_free(machine: &Ident, events: &[Event], errors: &mut Errors)
                     names::backticked(names::RESERVED_METHODS.iter().copied())
                 ),
             );
-        } else if taken.contains(&method) {
+            event.method = false;
+        } else if let Some((_, first)) = taken.iter().find(|(m, _)| *m == method) {
             errors.push(
                 event.name.span(),
-                format!("event `{}` would generate the method `{method}` a second time; rename one of the two events", event.name),
+                format!(
+                    "event `{}` would generate the method `{method}`, as `{first}` does; rename one of the two events",
+                    event.name
+                ),
             );
+            event.method = false;
         }
-        taken.push(method);
+        taken.push((method, event.name.clone()));
     }
 }
 
@@ -184,7 +216,7 @@ fn method_names_are_free(machine: &Ident, events: &[Event], errors: &mut Errors)
 /// first state stands in so the expansion can go on.
 fn initial_state(def: &MachineDef, table: &Names<'_>, errors: &mut Errors) -> usize {
     match &def.initial {
-        Some(section) => table.state(section, errors).unwrap_or(0),
+        Some(section) => table.state_or_guess(section, errors).unwrap_or(0),
         None => {
             errors.push(
                 def.name.span(),
@@ -206,7 +238,7 @@ fn terminal_states(def: &MachineDef, table: &Names<'_>, errors: &mut Errors) -> 
     };
     let mut terminal = Vec::new();
     for ident in section {
-        if let Some(state) = table.state(ident, errors) {
+        if let Some(state) = table.state_or_guess(ident, errors) {
             if !terminal.contains(&state) {
                 terminal.push(state);
             }
@@ -215,9 +247,10 @@ fn terminal_states(def: &MachineDef, table: &Names<'_>, errors: &mut Errors) -> 
     terminal
 }
 
-/// Every row, split into (source, event) pairs, and whether all of them resolved. A
-/// pair declared twice, a target listed twice and a row leaving a terminal state are
-/// errors.
+/// Every row, split into (source, event) pairs, and whether all of them resolved
+/// exactly. A pair declared twice, a target listed twice and a row leaving a terminal
+/// state are errors. A misspelt name with a suggestion stands for the suggested one;
+/// nothing more is reported about a row that rests on such a guess.
 fn rows(def: &MachineDef, table: &Names<'_>, terminal: &[usize], errors: &mut Errors) -> (Vec<Row>, bool) {
     let Some(section) = &def.transitions else {
         return (Vec::new(), true);
@@ -225,19 +258,26 @@ fn rows(def: &MachineDef, table: &Names<'_>, terminal: &[usize], errors: &mut Er
     let mut rows: Vec<Row> = Vec::new();
     let mut complete = true;
     for row in section {
-        let event = table.event(&row.event, errors);
-        let sources = resolve_all(&row.sources, "source", |i, e| table.state(i, e), errors);
-        let targets = resolve_all(&row.targets, "target", |i, e| table.state(i, e), errors);
-        complete &=
-            event.is_some() && sources.len() == row.sources.len() && targets.len() == row.targets.len();
+        let event = table.event_or_guess(&row.event, errors);
+        let sources = resolve_all(&row.sources, "source", |i, e| table.state_or_guess(i, e), errors);
+        let targets = resolve_all(&row.targets, "target", |i, e| table.state_or_guess(i, e), errors);
+        let guessed = event.is_some_and(|e| row.event != *table.events[e])
+            || sources.iter().chain(&targets).any(|(ident, s)| *ident != table.states[*s]);
+        complete &= !guessed
+            && event.is_some()
+            && sources.len() == row.sources.len()
+            && targets.len() == row.targets.len();
         let Some(event) = event else { continue };
         if targets.is_empty() {
             continue;
         }
         for (ident, source) in sources {
             if rows.iter().any(|r| r.source == source && r.event == event) {
+                if guessed {
+                    continue;
+                }
                 errors.push(
-                    row.event.span(),
+                    ident.span(),
                     format!(
                         "duplicate transition: `{ident}` already has a row for `{}`; a state has one row per event (write alternatives in one row: `{ident} + {} => A | B`)",
                         row.event, row.event
@@ -245,7 +285,7 @@ fn rows(def: &MachineDef, table: &Names<'_>, terminal: &[usize], errors: &mut Er
                 );
                 continue;
             }
-            if terminal.contains(&source) {
+            if terminal.contains(&source) && !guessed {
                 errors.push(
                     ident.span(),
                     format!(
@@ -477,8 +517,25 @@ mod tests {
                 "unknown event `Stp`; did you mean `Stop`? the events are `Go`, `Stop`",
             ]
         );
-        // No graph error follows from the dropped rows. The rows that were fine are
-        // still modelled, for the best-effort expansion.
+        // No graph error and no duplicate follows from the guesses. Each misspelt name
+        // stands for the suggested one in the model, for the best-effort expansion;
+        // `Busy + Stp` would repeat `Busy + Stop` and is left out.
+        let pairs: Vec<(usize, usize, Vec<usize>)> =
+            machine.unwrap().rows.iter().map(|r| (r.source, r.event, r.targets.clone())).collect();
+        assert_eq!(pairs, [(0, 0, vec![1]), (1, 1, vec![2]), (0, 1, vec![1])]);
+    }
+
+    #[test]
+    fn a_name_without_suggestion_drops_its_row() {
+        let (machine, errors) = run(parse_quote! {
+            machine M {
+                initial: Idle;
+                states { Idle, Busy }
+                events { Go }
+                transitions { Idle + Go => Busy, Busy + Go => Gone }
+            }
+        });
+        assert_eq!(errors, ["unknown state `Gone`; the states are `Idle`, `Busy`"]);
         assert_eq!(machine.unwrap().rows.len(), 1);
     }
 
@@ -580,7 +637,7 @@ mod tests {
 
     #[test]
     fn event_methods_must_not_clash() {
-        let (_, errors) = run(parse_quote! {
+        let (machine, errors) = run(parse_quote! {
             machine M {
                 initial: A;
                 terminal: [A];
@@ -593,7 +650,11 @@ mod tests {
             .starts_with("event `IntoAny` would generate the method `into_any`, which `M` already has"));
         assert_eq!(
             errors[1],
-            "event `Foo_bar` would generate the method `foo_bar` a second time; rename one of the two events"
+            "event `Foo_bar` would generate the method `foo_bar`, as `FooBar` does; rename one of the two events"
         );
+        // The events stay, for the rows and handlers naming them; only the clashing
+        // methods are left out of the expansion.
+        let methods: Vec<bool> = machine.unwrap().events.iter().map(|e| e.method).collect();
+        assert_eq!(methods, [false, true, false]);
     }
 }

@@ -35,6 +35,9 @@ pub(crate) struct Event {
     pub(crate) attrs: Vec<Attribute>,
     pub(crate) name: Ident,
     pub(crate) payload: Option<Type>,
+    /// Whether the handle gets a method for it: not when the method's name would
+    /// clash (an error already reported), so the expansion adds no second error.
+    pub(crate) method: bool,
 }
 
 /// A (source, event) pair of the table and its targets.

@@ -52,7 +52,7 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
         let (pattern, name) = (event_pattern(cx, &e.name), e.name.to_string());
         quote!(#pattern => #name)
     });
-    let phantom_name = cx.is_generic().then(|| quote!(Self::__Phantom(_, never) => match *never {},));
+    let phantom_name = cx.is_generic().then(|| quote!(Self::__Phantom(_, ref never) => match *never {},));
     let per_state = |f: &dyn Fn(usize, &Ident) -> TokenStream| {
         let arms = m.states.iter().enumerate().map(|(i, s)| f(i, &s.name));
         quote!(match self { #(#arms,)* })
@@ -105,7 +105,9 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
         impl #params #event_ty #where_clause {
             /// The event's name, as written in the table.
             #vis fn name(&self) -> &'static str {
-                match self {
+                // On the place, not the reference: a machine without events has an
+                // empty event enum, and only `match *self {}` is exhaustive for it.
+                match *self {
                     #(#event_names,)*
                     #phantom_name
                 }
@@ -240,20 +242,23 @@ fn timeout_arm(cx: &Ctx<'_>, state: usize, name: &Ident) -> TokenStream {
     }
 }
 
-/// The body of `dispatch`: one arm per row, calling the typed transition.
+/// The body of `dispatch`: one arm per row, calling the typed transition through its
+/// trait (an event whose method clashed has no method).
 fn dispatch(cx: &Ctx<'_>) -> TokenStream {
     let m = cx.m;
-    let (any, event_enum) = (&cx.any, &cx.event_enum);
+    let (any, event_enum, args) = (&cx.any, &cx.event_enum, &cx.args);
     let arms = m.rows.iter().map(|row| {
         let state = &m.states[row.source].name;
         let event = &m.events[row.event].name;
-        let method = cx.event_method(row.event);
+        let marker = cx.state_marker(row.source);
+        let (_, fire) = cx.event_traits(row.event);
+        let fire = quote!(<#marker as #fire<#(#args,)* ()>>::__fire);
         match m.events[row.event].payload {
             Some(_) => quote! {
-                (#any::#state(handle), #event_enum::#event(event)) => ::core::result::Result::Ok(::core::convert::From::from(handle.#method(event)))
+                (#any::#state(handle), #event_enum::#event(event)) => ::core::result::Result::Ok(::core::convert::From::from(#fire(handle, event)))
             },
             None => quote! {
-                (#any::#state(handle), #event_enum::#event) => ::core::result::Result::Ok(::core::convert::From::from(handle.#method()))
+                (#any::#state(handle), #event_enum::#event) => ::core::result::Result::Ok(::core::convert::From::from(#fire(handle)))
             },
         }
     });

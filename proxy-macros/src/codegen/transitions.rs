@@ -87,8 +87,9 @@ fn event_items(cx: &Ctx<'_>, event: usize) -> TokenStream {
     let method = cx.event_method(event);
     let doc = method_doc(cx, event);
     let handle_of_self = cx.handle_of(&quote!(Self));
-    let method_impl = respan(
-        quote! {
+    let method_impl = m.events[event].method.then(|| {
+        respan(
+            quote! {
             impl #impl_params #self_ty #where_clause {
                 #doc
                 #vis fn #method(self #event_param) -> <#s as #on_ty>::Next
@@ -98,9 +99,10 @@ fn event_items(cx: &Ctx<'_>, event: usize) -> TokenStream {
                     <#s as #fire_unit>::__fire(self #event_arg)
                 }
             }
-        },
-        m.events[event].name.span(),
-    );
+            },
+            m.events[event].name.span(),
+        )
+    });
     quote! {
         #[doc(hidden)]
         #vis trait #on #params #where_clause {
@@ -209,7 +211,7 @@ fn next_enum(cx: &Ctx<'_>, row: &Row) -> TokenStream {
     });
     let arms = row.targets.iter().map(|&target| {
         let state = &m.states[target].name;
-        quote!(#name::#state(handle) => #any::#state(handle))
+        quote!(#name::#state(handle) => Self::#state(handle))
     });
     let doc = format!("Where `{}` led.", handlers::row_text(cx, row));
     quote! {

@@ -384,8 +384,8 @@ pub enum DoorShutPushNext {
 impl ::core::convert::From<DoorShutPushNext> for DoorAny {
     fn from(next: DoorShutPushNext) -> Self {
         match next {
-            DoorShutPushNext::Open(handle) => DoorAny::Open(handle),
-            DoorShutPushNext::Shut(handle) => DoorAny::Shut(handle),
+            DoorShutPushNext::Open(handle) => Self::Open(handle),
+            DoorShutPushNext::Shut(handle) => Self::Shut(handle),
         }
     }
 }
@@ -426,7 +426,7 @@ impl ::core::convert::From<Door<door::Gone>> for DoorAny {
 impl DoorEvent {
     /// The event's name, as written in the table.
     pub fn name(&self) -> &'static str {
-        match self {
+        match *self {
             Self::Push => "Push",
             Self::Lock(..) => "Lock",
             Self::Burn => "Burn",
@@ -523,16 +523,32 @@ where
     ) -> ::core::result::Result<Self, ::proxy_machine::Rejected<Self, DoorEvent>> {
         match (self, event) {
             (DoorAny::Open(handle), DoorEvent::Push) => {
-                ::core::result::Result::Ok(::core::convert::From::from(handle.push()))
+                ::core::result::Result::Ok(
+                    ::core::convert::From::from(
+                        <door::Open as __DoorFirePush<()>>::__fire(handle),
+                    ),
+                )
             }
             (DoorAny::Shut(handle), DoorEvent::Push) => {
-                ::core::result::Result::Ok(::core::convert::From::from(handle.push()))
+                ::core::result::Result::Ok(
+                    ::core::convert::From::from(
+                        <door::Shut as __DoorFirePush<()>>::__fire(handle),
+                    ),
+                )
             }
             (DoorAny::Open(handle), DoorEvent::Burn) => {
-                ::core::result::Result::Ok(::core::convert::From::from(handle.burn()))
+                ::core::result::Result::Ok(
+                    ::core::convert::From::from(
+                        <door::Open as __DoorFireBurn<()>>::__fire(handle),
+                    ),
+                )
             }
             (DoorAny::Shut(handle), DoorEvent::Burn) => {
-                ::core::result::Result::Ok(::core::convert::From::from(handle.burn()))
+                ::core::result::Result::Ok(
+                    ::core::convert::From::from(
+                        <door::Shut as __DoorFireBurn<()>>::__fire(handle),
+                    ),
+                )
             }
             (machine, event) => {
                 let state = machine.state_name();

@@ -428,10 +428,10 @@ where
 {
     /// The event's name, as written in the table.
     fn name(&self) -> &'static str {
-        match self {
+        match *self {
             Self::Put(..) => "Put",
             Self::Close => "Close",
-            Self::__Phantom(_, never) => match *never {}
+            Self::__Phantom(_, ref never) => match *never {}
         }
     }
 }
@@ -535,14 +535,24 @@ where
         match (self, event) {
             (PoolAny::Empty(handle), PoolEvent::Put(event)) => {
                 ::core::result::Result::Ok(
-                    ::core::convert::From::from(handle.put(event)),
+                    ::core::convert::From::from(
+                        <pool::Empty as __PoolFirePut<'a, T, ()>>::__fire(handle, event),
+                    ),
                 )
             }
             (PoolAny::Empty(handle), PoolEvent::Close) => {
-                ::core::result::Result::Ok(::core::convert::From::from(handle.close()))
+                ::core::result::Result::Ok(
+                    ::core::convert::From::from(
+                        <pool::Empty as __PoolFireClose<'a, T, ()>>::__fire(handle),
+                    ),
+                )
             }
             (PoolAny::Full(handle), PoolEvent::Close) => {
-                ::core::result::Result::Ok(::core::convert::From::from(handle.close()))
+                ::core::result::Result::Ok(
+                    ::core::convert::From::from(
+                        <pool::Full as __PoolFireClose<'a, T, ()>>::__fire(handle),
+                    ),
+                )
             }
             (machine, event) => {
                 let state = machine.state_name();

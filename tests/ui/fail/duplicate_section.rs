@@ -1,0 +1,17 @@
+use proxy_machine::lifecycle;
+
+lifecycle! {
+    machine Lamp {
+        initial: Off;
+        states { Off, On }
+        events { Toggle }
+        transitions {
+            Off + Toggle => On,
+        }
+        transitions {
+            On + Toggle => Off,
+        }
+    }
+}
+
+fn main() {}

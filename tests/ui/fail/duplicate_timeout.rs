@@ -1,0 +1,19 @@
+use proxy_machine::lifecycle;
+
+lifecycle! {
+    machine Lamp {
+        initial: Off;
+        states { Off, On }
+        events { Toggle }
+        transitions {
+            Off + Toggle => On,
+            On + Toggle => Off,
+        }
+        timeouts {
+            On after std::time::Duration::from_secs(1) => Toggle,
+            On after std::time::Duration::from_secs(2) => Toggle,
+        }
+    }
+}
+
+fn main() {}

@@ -1,0 +1,5 @@
+use proxy_machine::lifecycle;
+
+lifecycle! {}
+
+fn main() {}

@@ -1,0 +1,14 @@
+use proxy_machine::lifecycle;
+
+lifecycle! {
+    machine Lamp {
+        initial: Off;
+        states { Off, On }
+        events { Toggle }
+        transitions {
+            Off + Toggle => On,
+        }
+    }
+}
+
+fn main() {}

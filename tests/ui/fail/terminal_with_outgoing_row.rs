@@ -1,0 +1,16 @@
+use proxy_machine::lifecycle;
+
+lifecycle! {
+    machine Lamp {
+        initial: Off;
+        terminal: [On];
+        states { Off, On }
+        events { Toggle }
+        transitions {
+            Off + Toggle => On,
+            On + Toggle => Off,
+        }
+    }
+}
+
+fn main() {}

@@ -1,0 +1,15 @@
+use proxy_machine::lifecycle;
+
+lifecycle! {
+    machine Lamp {
+        initial: Off;
+        states { Off, On }
+        events { Toggle }
+        transitions {
+            Off + Toggle => On,
+            On + Togle => Off,
+        }
+    }
+}
+
+fn main() {}
