@@ -26,6 +26,8 @@
 //! assert_eq!(on.toggle().state_name(), "Off");
 //! ```
 
+#[cfg(feature = "driver")]
+pub mod driver;
 mod machine;
 pub mod reference;
 mod rejected;

@@ -1,0 +1,150 @@
+//! The loop of one driven machine.
+
+use std::collections::VecDeque;
+
+use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::task::JoinSet;
+use tokio::time::{sleep_until, Instant};
+
+use super::{Driven, Effect, Notice, StopReason, Transition};
+use crate::{Event, Machine};
+
+/// Where the next event comes from, in priority order.
+enum Next<E> {
+    Event(E),
+    Stop(StopReason),
+    /// Something happened that is not an event (an effect panicked, the stop handle
+    /// was dropped); look again.
+    Nothing,
+}
+
+pub(super) async fn run<M: Driven>(
+    mut machine: M,
+    mut inbox: mpsc::UnboundedReceiver<M::Event>,
+    notices: mpsc::UnboundedSender<Notice<M::Event, M::Output>>,
+    observers: broadcast::Sender<Transition>,
+    mut stop: oneshot::Receiver<()>,
+) -> M
+where
+    M::Event: Send + 'static,
+{
+    let mut effects: JoinSet<M::Event> = JoinSet::new();
+    let mut deferred: VecDeque<M::Event> = VecDeque::new();
+    let mut replay: VecDeque<M::Event> = VecDeque::new();
+    let mut timer = arm(&machine);
+    let mut stop_handle_alive = true;
+    let mut inbox_open = true;
+
+    let reason = loop {
+        if machine.is_terminal() {
+            break StopReason::Terminal;
+        }
+        let next = if let Some(event) = replay.pop_front() {
+            Next::Event(event)
+        } else {
+            let deadline = timer.as_ref().map(|(at, _)| *at);
+            tokio::select! {
+                biased;
+                signal = &mut stop, if stop_handle_alive => match signal {
+                    Ok(()) => Next::Stop(StopReason::Shutdown),
+                    Err(_) => {
+                        stop_handle_alive = false;
+                        Next::Nothing
+                    }
+                },
+                Some(done) = effects.join_next(), if !effects.is_empty() => match done {
+                    Ok(event) => Next::Event(event),
+                    Err(_) => {
+                        let _ = notices.send(Notice::EffectPanicked { state: machine.state_name() });
+                        Next::Nothing
+                    }
+                },
+                received = inbox.recv(), if inbox_open => match received {
+                    Some(event) => Next::Event(event),
+                    None => {
+                        inbox_open = false;
+                        Next::Nothing
+                    }
+                },
+                () = sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
+                    match timer.take() {
+                        Some((_, event)) => Next::Event(event),
+                        None => Next::Nothing,
+                    }
+                }
+                else => Next::Stop(StopReason::InboxClosed),
+            }
+        };
+        let event = match next {
+            Next::Event(event) => event,
+            Next::Stop(reason) => break reason,
+            Next::Nothing => {
+                if !inbox_open && effects.is_empty() && replay.is_empty() && timer.is_none() {
+                    break StopReason::InboxClosed;
+                }
+                continue;
+            }
+        };
+
+        // Any event the machine processes restarts the state's timer, as in Akka's FSM:
+        // a timeout measures time spent idle in the state.
+        if machine.defers(&event) {
+            deferred.push_back(event);
+            timer = arm(&machine);
+            continue;
+        }
+        let from = machine.state_name();
+        let event_name = event.name();
+        match machine.dispatch(event) {
+            Ok(next) => machine = next,
+            Err(rejected) => {
+                let (unchanged, event) = rejected.into_parts();
+                machine = unchanged;
+                tracing::warn!(machine = M::META.name, state = from, event = event_name, "unhandled event");
+                let _ = notices.send(Notice::Unhandled { state: from, event });
+                timer = arm(&machine);
+                continue;
+            }
+        }
+        let to = machine.state_name();
+        tracing::debug!(machine = M::META.name, from, event = event_name, to, "transition");
+
+        let mut stop_requested = false;
+        for effect in M::effects(machine.context_mut()).take() {
+            match effect {
+                Effect::Emit(message) => {
+                    let _ = notices.send(Notice::Message(message));
+                }
+                Effect::Spawn(future) => {
+                    effects.spawn(future);
+                }
+                Effect::Stop => stop_requested = true,
+            }
+        }
+        let transition =
+            Transition { machine: M::META.name, from, event: event_name, to, at: Instant::now() };
+        if transition.changed_state() {
+            let _ = notices.send(Notice::Transition(transition));
+            // Deferred events go first, in arrival order, before anything new.
+            replay.extend(deferred.drain(..));
+        }
+        // Nobody listening is fine: observers are optional.
+        let _ = observers.send(transition);
+        timer = arm(&machine);
+        if stop_requested {
+            break StopReason::Requested;
+        }
+    };
+
+    effects.abort_all();
+    for event in replay.into_iter().chain(deferred) {
+        let _ = notices.send(Notice::Unhandled { state: machine.state_name(), event });
+    }
+    let _ = notices.send(Notice::Stopped { state: machine.state_name(), reason });
+    machine
+}
+
+/// The state's timer, due from now.
+fn arm<M: Machine>(machine: &M) -> Option<(Instant, M::Event)> {
+    machine.timeout().map(|(after, event)| (Instant::now() + after, event))
+}
