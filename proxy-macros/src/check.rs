@@ -294,14 +294,20 @@ fn rows(def: &MachineDef, table: &Names<'_>, terminal: &[usize], errors: &mut Er
                     ),
                 );
             }
-            rows.push(pair(row, source, event, &targets));
+            rows.push(pair(row, ident, source, event, &targets));
         }
     }
     (rows, complete)
 }
 
-fn pair(row: &RowDef, source: usize, event: usize, targets: &[(&Ident, usize)]) -> Row {
-    Row { attrs: row.attrs.clone(), source, event, targets: targets.iter().map(|(_, t)| *t).collect() }
+fn pair(row: &RowDef, ident: &Ident, source: usize, event: usize, targets: &[(&Ident, usize)]) -> Row {
+    Row {
+        attrs: row.attrs.clone(),
+        span: ident.span(),
+        source,
+        event,
+        targets: targets.iter().map(|(_, t)| *t).collect(),
+    }
 }
 
 /// Resolves a list of state names, reporting unknown and repeated ones.

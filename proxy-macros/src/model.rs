@@ -2,6 +2,7 @@
 //! can put the user's span on what it generates. Indices refer to `Machine::states`
 //! and `Machine::events`.
 
+use proc_macro2::Span;
 use syn::{Attribute, Expr, Generics, Ident, Type, Visibility};
 
 /// One machine, validated: every index is in range, every (state, event) pair has at
@@ -43,6 +44,9 @@ pub(crate) struct Event {
 /// A (source, event) pair of the table and its targets.
 pub(crate) struct Row {
     pub(crate) attrs: Vec<Attribute>,
+    /// The source as written in this row: where a diagnostic about what the pair
+    /// generates (its handler, its choice enum) points.
+    pub(crate) span: Span,
     pub(crate) source: usize,
     pub(crate) event: usize,
     pub(crate) targets: Vec<usize>,

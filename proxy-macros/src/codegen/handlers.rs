@@ -7,7 +7,7 @@
 //! with E0308.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
 
 use super::Ctx;
 use crate::model::Row;
@@ -27,31 +27,41 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
     let label = format!("`{handle}` needs `{handlers}` implemented for its context");
     let note = format!("add `impl {handlers} for <context> {{ .. }}` with one method per row of the table");
 
-    quote! {
-        #[doc = #doc]
-        #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+    // Spanned at the machine's name, so that rustc's notes about the trait point there
+    // and not at the whole macro call.
+    let item = quote_spanned! {m.name.span()=>
         #vis trait #handlers #params #where_clause {
             #(#methods)*
         }
+    };
+    quote! {
+        #[doc = #doc]
+        #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+        #item
 
         #(#choices)*
     }
 }
 
-/// `fn idle_connect(&mut self, event: Addr);` with the row's docs.
+/// `fn idle_connect(&mut self, event: Addr);` with the row's docs, spanned at the
+/// row (a missing or mismatched method is reported there); the user's types keep
+/// their own spans.
 fn handler_signature(cx: &Ctx<'_>, row: &Row) -> TokenStream {
     let m = cx.m;
-    let method = cx.handler_method(row.source, row.event);
-    let state = m.states[row.source].data.as_ref().map(|data| quote!(, state: #data));
-    let event = m.events[row.event].payload.as_ref().map(|payload| quote!(, event: #payload));
+    let span = row.span;
+    let mut method = cx.handler_method(row.source, row.event);
+    method.set_span(span);
+    let state = m.states[row.source].data.as_ref().map(|data| quote_spanned!(span=> , state: #data));
+    let event = m.events[row.event].payload.as_ref().map(|payload| quote_spanned!(span=> , event: #payload));
     let output = handler_output(cx, row);
     let summary = format!("`{}`.", row_text(cx, row));
     let row_docs: Vec<_> = row.attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
+    let signature = quote_spanned!(span=> fn #method(&mut self #state #event) #output;);
     quote! {
         #[doc = #summary]
         #[doc = ""]
         #(#row_docs)*
-        fn #method(&mut self #state #event) #output;
+        #signature
     }
 }
 
@@ -60,10 +70,10 @@ fn handler_signature(cx: &Ctx<'_>, row: &Row) -> TokenStream {
 pub(super) fn handler_output(cx: &Ctx<'_>, row: &Row) -> TokenStream {
     if row.has_alternatives() {
         let choice = cx.generic(&cx.choice_enum(row.source, row.event));
-        quote!(-> #choice)
+        quote_spanned!(row.span=> -> #choice)
     } else {
         match &cx.m.states[row.targets[0]].data {
-            Some(data) => quote!(-> #data),
+            Some(data) => quote_spanned!(row.span=> -> #data),
             None => quote!(),
         }
     }
@@ -80,7 +90,8 @@ pub(super) fn row_text(cx: &Ctx<'_>, row: &Row) -> String {
 fn choice_enum(cx: &Ctx<'_>, row: &Row) -> TokenStream {
     let m = cx.m;
     let vis = &m.vis;
-    let name = cx.choice_enum(row.source, row.event);
+    let mut name = cx.choice_enum(row.source, row.event);
+    name.set_span(row.span);
     let params = cx.params_with(&[]);
     let where_clause = cx.where_with(&[]);
     let variants = row.targets.iter().map(|&target| {
@@ -96,11 +107,15 @@ fn choice_enum(cx: &Ctx<'_>, row: &Row) -> TokenStream {
         quote!(#[doc(hidden)] __Phantom(#phantom, ::core::convert::Infallible),)
     });
     let doc = format!("What the handler of `{}` chooses.", row_text(cx, row));
-    quote! {
-        #[doc = #doc]
+    // Spanned at the row, where rustc then points "not found for this enum".
+    let item = quote_spanned! {row.span=>
         #vis enum #name #params #where_clause {
             #(#variants,)*
             #phantom
         }
+    };
+    quote! {
+        #[doc = #doc]
+        #item
     }
 }

@@ -11,7 +11,7 @@
 //! error is an E0277 at the call and not an E0599 "method not found".
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
 
 use super::{handlers, respan, Ctx};
 use crate::model::Row;
@@ -46,7 +46,15 @@ fn event_items(cx: &Ctx<'_>, event: usize) -> TokenStream {
                 let body = fire_body(cx, row);
                 let bound = handlers_bound(cx);
                 let where_fire = cx.where_with(&[bound]);
-                quote! {
+                // Spanned at the row, the generated names included: rustc's "required
+                // for `Idle` to implement .." then points there. The user's types
+                // keep their spans.
+                let (on_ty, fire_unit, marker) = (
+                    respan(on_ty.clone(), row.span),
+                    respan(fire_unit.clone(), row.span),
+                    respan(marker, row.span),
+                );
+                quote_spanned! {row.span=>
                     impl #params #on_ty for #marker #where_clause {
                         type Next = #next;
                     }
