@@ -13,7 +13,7 @@ lifecycle! {
 }
 
 impl LeaseHandlers for () {
-    fn idle_connect(&mut self, event: String) -> u16 {
+    fn idle_connect(&mut self, event: String) -> String {
         event
     }
 
