@@ -198,10 +198,16 @@ fn tidy(text: &str) -> String {
         (" )", ")"),
         (" (", "("),
         ("& ", "&"),
+        ("(* ", "(*"),
+        (", * ", ", *"),
         ("[ ", "["),
         (" ]", "]"),
     ] {
         out = out.replace(from, to);
     }
-    out
+    // A leading unary `*` (a deref of the context, `*cx`).
+    match out.strip_prefix("* ") {
+        Some(rest) => format!("*{rest}"),
+        None => out,
+    }
 }

@@ -113,11 +113,13 @@ fn event_items(cx: &Ctx<'_>, event: usize) -> TokenStream {
     });
     quote! {
         #[doc(hidden)]
+        #[allow(non_camel_case_types)]
         #vis trait #on #params #where_clause {
             type Next;
         }
 
         #[doc(hidden)]
+        #[allow(non_camel_case_types)]
         #vis trait #fire #fire_params: #on_ty + #state_trait_ty #where_clause {
             fn __fire(handle: #handle_of_self #event_param) -> <Self as #on_ty>::Next;
         }

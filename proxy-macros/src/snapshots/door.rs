@@ -62,7 +62,7 @@ pub mod door {
 ```mermaid
 stateDiagram-v2
     [*] --> Open
-    Open --> Shut: after core::time::Duration::from_secs(* cx as u64) / Push
+    Open --> Shut: after core::time::Duration::from_secs(*cx as u64) / Push
     Shut --> Open: Push
     Shut --> Shut: Push
     Open --> Gone: Burn
@@ -191,10 +191,12 @@ pub enum DoorShutPush {
     Shut(bool),
 }
 #[doc(hidden)]
+#[allow(non_camel_case_types)]
 pub trait __DoorOnPush {
     type Next;
 }
 #[doc(hidden)]
+#[allow(non_camel_case_types)]
 pub trait __DoorFirePush<X>: __DoorOnPush + DoorState {
     fn __fire(handle: Door<Self>) -> <Self as __DoorOnPush>::Next;
 }
@@ -259,10 +261,12 @@ impl<S: DoorState> Door<S> {
     }
 }
 #[doc(hidden)]
+#[allow(non_camel_case_types)]
 pub trait __DoorOnLock {
     type Next;
 }
 #[doc(hidden)]
+#[allow(non_camel_case_types)]
 pub trait __DoorFireLock<X>: __DoorOnLock + DoorState {
     fn __fire(handle: Door<Self>, event: bool) -> <Self as __DoorOnLock>::Next;
 }
@@ -312,10 +316,12 @@ impl<S: DoorState> Door<S> {
     }
 }
 #[doc(hidden)]
+#[allow(non_camel_case_types)]
 pub trait __DoorOnBurn {
     type Next;
 }
 #[doc(hidden)]
+#[allow(non_camel_case_types)]
 pub trait __DoorFireBurn<X>: __DoorOnBurn + DoorState {
     fn __fire(handle: Door<Self>) -> <Self as __DoorOnBurn>::Next;
 }
@@ -662,7 +668,7 @@ impl DoorAny {
         timeouts: &[
             ::proxy_machine::meta::TimeoutMeta {
                 state: "Open",
-                after: "core::time::Duration::from_secs(* cx as u64)",
+                after: "core::time::Duration::from_secs(*cx as u64)",
                 event: "Push",
             },
         ],

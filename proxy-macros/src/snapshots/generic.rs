@@ -203,6 +203,7 @@ where
     fn full_close(&mut self, state: T);
 }
 #[doc(hidden)]
+#[allow(non_camel_case_types)]
 trait __PoolOnPut<'a, T: Clone>
 where
     T: Send,
@@ -210,6 +211,7 @@ where
     type Next;
 }
 #[doc(hidden)]
+#[allow(non_camel_case_types)]
 trait __PoolFirePut<'a, T: Clone, X>: __PoolOnPut<'a, T> + PoolState<'a, T>
 where
     T: Send,
@@ -288,6 +290,7 @@ where
     }
 }
 #[doc(hidden)]
+#[allow(non_camel_case_types)]
 trait __PoolOnClose<'a, T: Clone>
 where
     T: Send,
@@ -295,6 +298,7 @@ where
     type Next;
 }
 #[doc(hidden)]
+#[allow(non_camel_case_types)]
 trait __PoolFireClose<'a, T: Clone, X>: __PoolOnClose<'a, T> + PoolState<'a, T>
 where
     T: Send,
