@@ -227,3 +227,77 @@ async fn dropping_every_sender_stops_an_idle_machine() {
     }
     assert!(matches!(last, Some(Notice::Stopped { reason: StopReason::InboxClosed, .. })));
 }
+
+/// The relay's context.
+#[derive(Default)]
+pub struct RelayCx {
+    effects: Effects<RelayEvent, String>,
+}
+
+lifecycle! {
+    /// Reports progress through an event sink, and raises an event for itself.
+    pub machine Relay {
+        context: RelayCx;
+        initial: Idle;
+        terminal: [Finished];
+        states { Idle, Working, Finished }
+        events { Begin, Progress(u32), End }
+        transitions {
+            Idle + Begin => Working,
+            Working + Progress => Working,
+            Working + End => Finished,
+        }
+    }
+}
+
+impl RelayHandlers for RelayCx {
+    fn idle_begin(&mut self) {
+        self.effects.raise(RelayEvent::Progress(0));
+        self.effects.spawn_with(|sink| async move {
+            sink.send(RelayEvent::Progress(1));
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            sink.send(RelayEvent::Progress(2));
+            RelayEvent::End
+        });
+    }
+    fn working_progress(&mut self, event: u32) {
+        self.effects.emit(format!("progress {event}"));
+    }
+    fn working_end(&mut self) {
+        self.effects.emit("end".into());
+    }
+}
+
+impl Driven for RelayAny {
+    type Output = String;
+    fn effects(context: &mut RelayCx) -> &mut Effects<RelayEvent, String> {
+        &mut context.effects
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn raised_events_come_first_and_sinks_report_progress_before_the_result() {
+    let (running, mut notices) = driver::spawn(RelayAny::from(Relay::new(RelayCx::default())));
+    running.send(RelayEvent::Begin).unwrap();
+    let mut seen = Vec::new();
+    while let Some(notice) = notices.recv().await {
+        seen.push(match notice {
+            Notice::Message(m) => m,
+            Notice::Transition(t) => format!("{} -> {}", t.from, t.to),
+            other => format!("{other:?}"),
+        });
+    }
+    assert_eq!(
+        seen,
+        [
+            "Idle -> Working",
+            "progress 0",
+            "progress 1",
+            "progress 2",
+            "end",
+            "Working -> Finished",
+            "Stopped { state: \"Finished\", reason: Terminal }"
+        ]
+    );
+    let _stopped = running.join().await.unwrap();
+}

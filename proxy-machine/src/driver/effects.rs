@@ -6,9 +6,36 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
+use tokio::sync::mpsc;
+
 /// A future whose output comes back to the machine as an event (OpenWhisk's
-/// `pipeTo(self)`).
-pub type EffectFuture<E> = Pin<Box<dyn Future<Output = E> + Send + 'static>>;
+/// `pipeTo(self)`); `None` when it ends without one (a cancelled health ping).
+pub type EffectFuture<E> = Pin<Box<dyn Future<Output = Option<E>> + Send + 'static>>;
+
+/// Builds an effect's future once the driver hands it a sink.
+pub type SpawnFn<E> = Box<dyn FnOnce(EventSink<E>) -> EffectFuture<E> + Send + 'static>;
+
+/// Lets a running effect send events to its machine before it ends (OpenWhisk's
+/// `self ! InitCompleted(..)` in the middle of init-and-run). The events queue
+/// behind those already in the inbox. It does not keep the machine alive.
+#[derive(Debug)]
+pub struct EventSink<E>(pub(super) mpsc::WeakUnboundedSender<E>);
+
+impl<E> Clone for EventSink<E> {
+    fn clone(&self) -> Self {
+        EventSink(self.0.clone())
+    }
+}
+
+impl<E> EventSink<E> {
+    /// Sends `event` to the machine; `false` if the machine has stopped.
+    pub fn send(&self, event: E) -> bool {
+        match self.0.upgrade() {
+            Some(inbox) => inbox.send(event).is_ok(),
+            None => false,
+        }
+    }
+}
 
 /// One effect recorded by a handler.
 pub enum Effect<E, O> {
@@ -16,7 +43,10 @@ pub enum Effect<E, O> {
     /// of the handler that sent it.
     Emit(O),
     /// Run a future on the driver's task set; its output is handled as an event.
-    Spawn(EffectFuture<E>),
+    Spawn(SpawnFn<E>),
+    /// Handle this event next, before anything in the inbox (Akka's `self ! msg`,
+    /// without the wait behind the mailbox).
+    Raise(E),
     /// Stop the machine after this transition, whatever its state.
     Stop,
 }
@@ -26,6 +56,7 @@ impl<E, O: fmt::Debug> fmt::Debug for Effect<E, O> {
         match self {
             Effect::Emit(message) => f.debug_tuple("Emit").field(message).finish(),
             Effect::Spawn(_) => f.write_str("Spawn(..)"),
+            Effect::Raise(_) => f.write_str("Raise(..)"),
             Effect::Stop => f.write_str("Stop"),
         }
     }
@@ -61,8 +92,34 @@ impl<E, O> Effects<E, O> {
     }
 
     /// Runs `future`; its output comes back as an event.
-    pub fn spawn(&mut self, future: impl Future<Output = E> + Send + 'static) {
-        self.queue.push(Effect::Spawn(Box::pin(future)));
+    pub fn spawn(&mut self, future: impl Future<Output = E> + Send + 'static)
+    where
+        E: 'static,
+    {
+        self.queue.push(Effect::Spawn(Box::new(move |_| Box::pin(async move { Some(future.await) }))));
+    }
+
+    /// Runs `future`; its output, if any, comes back as an event.
+    pub fn spawn_maybe(&mut self, future: impl Future<Output = Option<E>> + Send + 'static) {
+        self.queue.push(Effect::Spawn(Box::new(move |_| Box::pin(future))));
+    }
+
+    /// Runs the future `start` builds from a sink, through which it may send events
+    /// before its output comes back as the last one.
+    pub fn spawn_with<F>(&mut self, start: impl FnOnce(EventSink<E>) -> F + Send + 'static)
+    where
+        F: Future<Output = E> + Send + 'static,
+        E: 'static,
+    {
+        self.queue.push(Effect::Spawn(Box::new(move |sink| {
+            let future = start(sink);
+            Box::pin(async move { Some(future.await) })
+        })));
+    }
+
+    /// Handles `event` right after the current transition, before the inbox.
+    pub fn raise(&mut self, event: E) {
+        self.queue.push(Effect::Raise(event));
     }
 
     /// Stops the machine after the current transition.

@@ -4,7 +4,9 @@
 //! - an inbox of events ([`Running::send`]);
 //! - transitions are the machine's synchronous [`dispatch`](crate::Machine::dispatch);
 //!   the effects a handler records ([`Effects`]) run after it: messages go to the
-//!   owner, futures run on the driver's task set and their outputs come back as events;
+//!   owner, futures run on the driver's task set and their outputs come back as events
+//!   (a future may also send events as it goes, through an [`EventSink`]), and raised
+//!   events are handled next, before the inbox;
 //! - per-state timers: after every event handled, the state's
 //!   [`timeout`](crate::Machine::timeout) is armed afresh, so a timer measures time
 //!   spent idle in the state, as in Akka's FSM;
@@ -66,7 +68,7 @@ mod effects;
 mod notice;
 mod task;
 
-pub use effects::{Effect, EffectFuture, Effects};
+pub use effects::{Effect, EffectFuture, Effects, EventSink, SpawnFn};
 pub use notice::{Notice, StopReason, Transition};
 
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -102,7 +104,8 @@ where
     let (notices, notice_rx) = mpsc::unbounded_channel();
     let (observers, _) = broadcast::channel(OBSERVER_BACKLOG);
     let (stop, stop_rx) = oneshot::channel();
-    let task = tokio::spawn(task::run(machine, events, notices, observers.clone(), stop_rx));
+    let sink = inbox.downgrade();
+    let task = tokio::spawn(task::run(machine, events, sink, notices, observers.clone(), stop_rx));
     (Running { inbox, observers, stop: Some(stop), task }, notice_rx)
 }
 

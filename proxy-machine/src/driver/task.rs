@@ -6,7 +6,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::task::JoinSet;
 use tokio::time::{sleep_until, Instant};
 
-use super::{Driven, Effect, Notice, StopReason, Transition};
+use super::{Driven, Effect, EventSink, Notice, StopReason, Transition};
 use crate::{Event, Machine};
 
 /// Where the next event comes from, in priority order.
@@ -21,6 +21,7 @@ enum Next<E> {
 pub(super) async fn run<M: Driven>(
     mut machine: M,
     mut inbox: mpsc::UnboundedReceiver<M::Event>,
+    sink: mpsc::WeakUnboundedSender<M::Event>,
     notices: mpsc::UnboundedSender<Notice<M::Event, M::Output>>,
     observers: broadcast::Sender<Transition>,
     mut stop: oneshot::Receiver<()>,
@@ -28,7 +29,7 @@ pub(super) async fn run<M: Driven>(
 where
     M::Event: Send + 'static,
 {
-    let mut effects: JoinSet<M::Event> = JoinSet::new();
+    let mut effects: JoinSet<Option<M::Event>> = JoinSet::new();
     let mut deferred: VecDeque<M::Event> = VecDeque::new();
     let mut replay: VecDeque<M::Event> = VecDeque::new();
     let mut timer = arm(&machine);
@@ -53,7 +54,8 @@ where
                     }
                 },
                 Some(done) = effects.join_next(), if !effects.is_empty() => match done {
-                    Ok(event) => Next::Event(event),
+                    Ok(Some(event)) => Next::Event(event),
+                    Ok(None) => Next::Nothing,
                     Err(_) => {
                         let _ = notices.send(Notice::EffectPanicked { state: machine.state_name() });
                         Next::Nothing
@@ -110,14 +112,30 @@ where
         tracing::debug!(machine = M::META.name, from, event = event_name, to, "transition");
 
         let mut stop_requested = false;
+        let mut raised = Vec::new();
         for effect in M::effects(machine.context_mut()).take() {
             match effect {
                 Effect::Emit(message) => {
                     let _ = notices.send(Notice::Message(message));
                 }
-                Effect::Spawn(future) => {
-                    effects.spawn(future);
+                Effect::Spawn(start) => {
+                    let future = start(EventSink(sink.clone()));
+                    match sink.upgrade() {
+                        // The result goes through the inbox, behind whatever the effect
+                        // sent through its sink, as a `pipeTo(self)` goes behind a
+                        // `self !` in the mailbox. The strong sender keeps the machine
+                        // alive while the effect runs.
+                        Some(inbox) => effects.spawn(async move {
+                            if let Some(event) = future.await {
+                                let _ = inbox.send(event);
+                            }
+                            None
+                        }),
+                        // No owner is left to send: the result comes straight back.
+                        None => effects.spawn(future),
+                    };
                 }
+                Effect::Raise(event) => raised.push(event),
                 Effect::Stop => stop_requested = true,
             }
         }
@@ -128,6 +146,8 @@ where
             // Deferred events go first, in arrival order, before anything new.
             replay.extend(deferred.drain(..));
         }
+        // Raised events follow the replayed ones and come before the inbox.
+        replay.extend(raised);
         // Nobody listening is fine: observers are optional.
         let _ = observers.send(transition);
         timer = arm(&machine);
