@@ -262,6 +262,29 @@ fn handles_cost_their_fields() {
     assert_eq!(size_of::<Switch<switch::On>>(), 0);
 }
 
+/// Where the context sits inside a handle.
+fn context_offset<T, C>(handle: &T, context: &C) -> usize {
+    std::ptr::from_ref(context) as usize - std::ptr::from_ref(handle) as usize
+}
+
+#[test]
+fn the_context_comes_first_in_every_handle() {
+    // Otherwise every transition between two states that place it differently moves
+    // the whole context (`#[repr(C)]` on the handle).
+    let open = Lease::<lease::Open>::restore(lease_cx(), Socket { peer: "p".into() });
+    let idle = Lease::<lease::Idle>::restore(lease_cx(), ());
+    assert_eq!((context_offset(&open, open.context()), context_offset(&idle, idle.context())), (0, 0));
+    let running = Vm::<vm::Running>::restore(vm_cx(), Pid(1));
+    let paused = Vm::<vm::Paused>::restore(vm_cx(), Pid(1));
+    let stopped = Vm::<vm::Stopped>::restore(vm_cx(), ());
+    let offsets = [
+        context_offset(&running, running.context()),
+        context_offset(&paused, paused.context()),
+        context_offset(&stopped, stopped.context()),
+    ];
+    assert_eq!(offsets, [0, 0, 0]);
+}
+
 /// Follows a row out of `Booting` that leads to `Running`.
 fn boot(vm: Vm<vm::Stopped>, pid: u32) -> Vm<vm::Running> {
     vm.start().booted(Pid(pid))
