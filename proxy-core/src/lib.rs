@@ -1,12 +1,12 @@
-//! The container lifecycle of a serverless invoker, built on [`proxy_machine`].
+//! The container lifecycle of a serverless invoker: Apache OpenWhisk's
+//! `ContainerProxy` behaviour, declared with [`proxy_machine::lifecycle!`] and run
+//! by its async driver.
 //!
-//! Status: this crate holds only the framework re-export for now. The container
-//! lifecycle (the `ContainerProxy` behaviour of Apache OpenWhisk), its async driver
-//! and the backend seam are the next piece of work and are not implemented yet.
-//!
-//! ```
-//! use proxy_core::machine::MachineMeta;
-//! let _: Option<MachineMeta<'static>> = None;
-//! ```
+//! - [`container::lifecycle`]: the table, in one file;
+//! - [`container::proxy`]: the rows' bodies and the parent protocol;
+//! - [`container::backend`]: the seam a backend (`proxy-docker`, or the scripted
+//!   test container behind the `scripted` feature) implements.
+
+pub mod container;
 
 pub use proxy_machine as machine;

@@ -15,9 +15,11 @@
 //! - one ordered channel to the owner ([`Notice`]) where a handler's messages come
 //!   before its transition; a broadcast of every [`Transition`] for observers; one
 //!   `tracing` event per transition (machine, from, event, to);
-//! - shutdown: [`Running::shutdown`] stops the loop at the next event boundary; effects
-//!   still in flight are aborted and their events never arrive; deferred events are
-//!   handed back as [`Notice::Unhandled`]. The task returns the machine.
+//! - stopping: on a terminal state, a handler's [`Effects::stop`], or a closed inbox,
+//!   effects still in flight run to their end (as an actor's futures outlive it) and
+//!   their events go nowhere; [`Running::shutdown`] stops the loop at the next event
+//!   boundary and aborts them. Either way, deferred events are handed back as
+//!   [`Notice::Unhandled`], and the task returns the machine.
 //!
 //! ```
 //! use proxy_machine::driver::{self, Driven, Effects, Notice};

@@ -156,7 +156,13 @@ where
         }
     };
 
-    effects.abort_all();
+    if reason == StopReason::Shutdown {
+        effects.abort_all();
+    } else {
+        // The machine stopped on its own: effects still in flight (acks, stores)
+        // finish, as an actor's futures outlive it; their events go nowhere.
+        effects.detach_all();
+    }
     for event in replay.into_iter().chain(deferred) {
         let _ = notices.send(Notice::Unhandled { state: machine.state_name(), event });
     }

@@ -1,0 +1,205 @@
+//! Jobs and the data a container proxy holds (reference sections 1.2 and 1.3).
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+use tokio::time::Instant;
+
+use super::backend::Container;
+
+/// An action's limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionLimits {
+    /// Time limit of one activation (OpenWhisk's default: 60 s).
+    pub timeout: Duration,
+    /// Memory in MB.
+    pub memory_mb: u64,
+    /// Log limit in MB; 0 collects no logs.
+    pub logs_mb: u64,
+    /// How many activations may run at once in one container.
+    pub max_concurrent: usize,
+}
+
+impl Default for ActionLimits {
+    fn default() -> Self {
+        ActionLimits { timeout: Duration::from_secs(60), memory_mb: 256, logs_mb: 10, max_concurrent: 1 }
+    }
+}
+
+/// An executable action.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Action {
+    /// The namespace that owns the action.
+    pub namespace: String,
+    /// The package, if any.
+    pub package: Option<String>,
+    /// The action's name.
+    pub name: String,
+    /// Its version.
+    pub version: String,
+    /// The runtime kind (`nodejs:20`, `blackbox`, ..).
+    pub kind: String,
+    /// The image its containers run.
+    pub image: String,
+    /// The code sent to /init (plain text, or base64 when `binary`).
+    pub code: Option<String>,
+    /// Whether `code` is base64.
+    pub binary: bool,
+    /// The entry point (`main` by default).
+    pub main: Option<String>,
+    /// The limits.
+    pub limits: ActionLimits,
+    /// The annotations (`provide-api-key`, ..).
+    pub annotations: Map<String, Value>,
+}
+
+impl Action {
+    /// `/ns/[pkg/]name`.
+    pub fn qualified_name(&self) -> String {
+        match &self.package {
+            Some(package) => format!("/{}/{}/{}", self.namespace, package, self.name),
+            None => format!("/{}/{}", self.namespace, self.name),
+        }
+    }
+
+    /// Whether the activation gets the caller's API key (`provide-api-key`, true when absent).
+    pub fn provides_api_key(&self) -> bool {
+        match self.annotations.get("provide-api-key") {
+            None => true,
+            Some(Value::Bool(b)) => *b,
+            Some(Value::Null) => false,
+            Some(Value::String(s)) => !s.is_empty(),
+            Some(Value::Number(n)) => n.as_f64() != Some(0.0),
+            Some(_) => true,
+        }
+    }
+
+    /// Whether logs are collected (a log limit of 0 collects none).
+    pub fn collects_logs(&self) -> bool {
+        self.limits.logs_mb != 0
+    }
+}
+
+/// One activation request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivationMessage {
+    /// The transaction id.
+    pub transaction_id: String,
+    /// When the transaction started (for `waitTime`).
+    pub transaction_start: Instant,
+    /// The activation id.
+    pub activation_id: String,
+    /// The invoking namespace.
+    pub namespace: String,
+    /// The invoking subject.
+    pub subject: String,
+    /// The caller's API key (`uuid:key`), if any. Never logged.
+    pub api_key: Option<String>,
+    /// Whether the caller waits for the result.
+    pub blocking: bool,
+    /// The parameters.
+    pub content: Option<Value>,
+    /// The parameter names that go to the environment at init, not to /run.
+    pub init_args: BTreeSet<String>,
+    /// Whether a sequence caused it.
+    pub caused_by_sequence: bool,
+    /// The package binding, if the action was invoked through one.
+    pub binding: Option<String>,
+}
+
+/// A job for a proxy: run `action` for `msg`. Two pointers wide, so events and
+/// states that carry a job stay small.
+#[derive(Clone, PartialEq)]
+pub struct Run {
+    /// The action.
+    pub action: Arc<Action>,
+    /// The request.
+    pub msg: Box<ActivationMessage>,
+}
+
+impl fmt::Debug for Run {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The message holds the caller's key: show only what identifies the job.
+        f.debug_struct("Run")
+            .field("action", &self.action.qualified_name())
+            .field("activation_id", &self.msg.activation_id)
+            .finish()
+    }
+}
+
+/// What a prewarm asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StartSpec {
+    /// The runtime kind.
+    pub kind: String,
+    /// The image.
+    pub image: String,
+    /// Memory in MB.
+    pub memory_mb: u64,
+    /// How long the prewarmed container may wait for work, if limited.
+    pub ttl: Option<Duration>,
+}
+
+/// A started container that has not run anything yet.
+#[derive(Debug, Clone)]
+pub struct PreWarmed {
+    /// The container.
+    pub container: Arc<dyn Container>,
+    /// Its runtime kind.
+    pub kind: String,
+    /// Its memory in MB.
+    pub memory_mb: u64,
+    /// When a prewarm expires, if it does.
+    pub expires: Option<Instant>,
+}
+
+/// A container initialized for one action.
+#[derive(Debug, Clone)]
+pub struct Warmed {
+    /// The container.
+    pub container: Arc<dyn Container>,
+    /// The namespace it runs activations for.
+    pub invocation_namespace: String,
+    /// The action it was initialized with.
+    pub action: Arc<Action>,
+    /// When it last took a job.
+    pub last_used: Instant,
+    /// The first job after Ready or Paused, kept to be resent if the container turns
+    /// out unhealthy.
+    pub resume_run: Option<Run>,
+}
+
+/// What a container is in `Running` and `Removing`: the warmth changes inside
+/// `Running` without a transition (a cold container arrives, then init completes).
+#[derive(Debug, Clone)]
+pub enum Warmth {
+    /// No container yet (cold create in flight).
+    Cold,
+    /// A container, not initialized.
+    Prewarmed(PreWarmed),
+    /// An initialized container.
+    Warm(Warmed),
+}
+
+impl Warmth {
+    /// The container, if there is one.
+    pub fn container(&self) -> Option<&Arc<dyn Container>> {
+        match self {
+            Warmth::Cold => None,
+            Warmth::Prewarmed(p) => Some(&p.container),
+            Warmth::Warm(w) => Some(&w.container),
+        }
+    }
+}
+
+/// What a proxy offers its parent with `NeedWork`.
+#[derive(Debug, Clone)]
+pub enum Capacity {
+    /// A prewarmed container is ready.
+    Prewarmed(PreWarmed),
+    /// A warm container has room for another activation.
+    Warm(Warmed),
+}

@@ -1,0 +1,115 @@
+//! The container lifecycle: every state, event and row of OpenWhisk's
+//! `ContainerProxy` (reference section 1.6), in one table. The rows' bodies are in
+//! [`proxy`](super::proxy); the row ids (U1, R6, ..) are the reference's.
+//!
+//! Deviations from upstream, each on purpose and each tested in
+//! `tests/container_proxy.rs`:
+//! - R12: a failed cold create goes to `Removed` and the proxy stops, where upstream
+//!   lingers in `Removing` forever (quirk 1.13.1).
+//! - `Removing + DestroyFailed`: a failed destroy is retried, then the proxy stops and
+//!   reports it, where upstream hangs and may leak the container (quirk 1.13.2, #5054).
+//! - A health error (503) on /init or on a concurrent /run hands that job back to the
+//!   parent, where upstream loses it (quirk 1.13.3).
+//! - `rescheduleJob` is written only by the proxy's own handlers (quirk 1.13.4).
+//! - `Started + StateTimeout`: a prewarm with a TTL removes itself when the TTL
+//!   passes (upstream leaves it to the pool's periodic sweep).
+
+use proxy_machine::lifecycle;
+
+use super::backend::OperationError;
+use super::job::{PreWarmed, Run, StartSpec, Warmed, Warmth};
+use super::proxy::{Cause, ProxyCx};
+
+lifecycle! {
+    /// One container's lifecycle in a serverless invoker: prewarm, cold start,
+    /// init once, runs (up to `max_concurrent` at once), pause after a grace period,
+    /// removal after an unused timeout or on any failure.
+    pub machine ContainerProxy {
+        context: ProxyCx;
+        initial: Uninitialized;
+        terminal: [Removed];
+        states {
+            /// A fresh proxy without a container.
+            Uninitialized,
+            /// A prewarm container is being created.
+            Starting,
+            /// A prewarm container is up and idle.
+            Started(PreWarmed),
+            /// Activations are in flight: creation, /init, /run or log collection.
+            Running(Warmth),
+            /// Warm and idle, not paused.
+            Ready(Warmed),
+            /// The container is being paused.
+            Pausing(Warmed),
+            /// Paused.
+            Paused(Warmed),
+            /// The container is being destroyed; jobs go back to the parent.
+            Removing(Warmth),
+            /// The container is gone and the proxy has stopped.
+            Removed,
+        }
+        events {
+            /// Create a prewarm container.
+            Start(StartSpec),
+            /// Run a job.
+            Run(Run),
+            /// Remove the container.
+            Remove,
+            /// A container was created (prewarm, or the cold one of a job).
+            PreWarmCompleted(PreWarmed),
+            /// /init succeeded.
+            InitCompleted(Warmed),
+            /// An activation finished and the container may be reused.
+            RunCompleted,
+            /// The container is paused.
+            ContainerPaused,
+            /// The proxy's own destroy finished.
+            Destroyed,
+            /// The proxy's own destroy failed.
+            DestroyFailed(OperationError),
+            /// An effect failed.
+            Failure(Cause),
+            /// The state's timer fired: prewarm TTL, pause grace, unused timeout.
+            StateTimeout,
+        }
+        transitions {
+            Uninitialized + Start => Starting,                 // U1
+            Uninitialized + Run => Running,                    // U2: cold start
+            Starting + PreWarmCompleted => Started,            // S1
+            Starting + Failure => Removed,                     // S2
+            Started + Run => Running,                          // T1
+            Started + Remove => Removing,                      // T2
+            Started + Failure => Removing,                     // T3: health ping gave up
+            Started + StateTimeout => Removing,                // prewarm TTL
+            Running + PreWarmCompleted => Running,             // R1: the cold container
+            Running + Run => Running,                          // R2, R3, R7, R8, R13
+            Running + InitCompleted => Running,                // R4
+            Running + RunCompleted => Running | Ready,         // R6
+            Running + Failure => Removing | Removed,           // R9-R12
+            Ready + Run => Running,                            // Y1
+            Ready + StateTimeout => Pausing,                   // Y2: pause grace
+            Ready + Remove => Removing,                        // Y3
+            Ready + Failure => Removing,                       // Y4
+            Pausing + ContainerPaused => Paused,               // P1
+            Pausing + Failure => Removing,                     // P2
+            Paused + Run => Running,                           // Z1
+            [Paused] + StateTimeout => Removing,               // Z2: unused timeout
+            Paused + Remove => Removing,                       // Z2
+            Removing + Run => Removing,                        // X1: back to the parent
+            Removing + RunCompleted => Removing,               // X2
+            Removing + Failure => Removing,                    // X3
+            Removing + Destroyed => Removed,                   // X4
+            Removing + DestroyFailed => Removing | Removed,    // retried, then reported
+        }
+        timeouts {
+            Started after cx.prewarm_ttl() => StateTimeout,
+            Ready after cx.config().pause_grace => StateTimeout,
+            Paused after cx.config().unused_timeout => StateTimeout,
+        }
+        defer {
+            Starting: [Run, Remove],
+            Running: [Remove, StateTimeout],
+            Pausing: [Run, Remove],
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! The container domain: the backend seam, the lifecycle table, the proxy behaviour
+//! around it, and activation records.
+
+pub mod activation;
+pub mod args;
+pub mod backend;
+pub mod job;
+pub mod lifecycle;
+pub mod proxy;
+pub mod response;
+#[cfg(feature = "scripted")]
+pub mod scripted;
+mod work;
+
+pub use activation::{AckKind, Activation, ActivationSink};
+pub use backend::{
+    Container, ContainerFactory, ContainerId, CreateSpec, HealthError, InitError, Logs, OperationError,
+    ResponseLimits, StartupError,
+};
+pub use job::{Action, ActionLimits, ActivationMessage, Capacity, PreWarmed, Run, StartSpec, Warmed, Warmth};
+pub use lifecycle::{ContainerProxy, ContainerProxyAny, ContainerProxyEvent};
+pub use proxy::{spawn_proxy, Cause, HealthCheck, ProxyConfig, ProxyCx, ProxyDeps, ToParent};
+pub use response::{ActivationResponse, ActivationStatus, Interval};

@@ -1,0 +1,356 @@
+//! A scripted in-memory backend for tests: a real [`ContainerFactory`] and
+//! [`Container`], where the test decides how each call ends and when (after a delay
+//! on tokio's clock, or when the test releases it), with call counters and the
+//! bodies of /init and /run kept for assertions. Also a recording
+//! [`ActivationSink`].
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde_json::{json, Map, Value};
+use tokio::sync::oneshot;
+use tokio::time::Instant;
+
+use super::activation::{AckKind, Activation, ActivationSink};
+use super::backend::{
+    Container, ContainerFactory, ContainerId, CreateSpec, HealthError, InitError, Logs, OperationError,
+    ResponseLimits, StartupError,
+};
+use super::response::{ActivationResponse, ActivationStatus, Interval};
+
+/// When a scripted call completes.
+#[derive(Debug)]
+enum Trigger {
+    After(Duration),
+    Released(oneshot::Receiver<()>),
+}
+
+/// How one scripted call ends, and when.
+#[derive(Debug)]
+pub struct Step<T> {
+    trigger: Trigger,
+    outcome: T,
+}
+
+impl<T> Step<T> {
+    /// Ends with `outcome` after `delay` on tokio's clock.
+    pub fn after(delay: Duration, outcome: T) -> Self {
+        Step { trigger: Trigger::After(delay), outcome }
+    }
+
+    /// Ends with `outcome` at once.
+    pub fn now(outcome: T) -> Self {
+        Self::after(Duration::ZERO, outcome)
+    }
+
+    /// Ends with `outcome` when the returned [`Release`] is released (or dropped).
+    pub fn held(outcome: T) -> (Self, Release) {
+        let (release, released) = oneshot::channel();
+        (Step { trigger: Trigger::Released(released), outcome }, Release(release))
+    }
+
+    async fn play(self) -> T {
+        match self.trigger {
+            Trigger::After(delay) => tokio::time::sleep(delay).await,
+            Trigger::Released(released) => {
+                let _ = released.await;
+            }
+        }
+        self.outcome
+    }
+}
+
+/// Lets a held [`Step`] complete.
+#[derive(Debug)]
+pub struct Release(oneshot::Sender<()>);
+
+impl Release {
+    /// Completes the held call.
+    pub fn release(self) {
+        let _ = self.0.send(());
+    }
+}
+
+/// How a scripted /init ends.
+#[derive(Debug, Clone)]
+pub enum InitOutcome {
+    /// 200.
+    Ok,
+    /// A 503: the container is unhealthy.
+    Health,
+    /// Init failed with this (developer error) response.
+    Failed(ActivationResponse),
+}
+
+/// How a scripted /run ends.
+#[derive(Debug, Clone)]
+pub enum RunOutcome {
+    /// The classified response.
+    Response(ActivationResponse),
+    /// A 503, or no connection on a rescheduling run.
+    Health,
+}
+
+/// Counts of the calls made on the scripted backend.
+#[derive(Debug, Default)]
+pub struct Calls {
+    /// `create`.
+    pub creates: AtomicUsize,
+    /// `initialize`.
+    pub inits: AtomicUsize,
+    /// `run`.
+    pub runs: AtomicUsize,
+    /// `suspend`.
+    pub suspends: AtomicUsize,
+    /// `resume`.
+    pub resumes: AtomicUsize,
+    /// `logs`.
+    pub logs: AtomicUsize,
+    /// `destroy`.
+    pub destroys: AtomicUsize,
+}
+
+impl Calls {
+    /// (creates, inits, runs, suspends, resumes, logs, destroys).
+    pub fn snapshot(&self) -> [usize; 7] {
+        [&self.creates, &self.inits, &self.runs, &self.suspends, &self.resumes, &self.logs, &self.destroys]
+            .map(|c| c.load(Ordering::SeqCst))
+    }
+}
+
+/// The script every container of a [`ScriptedFactory`] follows. Calls with no step
+/// queued succeed at once.
+#[derive(Debug, Default)]
+pub struct Script {
+    creates: Mutex<VecDeque<Step<Result<(), StartupError>>>>,
+    inits: Mutex<VecDeque<Step<InitOutcome>>>,
+    runs: Mutex<VecDeque<Step<RunOutcome>>>,
+    suspends: Mutex<VecDeque<Step<Result<(), OperationError>>>>,
+    resumes: Mutex<VecDeque<Step<Result<(), OperationError>>>>,
+    destroys: Mutex<VecDeque<Step<Result<(), OperationError>>>>,
+    logs: Mutex<VecDeque<Step<Result<Logs, OperationError>>>>,
+    /// What the backend was asked.
+    pub calls: Calls,
+    /// The `/init` values received, in order.
+    pub init_bodies: Mutex<Vec<Value>>,
+    /// The `/run` (parameters, environment) received, in order.
+    pub run_bodies: Mutex<Vec<(Value, Map<String, Value>)>>,
+    /// The `reschedule` flag of each `/run`, in order.
+    pub run_reschedule: Mutex<Vec<bool>>,
+    /// The specs of the containers created.
+    pub created: Mutex<Vec<CreateSpec>>,
+}
+
+fn next<T>(queue: &Mutex<VecDeque<Step<T>>>, default: impl FnOnce() -> T) -> Step<T> {
+    queue.lock().expect("script lock").pop_front().unwrap_or_else(|| Step::now(default()))
+}
+
+impl Script {
+    /// Queues how the next `create` ends.
+    pub fn create(&self, step: Step<Result<(), StartupError>>) -> &Self {
+        self.creates.lock().expect("script lock").push_back(step);
+        self
+    }
+    /// Queues how the next `/init` ends.
+    pub fn init(&self, step: Step<InitOutcome>) -> &Self {
+        self.inits.lock().expect("script lock").push_back(step);
+        self
+    }
+    /// Queues how the next `/run` ends.
+    pub fn run(&self, step: Step<RunOutcome>) -> &Self {
+        self.runs.lock().expect("script lock").push_back(step);
+        self
+    }
+    /// Queues how the next `suspend` ends.
+    pub fn suspend(&self, step: Step<Result<(), OperationError>>) -> &Self {
+        self.suspends.lock().expect("script lock").push_back(step);
+        self
+    }
+    /// Queues how the next `resume` ends.
+    pub fn resume(&self, step: Step<Result<(), OperationError>>) -> &Self {
+        self.resumes.lock().expect("script lock").push_back(step);
+        self
+    }
+    /// Queues how the next `destroy` ends.
+    pub fn destroy(&self, step: Step<Result<(), OperationError>>) -> &Self {
+        self.destroys.lock().expect("script lock").push_back(step);
+        self
+    }
+    /// Queues how the next `logs` ends.
+    pub fn logs(&self, step: Step<Result<Logs, OperationError>>) -> &Self {
+        self.logs.lock().expect("script lock").push_back(step);
+        self
+    }
+}
+
+/// A success response `{"ok": true}`.
+pub fn ok_response() -> ActivationResponse {
+    ActivationResponse::success(json!({"ok": true}))
+}
+
+/// A factory of scripted containers.
+#[derive(Debug, Default)]
+pub struct ScriptedFactory {
+    /// The script its containers follow.
+    pub script: Arc<Script>,
+}
+
+impl ScriptedFactory {
+    /// A factory whose calls all succeed at once until scripted otherwise.
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+}
+
+#[async_trait]
+impl ContainerFactory for ScriptedFactory {
+    async fn create(&self, spec: CreateSpec) -> Result<Arc<dyn Container>, StartupError> {
+        self.script.calls.creates.fetch_add(1, Ordering::SeqCst);
+        let id = ContainerId(format!("scripted-{}", spec.name));
+        self.script.created.lock().expect("script lock").push(spec);
+        next(&self.script.creates, || Ok(())).play().await?;
+        Ok(Arc::new(ScriptedContainer { id, script: self.script.clone() }))
+    }
+}
+
+/// A container that follows a [`Script`].
+#[derive(Debug)]
+pub struct ScriptedContainer {
+    id: ContainerId,
+    script: Arc<Script>,
+}
+
+#[async_trait]
+impl Container for ScriptedContainer {
+    fn id(&self) -> &ContainerId {
+        &self.id
+    }
+
+    fn addr(&self) -> Option<std::net::SocketAddr> {
+        None
+    }
+
+    async fn initialize(
+        &self,
+        initializer: Value,
+        _timeout: Duration,
+        _max_concurrent: usize,
+    ) -> Result<Interval, InitError> {
+        self.script.calls.inits.fetch_add(1, Ordering::SeqCst);
+        self.script.init_bodies.lock().expect("script lock").push(initializer);
+        let start = Instant::now();
+        let outcome = next(&self.script.inits, || InitOutcome::Ok).play().await;
+        let interval = Interval { start, end: Instant::now() };
+        match outcome {
+            InitOutcome::Ok => Ok(interval),
+            InitOutcome::Health => Err(InitError::Health(HealthError("503 on /init".into()))),
+            InitOutcome::Failed(response) => Err(InitError::Failed { interval, response }),
+        }
+    }
+
+    async fn run(
+        &self,
+        parameters: Value,
+        environment: Map<String, Value>,
+        _timeout: Duration,
+        _limits: ResponseLimits,
+        reschedule: bool,
+    ) -> Result<(Interval, ActivationResponse), HealthError> {
+        self.script.calls.runs.fetch_add(1, Ordering::SeqCst);
+        self.script.run_bodies.lock().expect("script lock").push((parameters, environment));
+        self.script.run_reschedule.lock().expect("script lock").push(reschedule);
+        let start = Instant::now();
+        let outcome = next(&self.script.runs, || RunOutcome::Response(ok_response())).play().await;
+        match outcome {
+            RunOutcome::Response(response) => Ok((Interval { start, end: Instant::now() }, response)),
+            RunOutcome::Health => Err(HealthError("503 on /run".into())),
+        }
+    }
+
+    async fn suspend(&self) -> Result<(), OperationError> {
+        self.script.calls.suspends.fetch_add(1, Ordering::SeqCst);
+        next(&self.script.suspends, || Ok(())).play().await
+    }
+
+    async fn resume(&self) -> Result<(), OperationError> {
+        self.script.calls.resumes.fetch_add(1, Ordering::SeqCst);
+        next(&self.script.resumes, || Ok(())).play().await
+    }
+
+    async fn logs(&self, _limit_bytes: usize, _wait_for_sentinel: bool) -> Result<Logs, OperationError> {
+        self.script.calls.logs.fetch_add(1, Ordering::SeqCst);
+        next(&self.script.logs, || Ok(Logs { lines: vec!["a log line".into()], failed: false })).play().await
+    }
+
+    async fn destroy(&self) -> Result<(), OperationError> {
+        self.script.calls.destroys.fetch_add(1, Ordering::SeqCst);
+        next(&self.script.destroys, || Ok(())).play().await
+    }
+}
+
+/// One call made on a [`RecordingSink`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Record {
+    /// An acknowledgement.
+    Ack {
+        /// Its kind.
+        kind: AckKind,
+        /// The activation.
+        activation_id: String,
+        /// The response's status.
+        status: ActivationStatus,
+    },
+    /// A store.
+    Store {
+        /// The activation.
+        activation_id: String,
+        /// The response's status.
+        status: ActivationStatus,
+        /// How many log lines it carried.
+        log_lines: usize,
+    },
+}
+
+/// An [`ActivationSink`] that records every call, and the stored activations.
+#[derive(Debug, Default)]
+pub struct RecordingSink {
+    /// The calls, in order.
+    pub records: Mutex<Vec<Record>>,
+    /// The activations stored, in order.
+    pub stored: Mutex<Vec<Activation>>,
+}
+
+impl RecordingSink {
+    /// An empty sink.
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    /// The calls so far.
+    pub fn records(&self) -> Vec<Record> {
+        self.records.lock().expect("sink lock").clone()
+    }
+}
+
+#[async_trait]
+impl ActivationSink for RecordingSink {
+    async fn ack(&self, kind: AckKind, activation: &Activation, _blocking: bool) {
+        self.records.lock().expect("sink lock").push(Record::Ack {
+            kind,
+            activation_id: activation.activation_id.clone(),
+            status: activation.response.status,
+        });
+    }
+
+    async fn store(&self, activation: &Activation, _blocking: bool) {
+        self.records.lock().expect("sink lock").push(Record::Store {
+            activation_id: activation.activation_id.clone(),
+            status: activation.response.status,
+            log_lines: activation.logs.len(),
+        });
+        self.stored.lock().expect("sink lock").push(activation.clone());
+    }
+}

@@ -1,0 +1,239 @@
+//! The effects of the proxy's handlers: asynchronous work on the container whose
+//! outcome comes back to the proxy as one event (and, for init-and-run, an
+//! `InitCompleted` on the way).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use proxy_machine::driver::EventSink;
+use tokio::sync::oneshot;
+use tokio::time::Instant;
+
+use super::activation::{AckKind, Activation, ActivationSink};
+use super::args;
+use super::backend::{Container, ContainerFactory, CreateSpec, InitError, ResponseLimits, StartupError};
+use super::job::{PreWarmed, Run, StartSpec, Warmed};
+use super::lifecycle::ContainerProxyEvent as Event;
+use super::proxy::{Cause, HealthCheck};
+use super::response::{messages, ActivationResponse, Interval};
+
+/// U1: creates a prewarm container.
+pub(super) async fn create_prewarm(
+    factory: Arc<dyn ContainerFactory>,
+    spec: CreateSpec,
+    start: StartSpec,
+) -> Event {
+    match factory.create(spec).await {
+        Ok(container) => Event::PreWarmCompleted(PreWarmed {
+            container,
+            kind: start.kind,
+            memory_mb: start.memory_mb,
+            expires: start.ttl.map(|ttl| Instant::now() + ttl),
+        }),
+        Err(error) => Event::Failure(Cause::Startup(error)),
+    }
+}
+
+/// U2: creates the job's container, then initializes it and runs the job. A failed
+/// creation is acknowledged and stored with the classified error (reference 1.10).
+pub(super) async fn cold_start(
+    factory: Arc<dyn ContainerFactory>,
+    spec: CreateSpec,
+    job: Run,
+    sink: Arc<dyn ActivationSink>,
+    events: EventSink<Event>,
+) -> Event {
+    let memory_mb = spec.memory_mb;
+    match factory.create(spec).await {
+        Ok(container) => {
+            events.send(Event::PreWarmCompleted(PreWarmed {
+                container: container.clone(),
+                kind: job.action.kind.clone(),
+                memory_mb,
+                expires: None,
+            }));
+            initialize_and_run(container, job, false, true, sink, events).await
+        }
+        Err(error) => {
+            let response = match &error {
+                StartupError::Whisk(message) => ActivationResponse::whisk_error(message.clone()),
+                StartupError::Blackbox(message) => ActivationResponse::developer_error(message.clone()),
+                StartupError::Other(_) => ActivationResponse::whisk_error(messages::RESOURCE_PROVISION_ERROR),
+            };
+            let activation = Activation::new(&job, None, Interval::zero(Instant::now()), false, response);
+            // Regardless of the blocking flag, as upstream.
+            sink.ack(AckKind::CombinedCompletionAndResult, &activation, job.msg.blocking).await;
+            sink.store(&activation, job.msg.blocking).await;
+            Event::Failure(Cause::Startup(error))
+        }
+    }
+}
+
+/// Z1: resumes the paused container, then runs the job (reschedule on).
+pub(super) async fn resume_and_run(
+    container: Arc<dyn Container>,
+    job: Run,
+    sink: Arc<dyn ActivationSink>,
+    events: EventSink<Event>,
+) -> Event {
+    match container.resume().await {
+        Ok(()) => initialize_and_run(container, job, true, false, sink, events).await,
+        Err(error) => Event::Failure(Cause::Resume { error, job }),
+    }
+}
+
+/// Reference 1.9 `initializeAndRun`: init (once, when `init`), run, acknowledge,
+/// collect logs, store always; then `RunCompleted` if the container may be reused,
+/// or the failure that condemns it.
+pub(super) async fn initialize_and_run(
+    container: Arc<dyn Container>,
+    job: Run,
+    reschedule: bool,
+    init: bool,
+    sink: Arc<dyn ActivationSink>,
+    events: EventSink<Event>,
+) -> Event {
+    let action = job.action.clone();
+    let timeout = action.limits.timeout;
+    let (env, parameters) = args::partition_arguments(job.msg.content.as_ref(), &job.msg.init_args);
+
+    let mut init_interval = None;
+    if init {
+        let environment = args::environment(&job, args::deadline_epoch_ms(timeout));
+        let mut init_env = env.clone();
+        init_env.extend(args::ow_environment(&environment));
+        let initializer = args::initializer(&job, &init_env);
+        match container.initialize(initializer, timeout, action.limits.max_concurrent).await {
+            Ok(interval) => {
+                init_interval = Some(interval);
+                events.send(Event::InitCompleted(Warmed {
+                    container: container.clone(),
+                    invocation_namespace: job.msg.namespace.clone(),
+                    action: action.clone(),
+                    last_used: Instant::now(),
+                    resume_run: None,
+                }));
+            }
+            // No ack, no store: the job goes back to the parent.
+            Err(InitError::Health(error)) => return Event::Failure(Cause::Health { error, job: Some(job) }),
+            Err(InitError::Failed { interval, response }) => {
+                let is_timeout = interval.duration() >= timeout;
+                let activation = Activation::new(&job, Some(interval), interval, is_timeout, response);
+                return finish(container, &job, activation, sink).await;
+            }
+        }
+    }
+
+    let environment = args::environment(&job, args::deadline_epoch_ms(timeout));
+    let run = container.run(parameters, environment, timeout, ResponseLimits::default(), reschedule).await;
+    let (run_interval, response) = match run {
+        Ok(outcome) => outcome,
+        // No ack, no store: the job goes back to the parent.
+        Err(error) => return Event::Failure(Cause::Health { error, job: Some(job) }),
+    };
+    let total = match init_interval {
+        Some(init) => Interval { start: run_interval.start - init.duration(), end: run_interval.end },
+        None => run_interval,
+    };
+    let is_timeout = run_interval.duration() >= timeout;
+    let activation = Activation::new(&job, init_interval, total, is_timeout, response);
+    finish(container, &job, activation, sink).await
+}
+
+/// Acknowledgements, logs and the store, then the event that tells the proxy
+/// whether the container may be reused (reference 1.9 steps 9-12).
+async fn finish(
+    container: Arc<dyn Container>,
+    job: &Run,
+    mut activation: Activation,
+    sink: Arc<dyn ActivationSink>,
+) -> Event {
+    let blocking = job.msg.blocking;
+    let collects_logs = job.action.collects_logs();
+    let (before_logs, after_logs) = AckKind::plan(blocking, collects_logs);
+    if let Some(kind) = before_logs {
+        sink.ack(kind, &activation, blocking).await;
+    }
+    let mut log_failure = false;
+    if collects_logs {
+        let limit = usize::try_from(job.action.limits.logs_mb * 1024 * 1024).unwrap_or(usize::MAX);
+        let wait_for_sentinel = activation.response.status != super::ActivationStatus::DeveloperError;
+        match container.logs(limit, wait_for_sentinel).await {
+            Ok(logs) => {
+                log_failure = logs.failed;
+                activation.logs = logs.lines;
+            }
+            Err(_) => {
+                log_failure = true;
+                activation.logs = vec![messages::LOG_FAILURE.to_string()];
+            }
+        }
+        if let Some(kind) = after_logs {
+            sink.ack(kind, &activation, blocking).await;
+        }
+    }
+    sink.store(&activation, blocking).await;
+    if log_failure {
+        Event::Failure(Cause::LogReading)
+    } else if activation.response.keeps_container() {
+        Event::RunCompleted
+    } else {
+        Event::Failure(Cause::ActivationUnsuccessful(activation.response))
+    }
+}
+
+/// Y2: pauses the container.
+pub(super) async fn suspend(container: Arc<dyn Container>) -> Event {
+    match container.suspend().await {
+        Ok(()) => Event::ContainerPaused,
+        Err(error) => Event::Failure(Cause::Suspend(error)),
+    }
+}
+
+/// Destroys the container, resuming it first when it is paused (a failed resume
+/// does not stop the destroy), after `delay` (for a retry).
+pub(super) async fn destroy(container: Arc<dyn Container>, paused: bool, delay: Duration) -> Event {
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    if paused {
+        if let Err(error) = container.resume().await {
+            tracing::warn!(container = %container.id(), %error, "resume before destroy failed");
+        }
+    }
+    match container.destroy().await {
+        Ok(()) => Event::Destroyed,
+        Err(error) => Event::DestroyFailed(error),
+    }
+}
+
+/// Reference 1.11: TCP-pings a prewarmed container every `period`; after
+/// `max_fails` failures in a row, condemns it. Ends without an event when cancelled.
+pub(super) async fn health_ping(
+    addr: SocketAddr,
+    check: HealthCheck,
+    mut cancelled: oneshot::Receiver<()>,
+) -> Option<Event> {
+    let mut failures = 0;
+    let mut ticks = tokio::time::interval_at(Instant::now() + check.period, check.period);
+    loop {
+        tokio::select! {
+            _ = &mut cancelled => return None,
+            _ = ticks.tick() => {}
+        }
+        let connected = tokio::time::timeout(check.period, tokio::net::TcpStream::connect(addr)).await;
+        match connected {
+            Ok(Ok(_stream)) => failures = 0,
+            _ => {
+                failures += 1;
+                tracing::warn!(%addr, failures, "health ping failed");
+                if failures >= check.max_fails {
+                    return Some(Event::Failure(Cause::HealthPing(format!(
+                        "health connection to {addr} failed {failures} times"
+                    ))));
+                }
+            }
+        }
+    }
+}

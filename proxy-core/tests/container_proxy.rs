@@ -1,0 +1,671 @@
+//! Scenario tests of the container proxy on the scripted backend and tokio's paused
+//! clock: the exact order of messages to the parent and of transitions, call
+//! counts, acknowledgements and stores (reference section 1, and the upstream bugs
+//! of 1.13 and 7 fixed on purpose).
+
+use std::collections::BTreeSet;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use proxy_core::container::scripted::{
+    ok_response, InitOutcome, Record, RecordingSink, RunOutcome, ScriptedFactory, Step,
+};
+use proxy_core::container::{
+    spawn_proxy, AckKind, Action, ActionLimits, ActivationMessage, ActivationResponse, ActivationStatus,
+    Capacity, ContainerProxyAny, ContainerProxyEvent as Event, OperationError, ProxyConfig, ProxyDeps, Run,
+    StartSpec, StartupError, ToParent,
+};
+use proxy_core::machine::driver::{Notice, Notices, Running};
+use serde_json::json;
+use tokio::time::{advance, Instant};
+
+struct Proxy {
+    factory: Arc<ScriptedFactory>,
+    sink: Arc<RecordingSink>,
+    running: Option<Running<ContainerProxyAny>>,
+    notices: Notices<ContainerProxyAny>,
+}
+
+impl Proxy {
+    fn new() -> Self {
+        Self::with(ProxyConfig::default())
+    }
+
+    fn with(config: ProxyConfig) -> Self {
+        let factory = ScriptedFactory::new();
+        let sink = RecordingSink::new();
+        let deps = Arc::new(ProxyDeps { factory: factory.clone(), sink: sink.clone(), config });
+        let (running, notices) = spawn_proxy(deps);
+        Proxy { factory, sink, running: Some(running), notices }
+    }
+
+    fn send(&self, event: Event) {
+        self.running.as_ref().expect("running").send(event).expect("the proxy is alive");
+    }
+
+    /// Lets every task run until all wait on the clock or on the test.
+    async fn settle(&self) {
+        for _ in 0..50 {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    /// The parent messages and transitions so far, as text.
+    async fn seen(&mut self) -> Vec<String> {
+        self.settle().await;
+        let mut seen = Vec::new();
+        while let Ok(notice) = self.notices.try_recv() {
+            seen.push(match notice {
+                Notice::Message(message) => parent(&message),
+                Notice::Transition(t) => format!("{} -> {}", t.from, t.to),
+                Notice::Unhandled { state, event } => format!("unhandled {} in {state}", event.name()),
+                Notice::EffectPanicked { state } => format!("panic in {state}"),
+                Notice::Stopped { state, reason } => format!("stopped in {state} ({reason:?})"),
+            });
+        }
+        seen
+    }
+
+    fn calls(&self) -> [usize; 7] {
+        self.factory.script.calls.snapshot()
+    }
+
+    fn records(&self) -> Vec<Record> {
+        self.sink.records()
+    }
+
+    async fn finished(&mut self) -> bool {
+        self.settle().await;
+        self.running.as_ref().expect("running").is_finished()
+    }
+}
+
+/// Calls: [creates, inits, runs, suspends, resumes, logs, destroys].
+const fn calls(
+    creates: usize,
+    inits: usize,
+    runs: usize,
+    suspends: usize,
+    resumes: usize,
+    logs: usize,
+    destroys: usize,
+) -> [usize; 7] {
+    [creates, inits, runs, suspends, resumes, logs, destroys]
+}
+
+fn parent(message: &ToParent) -> String {
+    match message {
+        ToParent::NeedWork(Capacity::Prewarmed(_)) => "NeedWork(prewarmed)".into(),
+        ToParent::NeedWork(Capacity::Warm(w)) => match &w.resume_run {
+            Some(run) => format!("NeedWork(warm, resumeRun {})", run.msg.activation_id),
+            None => "NeedWork(warm)".into(),
+        },
+        ToParent::ContainerRemoved { replace_prewarm } => format!("ContainerRemoved({replace_prewarm})"),
+        ToParent::RescheduleJob => "RescheduleJob".into(),
+        ToParent::Resend(run) => format!("Resend({})", run.msg.activation_id),
+        ToParent::DestroyFailed { .. } => "DestroyFailed".into(),
+    }
+}
+
+fn action(max_concurrent: usize, logs_mb: u64) -> Arc<Action> {
+    Arc::new(Action {
+        namespace: "guest".into(),
+        package: None,
+        name: "hello".into(),
+        version: "0.0.1".into(),
+        kind: "nodejs:20".into(),
+        image: "runtime:latest".into(),
+        code: Some("function main() {}".into()),
+        binary: false,
+        main: None,
+        limits: ActionLimits { timeout: Duration::from_secs(60), memory_mb: 256, logs_mb, max_concurrent },
+        annotations: serde_json::Map::new(),
+    })
+}
+
+fn job(action: &Arc<Action>, id: &str) -> Run {
+    job_with(action, id, true)
+}
+
+fn job_with(action: &Arc<Action>, id: &str, blocking: bool) -> Run {
+    Run {
+        action: action.clone(),
+        msg: Box::new(ActivationMessage {
+            transaction_id: format!("tid-{id}"),
+            transaction_start: Instant::now(),
+            activation_id: id.into(),
+            namespace: "guest".into(),
+            subject: "guest".into(),
+            api_key: Some("uuid:secret".into()),
+            blocking,
+            content: Some(json!({"name": "world"})),
+            init_args: BTreeSet::new(),
+            caused_by_sequence: false,
+            binding: None,
+        }),
+    }
+}
+
+fn start(ttl: Option<Duration>) -> Event {
+    Event::Start(StartSpec { kind: "nodejs:20".into(), image: "runtime:latest".into(), memory_mb: 256, ttl })
+}
+
+fn ack(kind: AckKind, id: &str, status: ActivationStatus) -> Record {
+    Record::Ack { kind, activation_id: id.into(), status }
+}
+
+fn store(id: &str, status: ActivationStatus, log_lines: usize) -> Record {
+    Record::Store { activation_id: id.into(), status, log_lines }
+}
+
+use ActivationStatus::{DeveloperError, Success, WhiskError};
+
+fn developer_error() -> ActivationResponse {
+    ActivationResponse::developer_error("The action did not initialize and exited unexpectedly.")
+}
+
+fn op_error(operation: &'static str) -> OperationError {
+    OperationError { operation, message: "engine said no".into() }
+}
+
+#[tokio::test(start_paused = true)]
+async fn prewarm_on_start() {
+    let mut proxy = Proxy::new();
+    proxy.send(start(None));
+    assert_eq!(
+        proxy.seen().await,
+        ["Uninitialized -> Starting", "NeedWork(prewarmed)", "Starting -> Started"]
+    );
+    assert_eq!(proxy.calls(), calls(1, 0, 0, 0, 0, 0, 0));
+    let spec = proxy.factory.script.created.lock().unwrap()[0].clone();
+    assert!(spec.name.starts_with("wsk0_") && spec.name.ends_with("_prewarm_nodejs20"), "{}", spec.name);
+    assert_eq!(spec.cpu_shares, 256);
+}
+
+#[tokio::test(start_paused = true)]
+async fn cold_start_on_run() {
+    let mut proxy = Proxy::new();
+    let a = action(1, 10);
+    proxy.send(Event::Run(job(&a, "a1")));
+    assert_eq!(proxy.seen().await, ["Uninitialized -> Running", "NeedWork(warm)", "Running -> Ready"]);
+    assert_eq!(proxy.calls(), calls(1, 1, 1, 0, 0, 1, 0));
+    assert_eq!(
+        proxy.records(),
+        [
+            ack(AckKind::Result, "a1", Success),
+            ack(AckKind::Completion, "a1", Success),
+            store("a1", Success, 1)
+        ]
+    );
+    let spec = proxy.factory.script.created.lock().unwrap()[0].clone();
+    assert!(spec.name.ends_with("_guest_hello"), "{}", spec.name);
+}
+
+#[tokio::test(start_paused = true)]
+async fn run_on_a_prewarm_then_pause_after_the_grace_then_remove_after_the_unused_timeout() {
+    let mut proxy = Proxy::new();
+    let a = action(1, 10);
+    proxy.send(start(None));
+    proxy.send(Event::Run(job(&a, "a1")));
+    assert_eq!(
+        proxy.seen().await,
+        [
+            "Uninitialized -> Starting",
+            "NeedWork(prewarmed)",
+            "Starting -> Started",
+            "Started -> Running",
+            "NeedWork(warm)",
+            "Running -> Ready"
+        ]
+    );
+    advance(Duration::from_millis(9_999)).await;
+    assert_eq!(proxy.seen().await, Vec::<String>::new());
+    advance(Duration::from_millis(1)).await;
+    assert_eq!(proxy.seen().await, ["Ready -> Pausing", "Pausing -> Paused"]);
+    advance(Duration::from_secs(600)).await;
+    // RescheduleJob, not ContainerRemoved: the pool must not count the capacity twice.
+    assert_eq!(
+        proxy.seen().await,
+        ["RescheduleJob", "Paused -> Removing", "Removing -> Removed", "stopped in Removed (Terminal)"]
+    );
+    // The destroy resumed the paused container first.
+    assert_eq!(proxy.calls(), calls(1, 1, 1, 1, 1, 1, 1));
+    assert!(proxy.finished().await);
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_runs_back_to_back_do_not_pause_and_init_once() {
+    let mut proxy = Proxy::new();
+    let a = action(1, 10);
+    proxy.send(Event::Run(job(&a, "a1")));
+    proxy.seen().await;
+    advance(Duration::from_secs(5)).await;
+    proxy.send(Event::Run(job(&a, "a2")));
+    assert_eq!(proxy.seen().await, ["Ready -> Running", "NeedWork(warm, resumeRun a2)", "Running -> Ready"]);
+    advance(Duration::from_secs(9)).await;
+    assert_eq!(proxy.seen().await, Vec::<String>::new(), "the grace restarts after the second run");
+    assert_eq!(proxy.calls(), calls(1, 1, 2, 0, 0, 2, 0));
+    // The first run after Ready reschedules on a connection failure.
+    assert_eq!(*proxy.factory.script.run_reschedule.lock().unwrap(), [false, true]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn run_after_pause_resumes_once() {
+    let mut proxy = Proxy::new();
+    let a = action(1, 10);
+    proxy.send(Event::Run(job(&a, "a1")));
+    proxy.seen().await;
+    advance(Duration::from_secs(10)).await;
+    assert_eq!(proxy.seen().await, ["Ready -> Pausing", "Pausing -> Paused"]);
+    proxy.send(Event::Run(job(&a, "a2")));
+    assert_eq!(proxy.seen().await, ["Paused -> Running", "NeedWork(warm, resumeRun a2)", "Running -> Ready"]);
+    assert_eq!(proxy.calls(), calls(1, 1, 2, 1, 1, 2, 0));
+    assert_eq!(*proxy.factory.script.run_reschedule.lock().unwrap(), [false, true]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn log_limit_zero_collects_no_logs() {
+    let mut proxy = Proxy::new();
+    let a = action(1, 0);
+    proxy.send(Event::Run(job(&a, "a1")));
+    proxy.seen().await;
+    assert_eq!(proxy.calls(), calls(1, 1, 1, 0, 0, 0, 0));
+    assert_eq!(
+        proxy.records(),
+        [ack(AckKind::CombinedCompletionAndResult, "a1", Success), store("a1", Success, 0)]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_four_acknowledgement_kinds() {
+    let cases = [
+        (true, 0, vec![ack(AckKind::CombinedCompletionAndResult, "a1", Success), store("a1", Success, 0)]),
+        (
+            true,
+            10,
+            vec![
+                ack(AckKind::Result, "a1", Success),
+                ack(AckKind::Completion, "a1", Success),
+                store("a1", Success, 1),
+            ],
+        ),
+        (false, 0, vec![ack(AckKind::Completion, "a1", Success), store("a1", Success, 0)]),
+        (false, 10, vec![ack(AckKind::Completion, "a1", Success), store("a1", Success, 1)]),
+    ];
+    for (blocking, logs_mb, expected) in cases {
+        let mut proxy = Proxy::new();
+        proxy.send(Event::Run(job_with(&action(1, logs_mb), "a1", blocking)));
+        proxy.seen().await;
+        assert_eq!(proxy.records(), expected, "blocking {blocking}, logs {logs_mb} MB");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn init_failure_destroys_the_container_and_aborts_buffered_runs() {
+    let mut proxy = Proxy::new();
+    let a = action(1, 0);
+    let (init, release) = Step::held(InitOutcome::Failed(developer_error()));
+    proxy.factory.script.init(init);
+    proxy.send(Event::Run(job(&a, "a1")));
+    proxy.send(Event::Run(job(&a, "a2")));
+    assert_eq!(proxy.seen().await, ["Uninitialized -> Running"]);
+    release.release();
+    assert_eq!(
+        proxy.seen().await,
+        [
+            "ContainerRemoved(true)",
+            "Running -> Removing",
+            "Removing -> Removed",
+            "stopped in Removed (Terminal)"
+        ]
+    );
+    assert_eq!(proxy.calls(), calls(1, 1, 0, 0, 0, 0, 1));
+    let records = proxy.records();
+    // a1 is acknowledged and stored with the init failure; a2, buffered, is aborted
+    // with the same response, not resent.
+    assert!(records.contains(&ack(AckKind::CombinedCompletionAndResult, "a1", DeveloperError)));
+    assert!(records.contains(&store("a1", DeveloperError, 0)));
+    assert!(records.contains(&ack(AckKind::CombinedCompletionAndResult, "a2", DeveloperError)));
+    assert!(records.contains(&store("a2", DeveloperError, 0)));
+    assert_eq!(records.len(), 4);
+    let stored = proxy.sink.stored.lock().unwrap().clone();
+    assert_eq!(stored[0].response, developer_error());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_health_error_on_the_first_run_after_ready_resends_that_job_and_the_buffered_ones() {
+    let mut proxy = Proxy::new();
+    let a = action(1, 0);
+    proxy.send(Event::Run(job(&a, "a1")));
+    proxy.seen().await;
+    let (run, release) = Step::held(RunOutcome::Health);
+    proxy.factory.script.run(run);
+    proxy.send(Event::Run(job(&a, "a2")));
+    proxy.send(Event::Run(job(&a, "a3"))); // buffered: a2 holds the only slot
+    assert_eq!(proxy.seen().await, ["Ready -> Running"]);
+    release.release();
+    assert_eq!(
+        proxy.seen().await,
+        [
+            "Resend(a3)",
+            "RescheduleJob",
+            "Running -> Removing",
+            "Resend(a2)",
+            "Removing -> Removed",
+            "stopped in Removed (Terminal)"
+        ]
+    );
+    // a2 is neither acknowledged nor stored: it will run elsewhere.
+    assert!(!proxy
+        .records()
+        .iter()
+        .any(|r| matches!(r, Record::Ack { activation_id, .. } if activation_id == "a2")));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_resume_failure_resends_the_job_to_the_parent() {
+    let mut proxy = Proxy::new();
+    let a = action(1, 0);
+    proxy.send(Event::Run(job(&a, "a1")));
+    proxy.seen().await;
+    advance(Duration::from_secs(10)).await;
+    assert_eq!(proxy.seen().await, ["Ready -> Pausing", "Pausing -> Paused"]);
+    proxy.factory.script.resume(Step::now(Err(op_error("resume"))));
+    proxy.send(Event::Run(job(&a, "a2")));
+    // The observable sequence of upstream's test "resend the job to the parent if
+    // resuming a container fails".
+    assert_eq!(
+        proxy.seen().await,
+        [
+            "Paused -> Running",
+            "RescheduleJob",
+            "Running -> Removing",
+            "Resend(a2)",
+            "Removing -> Removed",
+            "stopped in Removed (Terminal)"
+        ]
+    );
+    assert_eq!(proxy.calls(), calls(1, 1, 1, 1, 1, 0, 1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_max_concurrent_two_the_proxy_stays_running_while_another_activation_is_in_flight() {
+    let mut proxy = Proxy::new();
+    let a = action(2, 0);
+    let (first, release_first) = Step::held(RunOutcome::Response(ok_response()));
+    let (second, release_second) = Step::held(RunOutcome::Response(ok_response()));
+    proxy.factory.script.run(first).run(second);
+    proxy.send(Event::Run(job(&a, "a1")));
+    proxy.send(Event::Run(job(&a, "a2"))); // buffered during init, then run beside a1
+    assert_eq!(proxy.seen().await, ["Uninitialized -> Running"]);
+    assert_eq!(proxy.calls(), calls(1, 1, 2, 0, 0, 0, 0));
+    release_first.release();
+    assert_eq!(proxy.seen().await, ["NeedWork(warm)"], "a2 is still in flight: stay in Running");
+    release_second.release();
+    assert_eq!(proxy.seen().await, ["NeedWork(warm)", "Running -> Ready"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failure_with_activations_in_flight_waits_in_removing() {
+    let mut proxy = Proxy::new();
+    let a = action(2, 0);
+    let (first, release_first) = Step::held(RunOutcome::Response(developer_error()));
+    let (second, release_second) = Step::held(RunOutcome::Response(ok_response()));
+    proxy.factory.script.run(first).run(second);
+    proxy.send(Event::Run(job(&a, "a1")));
+    proxy.send(Event::Run(job(&a, "a2")));
+    proxy.seen().await;
+    release_first.release();
+    // No destroy yet: a2 is running in the same container.
+    assert_eq!(proxy.seen().await, ["Running -> Removing"]);
+    assert_eq!(proxy.calls()[6], 0);
+    proxy.send(Event::Run(job(&a, "a3")));
+    assert_eq!(proxy.seen().await, ["Resend(a3)"]);
+    release_second.release();
+    assert_eq!(proxy.seen().await, ["RescheduleJob", "Removing -> Removed", "stopped in Removed (Terminal)"]);
+    assert_eq!(proxy.calls()[6], 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn remove_during_a_run_is_deferred_until_the_run_completes() {
+    let mut proxy = Proxy::new();
+    let a = action(1, 0);
+    let (run, release) = Step::held(RunOutcome::Response(ok_response()));
+    proxy.factory.script.run(run);
+    proxy.send(Event::Run(job(&a, "a1")));
+    proxy.send(Event::Remove);
+    assert_eq!(proxy.seen().await, ["Uninitialized -> Running"]);
+    release.release();
+    assert_eq!(
+        proxy.seen().await,
+        [
+            "NeedWork(warm)",
+            "Running -> Ready",
+            "ContainerRemoved(true)",
+            "Ready -> Removing",
+            "Removing -> Removed",
+            "stopped in Removed (Terminal)"
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_prewarm_removes_itself_when_its_ttl_expires() {
+    let mut proxy = Proxy::new();
+    proxy.send(start(Some(Duration::from_secs(30))));
+    proxy.seen().await;
+    advance(Duration::from_secs(29)).await;
+    assert_eq!(proxy.seen().await, Vec::<String>::new());
+    advance(Duration::from_secs(1)).await;
+    assert_eq!(
+        proxy.seen().await,
+        [
+            "ContainerRemoved(false)",
+            "Started -> Removing",
+            "Removing -> Removed",
+            "stopped in Removed (Terminal)"
+        ]
+    );
+    assert_eq!(proxy.calls()[6], 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_prewarm_creation_failure_stops_the_proxy() {
+    let mut proxy = Proxy::new();
+    proxy.factory.script.create(Step::now(Err(StartupError::Whisk("no space".into()))));
+    proxy.send(start(None));
+    assert_eq!(
+        proxy.seen().await,
+        [
+            "Uninitialized -> Starting",
+            "ContainerRemoved(true)",
+            "Starting -> Removed",
+            "stopped in Removed (Terminal)"
+        ]
+    );
+}
+
+/// Fix of quirk 1.13.1: upstream lingers in Removing forever after a failed cold
+/// create; this proxy stops.
+#[tokio::test(start_paused = true)]
+async fn a_failed_cold_create_acks_the_job_and_stops_the_proxy() {
+    let mut proxy = Proxy::new();
+    let a = action(1, 10);
+    let (create, release) = Step::held(Err(StartupError::Blackbox("bad image".into())));
+    proxy.factory.script.create(create);
+    proxy.send(Event::Run(job(&a, "a1")));
+    proxy.send(Event::Run(job(&a, "a2"))); // buffered while the container is created
+    proxy.seen().await;
+    release.release();
+    assert_eq!(
+        proxy.seen().await,
+        ["ContainerRemoved(true)", "Running -> Removed", "stopped in Removed (Terminal)"]
+    );
+    assert!(proxy.finished().await);
+    let records = proxy.records();
+    assert!(records.contains(&ack(AckKind::CombinedCompletionAndResult, "a1", DeveloperError)));
+    assert!(records.contains(&store("a1", DeveloperError, 0)));
+    assert!(records.contains(&ack(AckKind::CombinedCompletionAndResult, "a2", WhiskError)));
+    assert!(records.contains(&store("a2", WhiskError, 0)));
+}
+
+/// Fix of quirk 1.13.2 (#5054): a failed destroy is retried, then the proxy stops
+/// and reports it, instead of hanging with the container leaked.
+#[tokio::test(start_paused = true)]
+async fn a_failed_destroy_is_retried_then_reported_and_the_proxy_stops() {
+    let mut proxy = Proxy::new();
+    proxy.send(start(None));
+    proxy.seen().await;
+    for _ in 0..3 {
+        proxy.factory.script.destroy(Step::now(Err(op_error("destroy"))));
+    }
+    proxy.send(Event::Remove);
+    assert_eq!(proxy.seen().await, ["ContainerRemoved(false)", "Started -> Removing"]);
+    advance(Duration::from_secs(1)).await;
+    assert_eq!(proxy.seen().await, Vec::<String>::new());
+    assert_eq!(proxy.calls()[6], 2);
+    advance(Duration::from_secs(1)).await;
+    assert_eq!(proxy.seen().await, ["DestroyFailed", "Removing -> Removed", "stopped in Removed (Terminal)"]);
+    assert_eq!(proxy.calls()[6], 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_destroy_that_fails_once_succeeds_on_the_retry() {
+    let mut proxy = Proxy::new();
+    proxy.send(start(None));
+    proxy.seen().await;
+    proxy.factory.script.destroy(Step::now(Err(op_error("destroy"))));
+    proxy.send(Event::Remove);
+    proxy.seen().await;
+    advance(Duration::from_secs(1)).await;
+    assert_eq!(proxy.seen().await, ["Removing -> Removed", "stopped in Removed (Terminal)"]);
+    assert_eq!(proxy.calls()[6], 2);
+}
+
+/// Fix of quirk 1.13.3: a 503 on /init hands the job back; upstream loses it.
+#[tokio::test(start_paused = true)]
+async fn a_503_on_init_loses_no_job() {
+    let mut proxy = Proxy::new();
+    let a = action(1, 0);
+    proxy.send(start(None));
+    proxy.seen().await;
+    proxy.factory.script.init(Step::now(InitOutcome::Health));
+    proxy.send(Event::Run(job(&a, "a1")));
+    assert_eq!(
+        proxy.seen().await,
+        [
+            "Started -> Running",
+            "ContainerRemoved(true)",
+            "Running -> Removing",
+            "Resend(a1)",
+            "Removing -> Removed",
+            "stopped in Removed (Terminal)"
+        ]
+    );
+    assert_eq!(proxy.records(), []);
+}
+
+/// Fix of quirk 1.13.3: a 503 on a concurrent /run (not the resumeRun) hands that
+/// job back too.
+#[tokio::test(start_paused = true)]
+async fn a_503_on_a_concurrent_run_loses_no_job() {
+    let mut proxy = Proxy::new();
+    let a = action(2, 0);
+    let (first, release_first) = Step::held(RunOutcome::Response(ok_response()));
+    proxy.factory.script.run(first);
+    proxy.send(Event::Run(job(&a, "a1")));
+    proxy.seen().await;
+    proxy.factory.script.run(Step::now(RunOutcome::Health));
+    proxy.send(Event::Run(job(&a, "a2")));
+    assert_eq!(
+        proxy.seen().await,
+        [
+            "RescheduleJob",
+            "Running -> Removing",
+            "Resend(a2)",
+            "Removing -> Removed",
+            "stopped in Removed (Terminal)"
+        ]
+    );
+    drop(release_first);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_developer_error_destroys_the_container_and_an_application_error_keeps_it() {
+    let mut proxy = Proxy::new();
+    let a = action(1, 0);
+    proxy.factory.script.run(Step::now(RunOutcome::Response(ActivationResponse::application_error("nope"))));
+    proxy.send(Event::Run(job(&a, "a1")));
+    assert_eq!(proxy.seen().await, ["Uninitialized -> Running", "NeedWork(warm)", "Running -> Ready"]);
+    proxy.factory.script.run(Step::now(RunOutcome::Response(developer_error())));
+    proxy.send(Event::Run(job(&a, "a2")));
+    assert_eq!(
+        proxy.seen().await,
+        [
+            "Ready -> Running",
+            "ContainerRemoved(true)",
+            "Running -> Removing",
+            "Removing -> Removed",
+            "stopped in Removed (Terminal)"
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn init_gets_the_init_args_and_the_ow_environment_and_run_gets_the_rest() {
+    let mut proxy = Proxy::new();
+    let a = action(1, 0);
+    let mut run = job(&a, "a1");
+    run.msg.content = Some(json!({"db": "postgres://", "name": "world"}));
+    run.msg.init_args = ["db".to_string()].into();
+    proxy.send(Event::Run(run));
+    proxy.send(Event::Run(job(&a, "a2")));
+    proxy.seen().await;
+    let inits = proxy.factory.script.init_bodies.lock().unwrap().clone();
+    assert_eq!(inits.len(), 1, "init exactly once");
+    let env = inits[0]["env"].as_object().unwrap();
+    assert_eq!(env["db"], "postgres://");
+    assert_eq!(env["__OW_ACTIVATION_ID"], "a1");
+    assert_eq!(env["__OW_ACTION_NAME"], "/guest/hello");
+    assert_eq!(env["__OW_API_KEY"], "uuid:secret");
+    assert!(env["__OW_DEADLINE"].as_str().unwrap().parse::<u128>().is_ok());
+    assert_eq!(inits[0]["main"], "main");
+    let runs = proxy.factory.script.run_bodies.lock().unwrap().clone();
+    assert_eq!(runs[0].0, json!({"name": "world"}));
+    assert_eq!(runs[0].1["activation_id"], "a1");
+    assert_eq!(runs[1].1["activation_id"], "a2");
+}
+
+#[tokio::test(start_paused = true)]
+async fn activation_records_carry_init_time_and_wait_time() {
+    let mut proxy = Proxy::new();
+    let a = action(1, 0);
+    proxy.factory.script.init(Step::after(Duration::from_millis(300), InitOutcome::Ok));
+    proxy.factory.script.run(Step::after(Duration::from_millis(200), RunOutcome::Response(ok_response())));
+    let run = job(&a, "a1");
+    advance(Duration::from_millis(50)).await; // the job waited 50 ms before the proxy got it
+    proxy.send(Event::Run(run));
+    proxy.seen().await;
+    advance(Duration::from_millis(300)).await;
+    proxy.seen().await;
+    advance(Duration::from_millis(200)).await;
+    proxy.seen().await;
+    proxy.send(Event::Run(job(&a, "a2")));
+    proxy.seen().await;
+    let stored = proxy.sink.stored.lock().unwrap().clone();
+    assert_eq!(stored[0].annotations["initTime"], 300);
+    assert_eq!(stored[0].annotations["waitTime"], 50);
+    assert_eq!(stored[0].duration_ms(), 500);
+    assert_eq!(stored[0].annotations["timeout"], false);
+    assert_eq!(stored[0].annotations["path"], "guest/hello");
+    assert!(!stored[1].annotations.contains_key("initTime"), "no init on the warm run");
+}
+
+#[tokio::test(start_paused = true)]
+async fn unhandled_events_are_handed_back() {
+    let mut proxy = Proxy::new();
+    proxy.send(Event::Remove);
+    assert_eq!(proxy.seen().await, ["unhandled Remove in Uninitialized"]);
+    assert_eq!(proxy.factory.script.calls.creates.load(Ordering::SeqCst), 0);
+}
