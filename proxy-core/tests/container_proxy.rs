@@ -669,3 +669,80 @@ async fn unhandled_events_are_handed_back() {
     assert_eq!(proxy.seen().await, ["unhandled Remove in Uninitialized"]);
     assert_eq!(proxy.factory.script.calls.creates.load(Ordering::SeqCst), 0);
 }
+
+/// Reference 1.11: a prewarmed container is TCP-pinged; `max_fails` failures in a
+/// row condemn it, and a successful ping resets the count.
+#[tokio::test(start_paused = true)]
+async fn a_prewarm_that_fails_its_health_pings_is_replaced() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let config = ProxyConfig {
+        health_check: Some(proxy_core::container::HealthCheck {
+            period: Duration::from_secs(3),
+            max_fails: 3,
+        }),
+        ..ProxyConfig::default()
+    };
+    let mut proxy = Proxy::with(config);
+    *proxy.factory.script.addr.lock().unwrap() = Some(addr);
+    proxy.send(start(None));
+    assert_eq!(
+        proxy.seen().await,
+        ["Uninitialized -> Starting", "NeedWork(prewarmed)", "Starting -> Started"]
+    );
+    // While the runtime listens, pings succeed.
+    for _ in 0..3 {
+        advance(Duration::from_secs(3)).await;
+        tick_io().await;
+    }
+    assert_eq!(proxy.seen().await, Vec::<String>::new());
+    drop(listener);
+    for _ in 0..2 {
+        advance(Duration::from_secs(3)).await;
+        tick_io().await;
+    }
+    assert_eq!(proxy.seen().await, Vec::<String>::new(), "two failures are not enough");
+    advance(Duration::from_secs(3)).await;
+    tick_io().await;
+    assert_eq!(
+        proxy.seen().await,
+        [
+            "ContainerRemoved(true)",
+            "Started -> Removing",
+            "Removing -> Removed",
+            "stopped in Removed (Terminal)"
+        ]
+    );
+}
+
+/// A run stops the pings: a warm container is not pinged.
+#[tokio::test(start_paused = true)]
+async fn pings_stop_when_the_prewarm_takes_a_job() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let config = ProxyConfig {
+        health_check: Some(proxy_core::container::HealthCheck {
+            period: Duration::from_secs(3),
+            max_fails: 1,
+        }),
+        ..ProxyConfig::default()
+    };
+    let mut proxy = Proxy::with(config);
+    *proxy.factory.script.addr.lock().unwrap() = Some(addr);
+    proxy.send(start(None));
+    proxy.send(Event::Run(job(&action(1, 0), "a1")));
+    proxy.seen().await;
+    // With pings still running, the first (failing) one would condemn it at 3 s.
+    advance(Duration::from_secs(10)).await;
+    tick_io().await;
+    assert_eq!(proxy.seen().await, ["Ready -> Pausing", "Pausing -> Paused"]);
+}
+
+/// Gives real socket work (the pings' connects) time to finish.
+async fn tick_io() {
+    for _ in 0..20 {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        tokio::task::yield_now().await;
+    }
+}

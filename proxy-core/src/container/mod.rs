@@ -4,6 +4,8 @@
 pub mod activation;
 pub mod args;
 pub mod backend;
+pub mod classify;
+pub mod client;
 pub mod job;
 pub mod lifecycle;
 pub mod proxy;

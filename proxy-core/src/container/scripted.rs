@@ -142,6 +142,8 @@ pub struct Script {
     pub run_reschedule: Mutex<Vec<bool>>,
     /// The specs of the containers created.
     pub created: Mutex<Vec<CreateSpec>>,
+    /// The address containers report, for health pings (`None`: no pings).
+    pub addr: Mutex<Option<std::net::SocketAddr>>,
 }
 
 fn next<T>(queue: &Mutex<VecDeque<Step<T>>>, default: impl FnOnce() -> T) -> Step<T> {
@@ -212,7 +214,8 @@ impl ContainerFactory for ScriptedFactory {
         let id = ContainerId(format!("scripted-{}", spec.name));
         self.script.created.lock().expect("script lock").push(spec);
         next(&self.script.creates, || Ok(())).play().await?;
-        Ok(Arc::new(ScriptedContainer { id, script: self.script.clone() }))
+        let addr = *self.script.addr.lock().expect("script lock");
+        Ok(Arc::new(ScriptedContainer { id, addr, script: self.script.clone() }))
     }
 }
 
@@ -220,6 +223,7 @@ impl ContainerFactory for ScriptedFactory {
 #[derive(Debug)]
 pub struct ScriptedContainer {
     id: ContainerId,
+    addr: Option<std::net::SocketAddr>,
     script: Arc<Script>,
 }
 
@@ -230,7 +234,7 @@ impl Container for ScriptedContainer {
     }
 
     fn addr(&self) -> Option<std::net::SocketAddr> {
-        None
+        self.addr
     }
 
     async fn initialize(
