@@ -1,6 +1,6 @@
 //! The bodies of the lifecycle's rows: OpenWhisk's `ContainerProxy` behaviour
 //! (reference sections 1.4-1.9). Handlers are synchronous: they change the context,
-//! emit messages to the parent and start effects ([`work`](super::work)), whose
+//! emit messages to the parent and start effects (the private `work` module), whose
 //! results come back as events.
 
 use std::collections::VecDeque;
