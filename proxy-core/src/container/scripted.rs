@@ -54,6 +54,9 @@ impl<T> Step<T> {
 
     async fn play(self) -> T {
         match self.trigger {
+            // tokio rounds even a zero sleep up to its next 1 ms tick: an instant step
+            // must not wait at all.
+            Trigger::After(delay) if delay.is_zero() => {}
             Trigger::After(delay) => tokio::time::sleep(delay).await,
             Trigger::Released(released) => {
                 let _ = released.await;

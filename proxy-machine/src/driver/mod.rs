@@ -73,6 +73,8 @@ mod task;
 pub use effects::{Effect, EffectFuture, Effects, EventSink, SpawnFn};
 pub use notice::{Notice, StopReason, Transition};
 
+use std::sync::{Arc, OnceLock};
+
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::task::{JoinError, JoinHandle};
 
@@ -104,7 +106,9 @@ where
 {
     let (inbox, events) = mpsc::unbounded_channel();
     let (notices, notice_rx) = mpsc::unbounded_channel();
-    let (observers, _) = broadcast::channel(OBSERVER_BACKLOG);
+    // Created on the first `subscribe`: an idle machine nobody observes should not
+    // carry a 1,024-slot ring.
+    let observers = Arc::new(OnceLock::new());
     let (stop, stop_rx) = oneshot::channel();
     let sink = inbox.downgrade();
     let task = tokio::spawn(task::run(machine, events, sink, notices, observers.clone(), stop_rx));
@@ -117,7 +121,7 @@ where
     M::Event: Send + 'static,
 {
     inbox: mpsc::UnboundedSender<M::Event>,
-    observers: broadcast::Sender<Transition>,
+    observers: Arc<OnceLock<broadcast::Sender<Transition>>>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<M>,
 }
@@ -139,7 +143,7 @@ where
 
     /// A stream of every transition from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Transition> {
-        self.observers.subscribe()
+        self.observers.get_or_init(|| broadcast::channel(OBSERVER_BACKLOG).0).subscribe()
     }
 
     /// Whether the machine's task has ended.

@@ -1,10 +1,12 @@
 //! The loop of one driven machine.
 
 use std::collections::VecDeque;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
 
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::task::JoinSet;
-use tokio::time::{sleep_until, Instant};
+use tokio::time::{Instant, Sleep};
 
 use super::{Driven, Effect, EventSink, Notice, StopReason, Transition};
 use crate::{Event, Machine};
@@ -23,7 +25,7 @@ pub(super) async fn run<M: Driven>(
     mut inbox: mpsc::UnboundedReceiver<M::Event>,
     sink: mpsc::WeakUnboundedSender<M::Event>,
     notices: mpsc::UnboundedSender<Notice<M::Event, M::Output>>,
-    observers: broadcast::Sender<Transition>,
+    observers: Arc<OnceLock<broadcast::Sender<Transition>>>,
     mut stop: oneshot::Receiver<()>,
 ) -> M
 where
@@ -32,7 +34,11 @@ where
     let mut effects: JoinSet<Option<M::Event>> = JoinSet::new();
     let mut deferred: VecDeque<M::Event> = VecDeque::new();
     let mut replay: VecDeque<M::Event> = VecDeque::new();
-    let mut timer = arm(&machine);
+    // One timer for the machine's whole life, reset when a state arms it: building
+    // one per event would cost a clock read and a registration each time.
+    let sleep = tokio::time::sleep_until(Instant::now());
+    tokio::pin!(sleep);
+    let mut timer = arm(&machine, sleep.as_mut());
     let mut stop_handle_alive = true;
     let mut inbox_open = true;
 
@@ -40,10 +46,22 @@ where
         if machine.is_terminal() {
             break StopReason::Terminal;
         }
+        // Shutdown is honoured at every event boundary, without a full `select!`.
+        if stop_handle_alive {
+            match stop.try_recv() {
+                Ok(()) => break StopReason::Shutdown,
+                Err(oneshot::error::TryRecvError::Closed) => stop_handle_alive = false,
+                Err(oneshot::error::TryRecvError::Empty) => {}
+            }
+        }
         let next = if let Some(event) = replay.pop_front() {
             Next::Event(event)
+        } else if let Ok(event) = inbox.try_recv() {
+            // A queued event needs no `select!`: effects' results travel through the
+            // inbox too, and a timer only fires on a machine idle in its state, since
+            // every event handled re-arms it.
+            Next::Event(event)
         } else {
-            let deadline = timer.as_ref().map(|(at, _)| *at);
             tokio::select! {
                 biased;
                 signal = &mut stop, if stop_handle_alive => match signal {
@@ -68,12 +86,10 @@ where
                         Next::Nothing
                     }
                 },
-                () = sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
-                    match timer.take() {
-                        Some((_, event)) => Next::Event(event),
-                        None => Next::Nothing,
-                    }
-                }
+                () = &mut sleep, if timer.is_some() => match timer.take() {
+                    Some(event) => Next::Event(event),
+                    None => Next::Nothing,
+                },
                 else => Next::Stop(StopReason::InboxClosed),
             }
         };
@@ -92,7 +108,7 @@ where
         // a timeout measures time spent idle in the state.
         if machine.defers(&event) {
             deferred.push_back(event);
-            timer = arm(&machine);
+            timer = arm(&machine, sleep.as_mut());
             continue;
         }
         let from = machine.state_name();
@@ -104,7 +120,7 @@ where
                 machine = unchanged;
                 tracing::warn!(machine = M::META.name, state = from, event = event_name, "unhandled event");
                 let _ = notices.send(Notice::Unhandled { state: from, event });
-                timer = arm(&machine);
+                timer = arm(&machine, sleep.as_mut());
                 continue;
             }
         }
@@ -139,18 +155,27 @@ where
                 Effect::Stop => stop_requested = true,
             }
         }
-        let transition =
-            Transition { machine: M::META.name, from, event: event_name, to, at: Instant::now() };
-        if transition.changed_state() {
-            let _ = notices.send(Notice::Transition(transition));
+        let changed = from != to;
+        // The clock is read, and the broadcast taken, only when someone will see it.
+        let observed = observers.get().filter(|tx| tx.receiver_count() > 0);
+        if changed || observed.is_some() {
+            let transition =
+                Transition { machine: M::META.name, from, event: event_name, to, at: Instant::now() };
+            if changed {
+                let _ = notices.send(Notice::Transition(transition));
+            }
+            if let Some(tx) = observed {
+                // A subscriber that went away in between is fine.
+                let _ = tx.send(transition);
+            }
+        }
+        if changed {
             // Deferred events go first, in arrival order, before anything new.
             replay.extend(deferred.drain(..));
         }
         // Raised events follow the replayed ones and come before the inbox.
         replay.extend(raised);
-        // Nobody listening is fine: observers are optional.
-        let _ = observers.send(transition);
-        timer = arm(&machine);
+        timer = arm(&machine, sleep.as_mut());
         if stop_requested {
             break StopReason::Requested;
         }
@@ -170,7 +195,9 @@ where
     machine
 }
 
-/// The state's timer, due from now.
-fn arm<M: Machine>(machine: &M) -> Option<(Instant, M::Event)> {
-    machine.timeout().map(|(after, event)| (Instant::now() + after, event))
+/// Arms the state's timer, due from now; the event it will raise, if the state has one.
+fn arm<M: Machine>(machine: &M, sleep: Pin<&mut Sleep>) -> Option<M::Event> {
+    let (after, event) = machine.timeout()?;
+    sleep.reset(Instant::now() + after);
+    Some(event)
 }
