@@ -156,12 +156,14 @@ where
             }
         }
         let changed = from != to;
-        // The clock is read, and the broadcast taken, only when someone will see it.
+        // The clock is read, and the notice or the broadcast sent, only when someone
+        // will see it.
+        let notify = changed && !notices.is_closed();
         let observed = observers.get().filter(|tx| tx.receiver_count() > 0);
-        if changed || observed.is_some() {
+        if notify || observed.is_some() {
             let transition =
                 Transition { machine: M::META.name, from, event: event_name, to, at: Instant::now() };
-            if changed {
+            if notify {
                 let _ = notices.send(Notice::Transition(transition));
             }
             if let Some(tx) = observed {
