@@ -1,0 +1,13 @@
+//! The action runtime of an OpenWhisk action container, as a library; the binary in
+//! `src/main.rs` runs it as PID 1 on port 8080.
+//!
+//! - [`protocol`]: the request and response types of `/init` and `/run`, and the
+//!   error messages;
+//! - [`action`]: writing the executable at init, running one process per activation;
+//! - [`logs`]: the container log and the end-of-activation sentinel;
+//! - [`server`]: HTTP routing and the graceful stop.
+
+pub mod action;
+pub mod logs;
+pub mod protocol;
+pub mod server;

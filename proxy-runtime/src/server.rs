@@ -1,0 +1,177 @@
+//! The HTTP side: `POST /init`, `POST /run`, JSON answers with `Content-Length`, and a
+//! graceful stop.
+//!
+//! Every answer is a full body, so hyper sends `Content-Length` (the invoker's client
+//! treats a response without one as no response). HTTP/1.1 keep-alive is served, and a
+//! request with `Connection: close` gets its connection closed after the answer.
+//! `/run` takes no lock: with `max_concurrent > 1` every request runs its own process.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, ALLOW, CONTENT_TYPE};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::Mutex;
+
+use crate::action::Action;
+use crate::logs::Logs;
+use crate::protocol::{Error, InitRequest, RunRequest, INIT_OK};
+
+/// The largest request body accepted: far above the invoker's 1 MB payload limit
+/// (plus base64), low enough that a runaway client cannot exhaust the container.
+pub const MAX_BODY: usize = 64 * 1024 * 1024;
+
+/// The runtime's state: the action, once initialized, and the container log.
+#[derive(Debug)]
+pub struct Runtime {
+    action: OnceLock<Action>,
+    /// Serialises `/init` attempts, so exactly one of two racing inits succeeds.
+    init_lock: Mutex<()>,
+    logs: Logs,
+}
+
+impl Runtime {
+    /// A runtime with no action yet, logging to `logs`.
+    pub fn new(logs: Logs) -> Self {
+        Runtime { action: OnceLock::new(), init_lock: Mutex::new(()), logs }
+    }
+
+    /// The action, once `/init` has succeeded.
+    pub fn action(&self) -> Option<&Action> {
+        self.action.get()
+    }
+
+    /// Answers one request.
+    pub async fn handle(&self, request: Request<Incoming>) -> Response<Full<Bytes>> {
+        let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+        match (method, path.as_str()) {
+            (Method::POST, "/init") => self.init(read_body(request).await).await,
+            (Method::POST, "/run") => self.run(read_body(request).await).await,
+            (_, "/init" | "/run") => {
+                let mut response = json(StatusCode::METHOD_NOT_ALLOWED, error_body("method not allowed"));
+                response.headers_mut().insert(ALLOW, HeaderValue::from_static("POST"));
+                response
+            }
+            _ => json(StatusCode::NOT_FOUND, error_body("not found")),
+        }
+    }
+
+    /// `/init`: installs the action once. A failed init logs its error and the
+    /// sentinels, and leaves the runtime uninitialized.
+    async fn init(&self, body: Result<Bytes, Error>) -> Response<Full<Bytes>> {
+        let result = {
+            let _serialised = self.init_lock.lock().await;
+            match self.action.get() {
+                Some(_) => Err(Error::AlreadyInitialized),
+                None => body
+                    .and_then(|body| serde_json::from_slice::<InitRequest>(&body).map_err(Error::Unmarshal))
+                    .and_then(|init| Action::install(&init.value))
+                    .map(|action| {
+                        // Cannot be full: the lock is held and it was empty.
+                        let _ = self.action.set(action);
+                    }),
+            }
+        };
+        match result {
+            Ok(()) => json(StatusCode::OK, Bytes::from_static(INIT_OK.as_bytes())),
+            Err(error) => {
+                self.logs.err_line(error.to_string().as_bytes()).await;
+                self.logs.end_activation().await;
+                error_response(&error)
+            }
+        }
+    }
+
+    /// `/run`: one activation, its logs and then the sentinels, then the answer.
+    async fn run(&self, body: Result<Bytes, Error>) -> Response<Full<Bytes>> {
+        let result = match body
+            .and_then(|body| serde_json::from_slice::<RunRequest>(&body).map_err(Error::Unmarshal))
+        {
+            Err(error) => Err(error),
+            Ok(request) => match self.action.get() {
+                None => Err(Error::NotInitialized),
+                Some(action) => action.run(&request, &self.logs).await,
+            },
+        };
+        // Before answering, so the invoker finds both sentinels once it has the answer.
+        self.logs.end_activation().await;
+        match result {
+            Ok(result) => json(StatusCode::OK, Bytes::from(result)),
+            Err(error) => error_response(&error),
+        }
+    }
+}
+
+/// Serves `listener` until `shutdown` completes; then stops accepting and gives the
+/// requests in flight up to `grace` to finish. Connections still open after that are
+/// dropped with their activations (whose processes are killed).
+pub async fn serve(
+    listener: TcpListener,
+    runtime: Arc<Runtime>,
+    shutdown: impl Future<Output = ()>,
+    grace: Duration,
+) {
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    let runtime = Arc::clone(&runtime);
+                    let service = service_fn(move |request| {
+                        let runtime = Arc::clone(&runtime);
+                        async move { Ok::<_, Infallible>(runtime.handle(request).await) }
+                    });
+                    let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+                    let connection = graceful.watch(connection);
+                    tokio::spawn(async move {
+                        // A peer that goes away mid-request is its own problem.
+                        let _ = connection.await;
+                    });
+                }
+                // Out of file descriptors and the like: wait a little rather than spin.
+                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            },
+        }
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(grace, graceful.shutdown()).await;
+}
+
+async fn read_body(request: Request<Incoming>) -> Result<Bytes, Error> {
+    match Limited::new(request.into_body(), MAX_BODY).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) => match error.downcast::<hyper::Error>() {
+            Ok(error) => Err(Error::Body(*error)),
+            Err(_) => Err(Error::TooLarge { limit: MAX_BODY }),
+        },
+    }
+}
+
+fn error_body(message: &str) -> Bytes {
+    Bytes::from(serde_json::json!({ "error": message }).to_string())
+}
+
+fn error_response(error: &Error) -> Response<Full<Bytes>> {
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    json(status, Bytes::from(error.body()))
+}
+
+fn json(status: StatusCode, body: Bytes) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(body));
+    *response.status_mut() = status;
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
