@@ -171,6 +171,15 @@ pub fn container_name(instance: &str, prefix: &str, suffix: &str) -> String {
     format!("{instance}_{n}_{}_{}", clean(prefix), clean(suffix))
 }
 
+/// What happens to the buffered runs when the container is destroyed.
+enum Buffered {
+    /// Handed back to the parent, to run elsewhere.
+    Reject,
+    /// Acknowledged and stored as failed with this response (`whiskError(abnormalRun)`
+    /// when `None`): init or the first run failed, so they would fail the same way.
+    Abort(Option<ActivationResponse>),
+}
+
 /// A proxy's context: what upstream keeps in actor-local variables (reference 1.4),
 /// written only by the proxy's own handlers.
 pub struct ProxyCx {
@@ -318,21 +327,15 @@ impl ProxyCx {
 
     /// Reference 1.8 `destroyContainer`: tells the parent, rejects or aborts the
     /// buffer, and destroys the container (resuming it first if it is paused).
-    fn destroy_container(
-        &mut self,
-        data: &Warmth,
-        replace_prewarm: bool,
-        abort: Option<Option<ActivationResponse>>,
-        paused: bool,
-    ) {
+    fn destroy_container(&mut self, data: &Warmth, replace_prewarm: bool, buffered: Buffered, paused: bool) {
         self.emit(if self.reschedule_job {
             ToParent::RescheduleJob
         } else {
             ToParent::ContainerRemoved { replace_prewarm }
         });
-        match abort {
-            Some(response) if !self.run_buffer.is_empty() => self.abort_buffered(response),
-            _ => self.reject_buffered(),
+        match buffered {
+            Buffered::Abort(response) => self.abort_buffered(response),
+            Buffered::Reject => self.reject_buffered(),
         }
         self.stop_ping();
         self.unstash();
@@ -360,7 +363,7 @@ impl ProxyCx {
     fn finish_in_removing(&mut self, data: &Warmth) {
         self.active_count = self.active_count.saturating_sub(1);
         if self.active_count == 0 && !self.destroying {
-            self.destroy_container(data, true, None, false);
+            self.destroy_container(data, true, Buffered::Reject, false);
         }
     }
 }
@@ -425,7 +428,7 @@ impl ContainerProxyHandlers for ProxyCx {
     // T2
     fn started_remove(&mut self, state: PreWarmed) -> Warmth {
         let data = Warmth::Prewarmed(state);
-        self.destroy_container(&data, false, None, false);
+        self.destroy_container(&data, false, Buffered::Reject, false);
         data
     }
 
@@ -433,14 +436,14 @@ impl ContainerProxyHandlers for ProxyCx {
     fn started_failure(&mut self, state: PreWarmed, event: Cause) -> Warmth {
         tracing::warn!(cause = ?event, "prewarmed container failed its health check");
         let data = Warmth::Prewarmed(state);
-        self.destroy_container(&data, true, None, false);
+        self.destroy_container(&data, true, Buffered::Reject, false);
         data
     }
 
     // The prewarm's TTL passed: as the pool's `Remove` of an expired prewarm.
     fn started_state_timeout(&mut self, state: PreWarmed) -> Warmth {
         let data = Warmth::Prewarmed(state);
-        self.destroy_container(&data, false, None, false);
+        self.destroy_container(&data, false, Buffered::Reject, false);
         data
     }
 
@@ -521,7 +524,7 @@ impl ContainerProxyHandlers for ProxyCx {
                 self.reschedule_job = true;
                 self.reject_buffered();
                 let data = Warmth::Warm(data);
-                self.destroy_container(&data, true, None, false);
+                self.destroy_container(&data, true, Buffered::Reject, false);
                 Removing(data)
             }
             // R10 on a health error at /init: fix 1.13.3, the job and the buffered
@@ -532,7 +535,7 @@ impl ContainerProxyHandlers for ProxyCx {
                     self.effects.raise(ContainerProxyEvent::Run(job));
                 }
                 let data = Warmth::Prewarmed(data);
-                self.destroy_container(&data, true, None, false);
+                self.destroy_container(&data, true, Buffered::Reject, false);
                 Removing(data)
             }
             // R10: /init failed, or the first run failed before InitCompleted.
@@ -543,7 +546,7 @@ impl ContainerProxyHandlers for ProxyCx {
                     _ => None,
                 };
                 let data = Warmth::Prewarmed(data);
-                self.destroy_container(&data, true, Some(response), false);
+                self.destroy_container(&data, true, Buffered::Abort(response), false);
                 Removing(data)
             }
             // R11: a later run or its logs failed.
@@ -557,7 +560,7 @@ impl ContainerProxyHandlers for ProxyCx {
                 }
                 let data = Warmth::Warm(data);
                 if self.active_count == 0 {
-                    self.destroy_container(&data, true, None, false);
+                    self.destroy_container(&data, true, Buffered::Reject, false);
                 } else {
                     // Other activations are in flight: they finish first.
                     self.reschedule_job = true;
@@ -595,7 +598,7 @@ impl ContainerProxyHandlers for ProxyCx {
     // Y3
     fn ready_remove(&mut self, state: Warmed) -> Warmth {
         let data = Warmth::Warm(state);
-        self.destroy_container(&data, true, None, false);
+        self.destroy_container(&data, true, Buffered::Reject, false);
         data
     }
 
@@ -603,7 +606,7 @@ impl ContainerProxyHandlers for ProxyCx {
     fn ready_failure(&mut self, state: Warmed, event: Cause) -> Warmth {
         tracing::warn!(cause = ?event, "failure in Ready");
         let data = Warmth::Warm(state);
-        self.destroy_container(&data, true, None, false);
+        self.destroy_container(&data, true, Buffered::Reject, false);
         data
     }
 
@@ -616,7 +619,7 @@ impl ContainerProxyHandlers for ProxyCx {
     fn pausing_failure(&mut self, state: Warmed, event: Cause) -> Warmth {
         tracing::warn!(cause = ?event, "pausing failed");
         let data = Warmth::Warm(state);
-        self.destroy_container(&data, true, None, false);
+        self.destroy_container(&data, true, Buffered::Reject, false);
         data
     }
 
@@ -640,7 +643,7 @@ impl ContainerProxyHandlers for ProxyCx {
     fn paused_remove(&mut self, state: Warmed) -> Warmth {
         self.reschedule_job = true;
         let data = Warmth::Warm(state);
-        self.destroy_container(&data, true, None, true);
+        self.destroy_container(&data, true, Buffered::Reject, true);
         data
     }
 
