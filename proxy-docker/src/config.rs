@@ -1,0 +1,102 @@
+//! The backend's settings.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// The label every container of this backend carries (`true`).
+pub const MANAGED_LABEL: &str = "proxy.managed";
+/// The label naming the invoker instance that owns a container.
+pub const INSTANCE_LABEL: &str = "proxy.instance";
+
+/// How the invoker reaches the action runtime on port 8080 of a container.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Decide on the first container: its address on the bridge network if this
+    /// host can connect to it, else a published port.
+    Probe,
+    /// The container's address on a user-defined bridge network the backend creates
+    /// (`proxy-<instance>`). Fastest, where the host routes to container addresses.
+    Bridge,
+    /// Port 8080 published on `127.0.0.1` at a port the engine picks. Works wherever
+    /// the engine publishes ports (a rootless engine, a remote-looking set-up).
+    Published,
+}
+
+/// The backend's settings. `DockerConfig::new("wsk0")` gives upstream's defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DockerConfig {
+    /// The invoker instance: the value of the [`INSTANCE_LABEL`] on every container,
+    /// and the part of the network's name. Cleanup removes exactly the containers
+    /// carrying it.
+    pub instance: String,
+    /// How containers are reached.
+    pub reach: Reach,
+    /// The bridge network's name; `proxy-<instance>` when `None`.
+    pub network: Option<String>,
+    /// `__OW_API_HOST` in every container's environment.
+    pub api_host: String,
+    /// More environment variables for every container (upstream's `extra-env-vars`).
+    pub extra_env: Vec<(String, String)>,
+    /// More labels for every container (tests mark theirs).
+    pub labels: BTreeMap<String, String>,
+    /// The most processes a container may run.
+    pub pids_limit: i64,
+    /// The open-files limit (soft and hard) inside a container.
+    pub nofile: i64,
+    /// Creates (create, start, inspect) in flight at once (upstream's `parallel-runs`).
+    pub parallel_creates: usize,
+    /// Whether warm containers are paused. When `true`, the first pause also probes
+    /// whether the engine can pause at all; where it cannot, containers stay
+    /// unpaused (and a log line says so).
+    pub pause: bool,
+    /// The longest silence between two log entries while waiting for the end
+    /// sentinels (upstream: 2 s).
+    pub log_idle_timeout: Duration,
+    /// How long, after a connection-type failure, the engine is watched for an
+    /// out-of-memory kill of the container.
+    pub oom_wait: Duration,
+    /// How long cleanup may take in all (upstream: 30 s).
+    pub cleanup_timeout: Duration,
+}
+
+impl DockerConfig {
+    /// The defaults for instance `instance`: reach probed, `__OW_API_HOST` a
+    /// placeholder, 512 processes, 1024 open files, 10 creates at once, pausing on.
+    pub fn new(instance: impl Into<String>) -> Self {
+        DockerConfig {
+            instance: instance.into(),
+            reach: Reach::Probe,
+            network: None,
+            api_host: "https://localhost".into(),
+            extra_env: Vec::new(),
+            labels: BTreeMap::new(),
+            pids_limit: 512,
+            nofile: 1024,
+            parallel_creates: 10,
+            pause: true,
+            log_idle_timeout: Duration::from_secs(2),
+            oom_wait: Duration::from_millis(500),
+            cleanup_timeout: Duration::from_secs(30),
+        }
+    }
+
+    /// The bridge network's name.
+    pub fn network_name(&self) -> String {
+        self.network.clone().unwrap_or_else(|| {
+            let clean: String = self
+                .instance
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() || "_.-".contains(c) { c } else { '_' })
+                .collect();
+            format!("proxy-{clean}")
+        })
+    }
+
+    /// The labels of a container: managed, the instance, and the extra ones.
+    pub fn container_labels(&self) -> BTreeMap<String, String> {
+        let mut labels = self.labels.clone();
+        labels.insert(MANAGED_LABEL.into(), "true".into());
+        labels.insert(INSTANCE_LABEL.into(), self.instance.clone());
+        labels
+    }
+}

@@ -1,0 +1,422 @@
+//! Creating containers (upstream's `DockerContainer.create` and
+//! `DockerContainerFactory`), deciding how to reach them, and cleanup.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bollard::models::{
+    ContainerCreateBody, ContainerInspectResponse, HostConfig, HostConfigLogConfig, NetworkCreateRequest,
+    PortBinding, ResourcesUlimits,
+};
+use bollard::query_parameters::{
+    CreateContainerOptionsBuilder, ListContainersOptionsBuilder, RemoveContainerOptionsBuilder,
+};
+use bollard::Docker;
+use futures_util::StreamExt;
+use proxy_core::container::{Container, ContainerFactory, ContainerId, CreateSpec, StartupError};
+use tokio::sync::{OnceCell, Semaphore};
+
+use crate::config::{DockerConfig, Reach, INSTANCE_LABEL, MANAGED_LABEL};
+use crate::container::DockerContainer;
+use crate::error::{status, DockerError};
+
+/// The action runtime's port inside every container.
+pub const RUNTIME_PORT: u16 = 8080;
+const PORT_KEY: &str = "8080/tcp";
+
+/// What the factory and its containers share.
+pub(crate) struct Shared {
+    pub(crate) docker: Docker,
+    pub(crate) host: String,
+    pub(crate) config: DockerConfig,
+    creates: Semaphore,
+    /// `Bridge` or `Published` once known (at once when configured, else after the
+    /// first container was probed).
+    reach: OnceCell<Reach>,
+    /// Whether the engine pauses containers, once the first pause told.
+    pub(crate) pause_works: OnceCell<bool>,
+}
+
+/// Creates containers on a Docker engine: the [`ContainerFactory`] of the proxy.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), proxy_docker::DockerError> {
+/// use proxy_docker::{DockerConfig, DockerFactory};
+///
+/// let docker = proxy_docker::connect().await?;
+/// // Removes what a previous run of instance `wsk0` left behind.
+/// let factory = DockerFactory::start(docker, DockerConfig::new("wsk0")).await?;
+/// // .. hand `Arc::new(factory.clone())` to the proxies ..
+/// factory.shutdown().await?; // removes its containers and its network
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct DockerFactory {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for DockerFactory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DockerFactory")
+            .field("host", &self.shared.host)
+            .field("instance", &self.shared.config.instance)
+            .field("reach", &self.reach())
+            .field("pause_supported", &self.pause_supported())
+            .finish()
+    }
+}
+
+impl DockerFactory {
+    /// A factory on `docker` (see [`connect`](crate::connect)): removes every
+    /// container left by a previous run of this instance, and creates the bridge
+    /// network unless containers are reached through published ports.
+    pub async fn start(docker: Docker, config: DockerConfig) -> Result<Self, DockerError> {
+        let reach = OnceCell::new();
+        if config.reach != Reach::Probe {
+            let _ = reach.set(config.reach);
+        }
+        let shared = Shared {
+            docker,
+            host: crate::docker_host(),
+            creates: Semaphore::new(config.parallel_creates.max(1)),
+            config,
+            reach,
+            pause_works: OnceCell::new(),
+        };
+        let factory = DockerFactory { shared: Arc::new(shared) };
+        let removed = factory.remove_containers().await?;
+        if removed > 0 {
+            tracing::info!(removed, instance = %factory.shared.config.instance, "removed leftover containers");
+        }
+        if factory.shared.config.reach != Reach::Published {
+            factory.ensure_network().await?;
+        }
+        Ok(factory)
+    }
+
+    /// The engine client.
+    pub fn docker(&self) -> &Docker {
+        &self.shared.docker
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &DockerConfig {
+        &self.shared.config
+    }
+
+    /// How containers are reached: `Bridge` or `Published`, or `None` while the
+    /// first container has not told yet.
+    pub fn reach(&self) -> Option<Reach> {
+        self.shared.reach.get().copied()
+    }
+
+    /// Whether the engine pauses containers: `None` until the first pause.
+    pub fn pause_supported(&self) -> Option<bool> {
+        self.shared.pause_works.get().copied()
+    }
+
+    /// Removes every container carrying this instance's label (unpausing paused
+    /// ones first); touches nothing else. Call it at shutdown;
+    /// [`start`](Self::start) calls it too. Returns how many containers were removed.
+    pub async fn cleanup(&self) -> Result<usize, DockerError> {
+        self.remove_containers().await
+    }
+
+    /// [`cleanup`](Self::cleanup), then removes the bridge network too (the next
+    /// start creates it again); no container can be created afterwards.
+    pub async fn shutdown(&self) -> Result<usize, DockerError> {
+        let removed = self.remove_containers().await?;
+        if self.shared.config.reach != Reach::Published {
+            let network = self.shared.config.network_name();
+            match self.shared.docker.remove_network(&network).await {
+                Ok(()) => {}
+                Err(e) if status(&e) == Some(404) => {}
+                Err(e) => tracing::warn!(%network, error = %e, "could not remove the network"),
+            }
+        }
+        Ok(removed)
+    }
+
+    /// The ids of every container (any state) carrying this instance's label.
+    pub async fn owned_containers(&self) -> Result<Vec<ContainerId>, DockerError> {
+        Ok(self.list_owned().await?.into_iter().map(|(id, _)| ContainerId(id)).collect())
+    }
+
+    async fn list_owned(&self) -> Result<Vec<(String, String)>, DockerError> {
+        let config = &self.shared.config;
+        let filters = HashMap::from([(
+            "label",
+            vec![format!("{MANAGED_LABEL}=true"), format!("{INSTANCE_LABEL}={}", config.instance)],
+        )]);
+        let options = ListContainersOptionsBuilder::default().all(true).filters(&filters).build();
+        let listed =
+            self.shared.docker.list_containers(Some(options)).await.map_err(|e| self.engine("list", e))?;
+        Ok(listed
+            .into_iter()
+            .filter(|c| {
+                // The engine filtered already; this check keeps cleanup honest
+                // whatever a filter quirk might let through.
+                let labels = c.labels.as_ref();
+                labels.and_then(|l| l.get(INSTANCE_LABEL)) == Some(&config.instance)
+                    && labels.and_then(|l| l.get(MANAGED_LABEL)).map(String::as_str) == Some("true")
+            })
+            .filter_map(|c| {
+                let state = c.state.map(|s| s.to_string()).unwrap_or_default();
+                c.id.map(|id| (id, state))
+            })
+            .collect())
+    }
+
+    async fn remove_containers(&self) -> Result<usize, DockerError> {
+        let owned = self.list_owned().await?;
+        let count = owned.len();
+        let docker = &self.shared.docker;
+        let work = futures_util::stream::iter(owned).for_each_concurrent(10, |(id, state)| async move {
+            if state == "paused" {
+                if let Err(e) = docker.unpause_container(&id).await {
+                    tracing::debug!(container = %id, error = %e, "unpause before removal failed");
+                }
+            }
+            if let Err(e) = remove(docker, &id).await {
+                tracing::warn!(container = %id, error = %e, "cleanup could not remove a container");
+            }
+        });
+        let timeout = self.shared.config.cleanup_timeout;
+        tokio::time::timeout(timeout, work)
+            .await
+            .map_err(|_| DockerError::TimedOut { operation: "cleanup", seconds: timeout.as_secs() })?;
+        Ok(count)
+    }
+
+    async fn ensure_network(&self) -> Result<(), DockerError> {
+        let name = self.shared.config.network_name();
+        let docker = &self.shared.docker;
+        // API 1.41 creates a second network of the same name unless asked not to,
+        // and the newer request model has no such flag: look first.
+        match docker.inspect_network(&name, None).await {
+            Ok(_) => return Ok(()),
+            Err(e) if status(&e) == Some(404) => {}
+            Err(e) => return Err(self.engine("inspect network", e)),
+        }
+        let labels = self.shared.config.container_labels().into_iter().collect();
+        let request = NetworkCreateRequest {
+            name: name.clone(),
+            driver: Some("bridge".into()),
+            labels: Some(labels),
+            ..Default::default()
+        };
+        match docker.create_network(request).await {
+            Ok(_) => Ok(()),
+            Err(e) if status(&e) == Some(409) => Ok(()),
+            Err(e) => Err(self.engine("create network", e)),
+        }
+    }
+
+    fn engine(&self, operation: &'static str, error: bollard::errors::Error) -> DockerError {
+        DockerError::from_engine(operation, &self.shared.host, error)
+    }
+
+    /// Creates and starts a container for `spec` (under the bound on concurrent
+    /// creates). A container that was created but did not start is removed.
+    pub async fn create_container(&self, spec: &CreateSpec) -> Result<DockerContainer, DockerError> {
+        let _permit = self.shared.creates.acquire().await.expect("the semaphore is never closed");
+        let reach = self.reach();
+        let body = self.create_body(spec, reach);
+        let options = CreateContainerOptionsBuilder::default().name(&spec.name).build();
+        let docker = &self.shared.docker;
+        let created = match docker.create_container(Some(options), body).await {
+            Ok(created) => created,
+            Err(e) if status(&e) == Some(404) => {
+                return Err(DockerError::ImageMissing { image: spec.image.clone() })
+            }
+            Err(e) => return Err(self.engine("create", e)),
+        };
+        let id = created.id;
+        let started = async {
+            docker.start_container(&id, None).await.map_err(|e| self.engine("start", e))?;
+            docker.inspect_container(&id, None).await.map_err(|e| self.engine("inspect", e))
+        };
+        let inspected = match started.await {
+            Ok(inspected) => inspected,
+            Err(error) => {
+                self.discard(&id).await;
+                return Err(error);
+            }
+        };
+        let addr = match self.address(&id, &inspected, reach).await {
+            Ok(addr) => addr,
+            Err(error) => {
+                self.discard(&id).await;
+                return Err(error);
+            }
+        };
+        tracing::debug!(container = %id, name = %spec.name, %addr, "container started");
+        Ok(DockerContainer::new(self.shared.clone(), ContainerId(id), spec.name.clone(), addr))
+    }
+
+    async fn discard(&self, id: &str) {
+        if let Err(e) = remove(&self.shared.docker, id).await {
+            tracing::warn!(container = %id, error = %e, "could not remove a container that failed to start");
+        }
+    }
+
+    fn create_body(&self, spec: &CreateSpec, reach: Option<Reach>) -> ContainerCreateBody {
+        let config = &self.shared.config;
+        let publish = reach != Some(Reach::Bridge);
+        let bridge = reach != Some(Reach::Published);
+        let memory = i64::try_from(spec.memory_mb.saturating_mul(1024 * 1024)).unwrap_or(i64::MAX);
+        let mut env = vec![format!("__OW_API_HOST={}", config.api_host)];
+        env.extend(config.extra_env.iter().map(|(k, v)| format!("{k}={v}")));
+        let port_bindings = publish.then(|| {
+            HashMap::from([(
+                PORT_KEY.to_string(),
+                Some(vec![PortBinding { host_ip: Some("127.0.0.1".into()), host_port: Some(String::new()) }]),
+            )])
+        });
+        let host_config = HostConfig {
+            memory: Some(memory),
+            memory_swap: Some(memory),
+            cpu_shares: Some(i64::from(spec.cpu_shares)),
+            nano_cpus: spec.cpu_limit.map(|cpus| (cpus * 1e9).round() as i64),
+            pids_limit: Some(config.pids_limit),
+            ulimits: Some(vec![ResourcesUlimits {
+                name: Some("nofile".into()),
+                soft: Some(config.nofile),
+                hard: Some(config.nofile),
+            }]),
+            cap_drop: Some(vec!["ALL".into()]),
+            security_opt: Some(vec!["no-new-privileges".into()]),
+            network_mode: Some(if bridge { config.network_name() } else { "bridge".into() }),
+            port_bindings,
+            log_config: Some(HostConfigLogConfig { typ: Some("json-file".into()), config: None }),
+            ..Default::default()
+        };
+        ContainerCreateBody {
+            image: Some(spec.image.clone()),
+            env: Some(env),
+            labels: Some(config.container_labels().into_iter().collect()),
+            exposed_ports: publish.then(|| vec![PORT_KEY.to_string()]),
+            host_config: Some(host_config),
+            ..Default::default()
+        }
+    }
+
+    /// The runtime's address; while the reach is undecided, decides it on this
+    /// container (it was created both on the bridge network and with a published port).
+    async fn address(
+        &self,
+        id: &str,
+        inspected: &ContainerInspectResponse,
+        reach: Option<Reach>,
+    ) -> Result<SocketAddr, DockerError> {
+        let network = self.shared.config.network_name();
+        let bridge = || {
+            bridge_addr(inspected, &network).ok_or_else(|| DockerError::NoAddress {
+                container: id.to_string(),
+                what: format!("IP address on network {network}"),
+            })
+        };
+        let published = || {
+            published_addr(inspected).ok_or_else(|| DockerError::NoAddress {
+                container: id.to_string(),
+                what: format!("published port {RUNTIME_PORT}"),
+            })
+        };
+        let reach = match reach {
+            Some(reach) => reach,
+            None => {
+                let candidate = bridge_addr(inspected, &network);
+                *self
+                    .shared
+                    .reach
+                    .get_or_init(|| async move {
+                        let reach = match candidate {
+                            Some(addr) if routable(addr).await => Reach::Bridge,
+                            _ => Reach::Published,
+                        };
+                        tracing::info!(
+                            ?reach,
+                            "containers are reached through {}",
+                            match reach {
+                                Reach::Bridge => "their bridge network address",
+                                _ => "a port published on 127.0.0.1",
+                            }
+                        );
+                        reach
+                    })
+                    .await
+            }
+        };
+        match reach {
+            Reach::Bridge => bridge(),
+            _ => published(),
+        }
+    }
+}
+
+/// Whether this host can open a TCP connection to `addr`: an answer (even a
+/// refusal, the runtime may not listen yet) says it routes there.
+async fn routable(addr: SocketAddr) -> bool {
+    match tokio::time::timeout(Duration::from_millis(500), tokio::net::TcpStream::connect(addr)).await {
+        Ok(Ok(_)) => true,
+        Ok(Err(e)) => e.kind() == std::io::ErrorKind::ConnectionRefused,
+        Err(_) => false,
+    }
+}
+
+fn bridge_addr(inspected: &ContainerInspectResponse, network: &str) -> Option<SocketAddr> {
+    let networks = inspected.network_settings.as_ref()?.networks.as_ref()?;
+    let ip: IpAddr = networks.get(network)?.ip_address.as_deref()?.parse().ok()?;
+    Some(SocketAddr::new(ip, RUNTIME_PORT))
+}
+
+fn published_addr(inspected: &ContainerInspectResponse) -> Option<SocketAddr> {
+    let ports = inspected.network_settings.as_ref()?.ports.as_ref()?;
+    let binding = ports.get(PORT_KEY)?.as_ref()?.first()?;
+    let ip: IpAddr = binding.host_ip.as_deref().unwrap_or("127.0.0.1").parse().ok()?;
+    let ip = if ip.is_unspecified() { IpAddr::from([127, 0, 0, 1]) } else { ip };
+    let port = binding.host_port.as_deref()?.parse().ok()?;
+    Some(SocketAddr::new(ip, port))
+}
+
+/// Removes a container with force; one that is already gone (or already being
+/// removed) is not an error.
+pub(crate) async fn remove(docker: &Docker, id: &str) -> Result<(), bollard::errors::Error> {
+    let options = RemoveContainerOptionsBuilder::default().force(true).v(true).build();
+    match docker.remove_container(id, Some(options)).await {
+        Ok(()) => Ok(()),
+        Err(e) if matches!(status(&e), Some(404)) => Ok(()),
+        Err(e) if status(&e) == Some(409) && e.to_string().contains("already in progress") => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+#[async_trait]
+impl ContainerFactory for DockerFactory {
+    async fn create(&self, spec: CreateSpec) -> Result<Arc<dyn Container>, StartupError> {
+        match self.create_container(&spec).await {
+            Ok(container) => Ok(Arc::new(container)),
+            Err(error) => {
+                tracing::error!(name = %spec.name, image = %spec.image, %error, "container creation failed");
+                Err(startup_error(&spec, &error))
+            }
+        }
+    }
+}
+
+/// Upstream's split: a missing executable is the image's fault (developer error);
+/// anything else is the platform's (`Other`: "Failed to provision resources").
+fn startup_error(spec: &CreateSpec, error: &DockerError) -> StartupError {
+    match error {
+        DockerError::Engine { operation: "start", source }
+            if source.to_string().contains("executable file not found")
+                || source.to_string().contains("no such file or directory") =>
+        {
+            StartupError::Blackbox(format!("executable file not found in image {}", spec.image))
+        }
+        other => StartupError::Other(other.to_string()),
+    }
+}

@@ -1,0 +1,397 @@
+//! Tests against the real Docker engine. Each prints `skipped: no Docker engine at ..`
+//! and passes where no engine is reachable, unless `PROXY_REQUIRE_DOCKER=1`. Every
+//! container they create carries the `proxy.test` label and is removed when the test
+//! ends, however it ends; each test then checks that none is left.
+//!
+//! The backend tests come first (on a busybox image, then on the runtime image); the
+//! scenarios through `spawn_proxy` are in `scenarios`.
+
+mod support;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use bollard::models::ContainerCreateBody;
+use bollard::query_parameters::CreateContainerOptionsBuilder;
+use proxy_core::container::response::messages;
+use proxy_core::container::{ActivationStatus, Container, ContainerFactory, CreateSpec, StartupError};
+use proxy_docker::logs::SENTINEL;
+use proxy_docker::{DockerError, DockerFactory, Reach, INSTANCE_LABEL, MANAGED_LABEL};
+use serde_json::{json, Map};
+use support::{run_id, script_image, with_env, Env, TEST_LABEL};
+
+fn spec(name: &str, image: &str, memory_mb: u64) -> CreateSpec {
+    CreateSpec {
+        transaction_id: "test".into(),
+        name: format!("{name}-{}", std::process::id()),
+        image: image.into(),
+        memory_mb,
+        cpu_shares: 256,
+        cpu_limit: Some(0.5),
+    }
+}
+
+/// A shell script that writes `lines` and the end sentinels on both streams.
+fn activation(lines: &[&str]) -> String {
+    let mut script: String = lines.iter().map(|l| format!("echo {l}; ")).collect();
+    script.push_str(&format!("echo {SENTINEL}; echo {SENTINEL} >&2; "));
+    script
+}
+
+fn text_of(line: &str) -> &str {
+    line[31..].split_once(": ").map_or("", |(_, text)| text)
+}
+
+#[tokio::test]
+async fn a_container_gets_its_limits_labels_and_least_privilege() {
+    with_env(
+        "limits",
+        |_| {},
+        |env| async move {
+            let image = script_image(&env.docker, "echo hi; exec sleep 600").await;
+            let started = Instant::now();
+            let container = env.factory.create_container(&spec("limits", &image, 64)).await.expect("created");
+            println!("create+start+inspect: {:?}", started.elapsed());
+
+            let inspected = env.docker.inspect_container(&container.id().0, None).await.unwrap();
+            assert_eq!(inspected.name.as_deref(), Some(&*format!("/{}", container.name())));
+            let labels = inspected.config.as_ref().unwrap().labels.clone().unwrap();
+            assert_eq!(labels.get(MANAGED_LABEL).map(String::as_str), Some("true"));
+            assert_eq!(labels.get(INSTANCE_LABEL), Some(&env.instance));
+            assert_eq!(labels.get(TEST_LABEL), Some(&run_id()));
+            let envs = inspected.config.as_ref().unwrap().env.clone().unwrap();
+            assert!(envs.contains(&"__OW_API_HOST=https://localhost".to_string()), "{envs:?}");
+
+            let host = inspected.host_config.unwrap();
+            assert_eq!(host.memory, Some(64 * 1024 * 1024));
+            assert_eq!(host.memory_swap, Some(64 * 1024 * 1024));
+            assert_eq!(host.cpu_shares, Some(256));
+            assert_eq!(host.nano_cpus, Some(500_000_000));
+            assert_eq!(host.pids_limit, Some(512));
+            let ulimits = host.ulimits.unwrap();
+            assert_eq!(
+                (ulimits[0].name.as_deref(), ulimits[0].soft, ulimits[0].hard),
+                (Some("nofile"), Some(1024), Some(1024))
+            );
+            assert_eq!(host.cap_drop, Some(vec!["ALL".to_string()]));
+            assert_eq!(host.security_opt, Some(vec!["no-new-privileges".to_string()]));
+            assert!(inspected.state.unwrap().running.unwrap());
+            assert!(container.addr().is_some());
+
+            let started = Instant::now();
+            container.destroy().await.expect("removed");
+            println!("remove -f: {:?}", started.elapsed());
+            let gone = env.docker.inspect_container(&container.id().0, None).await;
+            assert!(gone.is_err(), "removed: {gone:?}");
+            container.destroy().await.expect("removing a removed container is fine");
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn suspend_pauses_and_resume_unpauses() {
+    with_env(
+        "pause",
+        |_| {},
+        |env| async move {
+            let image = script_image(&env.docker, "exec sleep 600").await;
+            let container = env.factory.create_container(&spec("pause", &image, 64)).await.unwrap();
+            let status = |docker: proxy_docker::Docker, id: String| async move {
+                docker.inspect_container(&id, None).await.unwrap().state.unwrap().status.unwrap().to_string()
+            };
+            let id = container.id().0.clone();
+            assert_eq!(env.factory.pause_supported(), None);
+            let started = Instant::now();
+            container.suspend().await.expect("paused");
+            println!("pause: {:?}", started.elapsed());
+            assert_eq!(env.factory.pause_supported(), Some(true));
+            assert_eq!(status(env.docker.clone(), id.clone()).await, "paused");
+            let started = Instant::now();
+            container.resume().await.expect("resumed");
+            println!("unpause: {:?}", started.elapsed());
+            assert_eq!(status(env.docker.clone(), id.clone()).await, "running");
+            container.resume().await.expect("resuming a running container is a no-op");
+
+            // A paused container is removed all the same.
+            container.suspend().await.unwrap();
+            container.destroy().await.expect("removed while paused");
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn with_pausing_off_warm_containers_stay_running() {
+    with_env(
+        "nopause",
+        |c| c.pause = false,
+        |env| async move {
+            let image = script_image(&env.docker, "exec sleep 600").await;
+            let container = env.factory.create_container(&spec("nopause", &image, 64)).await.unwrap();
+            container.suspend().await.expect("a no-op");
+            let state = env.docker.inspect_container(&container.id().0, None).await.unwrap().state.unwrap();
+            assert_eq!(state.paused, Some(false));
+            container.resume().await.expect("a no-op");
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn logs_are_read_up_to_both_sentinels_one_activation_at_a_time() {
+    with_env(
+        "logs",
+        |c| c.log_idle_timeout = Duration::from_millis(400),
+        |env| async move {
+            let script = format!(
+                "{} sleep 0.2; {} echo after; exec sleep 600",
+                activation(&["one", "two >&2"]),
+                activation(&["three"])
+            );
+            let image = script_image(&env.docker, &script).await;
+            let container = env.factory.create_container(&spec("logs", &image, 64)).await.unwrap();
+
+            let started = Instant::now();
+            let first = container.logs(1024 * 1024, true).await.unwrap();
+            println!("logs of the first activation: {:?}", started.elapsed());
+            assert!(!first.failed, "{first:?}");
+            let texts: Vec<_> = first.lines.iter().map(|l| text_of(l)).collect();
+            assert_eq!(texts, ["one", "two"], "{first:?}");
+            assert!(first.lines[0].contains(" stdout: one"), "{}", first.lines[0]);
+            assert!(first.lines[1].contains(" stderr: two"), "{}", first.lines[1]);
+            assert_eq!(first.lines[0].find(" stdout"), Some(30), "the time is padded to 30 columns");
+
+            // The second activation's sentinels come later: the read follows the log.
+            let second = container.logs(1024 * 1024, true).await.unwrap();
+            assert_eq!(second.lines.iter().map(|l| text_of(l)).collect::<Vec<_>>(), ["three"], "{second:?}");
+
+            // No sentinel follows "after": the idle timeout ends the read with upstream's warning.
+            let started = Instant::now();
+            let third = container.logs(1024 * 1024, true).await.unwrap();
+            assert!(started.elapsed() >= Duration::from_millis(400));
+            assert!(third.failed);
+            assert_eq!(text_of(&third.lines[0]), "after");
+            assert_eq!(text_of(third.lines.last().unwrap()), messages::LOG_FAILURE);
+            assert!(third.lines.iter().all(|l| !l.contains(SENTINEL)));
+
+            // Without waiting, nothing new is nothing.
+            let fourth = container.logs(1024 * 1024, false).await.unwrap();
+            assert_eq!(fourth.lines, Vec::<String>::new());
+            assert!(!fourth.failed);
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn logs_past_the_limit_are_truncated_and_the_next_read_starts_after_the_sentinels() {
+    with_env(
+        "logs-limit",
+        |_| {},
+        |env| async move {
+            let script = format!(
+                "i=0; while [ $i -lt 40 ]; do echo line-$i; i=$((i+1)); done; {} {} exec sleep 600",
+                activation(&[]),
+                activation(&["next"])
+            );
+            let image = script_image(&env.docker, &script).await;
+            let container = env.factory.create_container(&spec("logs-limit", &image, 64)).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let cut = container.logs(50, true).await.unwrap();
+            assert!(cut.failed);
+            // "line-0".."line-6" weigh 7 each: 7 of them fit in 50 bytes.
+            assert_eq!(cut.lines.len(), 8, "{cut:?}");
+            assert_eq!(
+                text_of(cut.lines.last().unwrap()),
+                "Logs were truncated because the total bytes size exceeds the limit of 50 bytes."
+            );
+            let next = container.logs(1024, true).await.unwrap();
+            assert_eq!(next.lines.iter().map(|l| text_of(l)).collect::<Vec<_>>(), ["next"], "{next:?}");
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_missing_image_is_named_and_leaves_nothing() {
+    with_env(
+        "noimage",
+        |_| {},
+        |env| async move {
+            let spec = spec("noimage", "proxy-test-no-such-image:never", 64);
+            let error = env.factory.create_container(&spec).await.unwrap_err();
+            assert!(
+                matches!(&error, DockerError::ImageMissing { image } if image == &spec.image),
+                "{error:?}"
+            );
+            assert!(error.to_string().contains("is not pulled"), "{error}");
+            match env.factory.create(spec).await.unwrap_err() {
+                StartupError::Other(message) => {
+                    assert!(message.contains("proxy-test-no-such-image"), "{message}")
+                }
+                other => panic!("{other:?}"),
+            }
+            assert!(env.factory.owned_containers().await.unwrap().is_empty());
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_unreachable_engine_says_how_to_start_one() {
+    let error = proxy_docker::connect_to("unix:///nonexistent/docker.sock").await.unwrap_err();
+    assert!(matches!(error, DockerError::EngineUnreachable { .. }), "{error:?}");
+    let message = error.to_string();
+    assert!(message.contains("unix:///nonexistent/docker.sock"), "{message}");
+    assert!(message.contains("dockerd") && message.contains("systemctl start docker"), "{message}");
+}
+
+#[tokio::test]
+async fn cleanup_removes_this_instance_and_nothing_else() {
+    with_env(
+        "cleanup",
+        |_| {},
+        |env| async move {
+            let image = script_image(&env.docker, "exec sleep 600").await;
+            let a1 = env.factory.create_container(&spec("cleanup-a1", &image, 32)).await.unwrap();
+            let a2 = env.factory.create_container(&spec("cleanup-a2", &image, 32)).await.unwrap();
+            a1.suspend().await.unwrap();
+
+            // Another instance of the same run, and a decoy that only carries the test label.
+            let other_config = Env::config(&format!("{}-other", env.instance));
+            let other = DockerFactory::start(env.docker.clone(), other_config).await.unwrap();
+            let b1 = other.create_container(&spec("cleanup-b1", &image, 32)).await.unwrap();
+            let decoy_body = ContainerCreateBody {
+                image: Some(image.clone()),
+                labels: Some(HashMap::from([(TEST_LABEL.to_string(), run_id())])),
+                ..Default::default()
+            };
+            let decoy_name = format!("cleanup-decoy-{}", std::process::id());
+            let options = CreateContainerOptionsBuilder::default().name(&decoy_name).build();
+            let decoy = env.docker.create_container(Some(options), decoy_body).await.unwrap().id;
+            env.docker.start_container(&decoy, None).await.unwrap();
+
+            let started = Instant::now();
+            assert_eq!(env.factory.cleanup().await.unwrap(), 2);
+            println!("cleanup of 2 containers (one paused): {:?}", started.elapsed());
+            for gone in [&a1, &a2] {
+                assert!(env.docker.inspect_container(&gone.id().0, None).await.is_err());
+            }
+            for kept in [&b1.id().0, &decoy] {
+                let state = env.docker.inspect_container(kept, None).await.unwrap().state.unwrap();
+                assert_eq!(state.running, Some(true), "{kept} survives");
+            }
+
+            // A factory starting for an instance removes what a previous run left.
+            let leftover = env.factory.create_container(&spec("cleanup-a3", &image, 32)).await.unwrap();
+            let restarted =
+                DockerFactory::start(env.docker.clone(), Env::config(&env.instance)).await.unwrap();
+            assert!(env.docker.inspect_container(&leftover.id().0, None).await.is_err());
+            assert!(restarted.owned_containers().await.unwrap().is_empty());
+
+            assert_eq!(other.shutdown().await.unwrap(), 1);
+            assert!(
+                env.docker.inspect_container(&decoy, None).await.is_ok(),
+                "the decoy survives every cleanup"
+            );
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_runtime_initializes_and_runs_on_every_reach() {
+    for reach in [Reach::Published, Reach::Bridge, Reach::Probe] {
+        with_env(
+            "reach",
+            |c| c.reach = reach,
+            |env| async move {
+                let image = support::runtime_image(&env.docker).await;
+                let started = Instant::now();
+                let container = env.factory.create_container(&spec("reach", &image, 128)).await.unwrap();
+                let created = started.elapsed();
+                let addr = container.addr().unwrap();
+                match env.factory.reach() {
+                    Some(Reach::Published) => assert!(addr.ip().is_loopback(), "{addr}"),
+                    Some(Reach::Bridge) => assert!(!addr.ip().is_loopback(), "{addr}"),
+                    other => panic!("undecided: {other:?}"),
+                }
+                if reach != Reach::Probe {
+                    assert_eq!(env.factory.reach(), Some(reach));
+                }
+
+                let code =
+                    "#!/bin/sh\necho \"hello from $__OW_ACTION_NAME\" >&2\necho '{\"greeting\": \"hi\"}'\n";
+                let initializer =
+                    json!({"name": "hello", "main": "main", "code": code, "binary": false, "env": {}});
+                let interval =
+                    container.initialize(initializer, Duration::from_secs(10), 1).await.expect("init");
+                println!(
+                "{reach:?} at {addr}: create+start {created:?}, then /init answered after {:?} (cold {:?})",
+                interval.duration(),
+                started.elapsed()
+            );
+                let environment = Map::from_iter([("action_name".to_string(), json!("/guest/hello"))]);
+                let (_, response) = container
+                    .run(json!({"x": 1}), environment, Duration::from_secs(10), Default::default(), false)
+                    .await
+                    .expect("no health error");
+                assert_eq!(response.status, ActivationStatus::Success, "{response:?}");
+                assert_eq!(response.result, json!({"greeting": "hi"}));
+                let logs = container.logs(1024 * 1024, true).await.unwrap();
+                assert!(!logs.failed, "{logs:?}");
+                assert!(
+                    logs.lines.iter().any(|l| l.ends_with("stderr: hello from /guest/hello")),
+                    "{logs:?}"
+                );
+
+                let mut warm = Vec::new();
+                for _ in 0..20 {
+                    let (interval, response) = container
+                        .run(json!({}), Map::new(), Duration::from_secs(10), Default::default(), false)
+                        .await
+                        .unwrap();
+                    assert_eq!(response.status, ActivationStatus::Success);
+                    warm.push(interval.duration());
+                    container.logs(1024 * 1024, true).await.unwrap();
+                }
+                warm.sort();
+                println!("{reach:?}: warm /run p50 {:?}", warm[warm.len() / 2]);
+            },
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_reach_is_probed_once_on_the_first_container() {
+    with_env(
+        "probe",
+        |c| c.reach = Reach::Probe,
+        |env| async move {
+            let image = script_image(&env.docker, "exec sleep 600").await;
+            assert_eq!(env.factory.reach(), None);
+            let first = env.factory.create_container(&spec("probe-1", &image, 32)).await.unwrap();
+            let reach = env.factory.reach().expect("decided on the first container");
+            let second = env.factory.create_container(&spec("probe-2", &image, 32)).await.unwrap();
+            let ports = env
+                .docker
+                .inspect_container(&second.id().0, None)
+                .await
+                .unwrap()
+                .network_settings
+                .unwrap()
+                .ports;
+            let published =
+                ports.and_then(|p| p.get("8080/tcp").cloned().flatten()).is_some_and(|b| !b.is_empty());
+            assert_eq!(
+                published,
+                reach == Reach::Published,
+                "later containers get only what the reach needs"
+            );
+            println!("probed: {reach:?} ({} then {})", first.addr().unwrap(), second.addr().unwrap());
+        },
+    )
+    .await;
+}
