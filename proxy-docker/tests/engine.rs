@@ -6,6 +6,8 @@
 //! The backend tests come first (on a busybox image, then on the runtime image); the
 //! scenarios through `spawn_proxy` are in `scenarios`.
 
+#[path = "engine/scenarios.rs"]
+mod scenarios;
 mod support;
 
 use std::collections::HashMap;
