@@ -229,13 +229,40 @@ fn read_input(what: &'static str, path: &Path, hint: &'static str) -> Result<Vec
     })
 }
 
-/// The static busybox of Debian's `busybox-static` package.
+const BUSYBOX_HINT: &str = "; install it with `apt-get install -y busybox-static`";
+
+/// The static busybox of Debian's `busybox-static` package. Debian's `busybox`
+/// package puts a dynamically linked one at the same path, which cannot run in a
+/// `FROM scratch` image: it is refused.
 pub fn read_busybox() -> Result<Vec<u8>, DockerError> {
-    read_input(
-        "static busybox",
-        Path::new(BUSYBOX_PATH),
-        "; install it with `apt-get install -y busybox-static`",
-    )
+    let path = Path::new(BUSYBOX_PATH);
+    let busybox = read_input("static busybox", path, BUSYBOX_HINT)?;
+    if has_interpreter(&busybox) {
+        let source = std::io::Error::other("it is dynamically linked");
+        return Err(DockerError::MissingInput {
+            what: "static busybox",
+            path: path.into(),
+            hint: BUSYBOX_HINT,
+            source,
+        });
+    }
+    Ok(busybox)
+}
+
+/// Whether `elf` is a 64-bit little-endian ELF file with a program interpreter
+/// (`PT_INTERP`), that is, dynamically linked.
+fn has_interpreter(elf: &[u8]) -> bool {
+    const PT_INTERP: u32 = 3;
+    if elf.len() < 64 || &elf[..4] != b"\x7fELF" || elf[4] != 2 || elf[5] != 1 {
+        return false;
+    }
+    let u16_at = |at: usize| u16::from_le_bytes([elf[at], elf[at + 1]]) as usize;
+    let phoff = u64::from_le_bytes(elf[0x20..0x28].try_into().expect("8 bytes")) as usize;
+    let (phentsize, phnum) = (u16_at(0x36), u16_at(0x38));
+    (0..phnum).any(|i| {
+        let at = phoff.saturating_add(i.saturating_mul(phentsize));
+        elf.get(at..at + 4).is_some_and(|t| u32::from_le_bytes(t.try_into().expect("4 bytes")) == PT_INTERP)
+    })
 }
 
 /// The runtime image's recipe: `binary` as `/proxy-runtime` (the entrypoint), busybox
@@ -317,6 +344,16 @@ mod tests {
         assert_eq!(repo, "proxy-runtime");
         assert_eq!(hash.len(), 12);
         assert!(hash.bytes().all(|c| c.is_ascii_hexdigit()));
+    }
+
+    #[test]
+    fn a_dynamically_linked_binary_is_told_apart() {
+        let this_test = std::fs::read(std::env::current_exe().unwrap()).unwrap();
+        assert!(has_interpreter(&this_test), "test binaries are linked dynamically");
+        assert!(!has_interpreter(b"#!/bin/sh\n"));
+        if let Ok(busybox) = std::fs::read(BUSYBOX_PATH) {
+            assert_eq!(has_interpreter(&busybox), read_busybox().is_err());
+        }
     }
 
     #[test]

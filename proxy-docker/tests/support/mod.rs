@@ -149,19 +149,20 @@ pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace").to_path_buf()
 }
 
-/// The static `proxy-runtime`, built with the documented command when missing.
+/// The static `proxy-runtime`, built with the documented command (once per run: a
+/// no-op when it is up to date). `PROXY_RUNTIME_BINARY` names a prebuilt one instead.
 pub fn runtime_binary() -> PathBuf {
     static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     BUILT
         .get_or_init(|| {
+            if let Some(prebuilt) = std::env::var_os("PROXY_RUNTIME_BINARY") {
+                return Ok(PathBuf::from(prebuilt));
+            }
             let target = std::env::var_os("CARGO_TARGET_DIR")
                 .map_or_else(|| workspace().join("target"), PathBuf::from);
             let binary = target.join("x86_64-unknown-linux-gnu/release/proxy-runtime");
-            if binary.exists() && std::env::var("PROXY_REBUILD_RUNTIME").as_deref() != Ok("1") {
-                return Ok(binary);
-            }
             let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            println!("building the static proxy-runtime (once)");
+            println!("building the static proxy-runtime (a no-op when up to date)");
             let status = Command::new(cargo)
                 .current_dir(workspace())
                 .env("RUSTFLAGS", "-C target-feature=+crt-static")
