@@ -128,6 +128,9 @@ pub(crate) fn status(error: &bollard::errors::Error) -> Option<u16> {
 
 /// The kind of the first I/O error in `error`'s chain.
 fn io_kind(error: &bollard::errors::Error) -> Option<std::io::ErrorKind> {
+    if let bollard::errors::Error::IOError { err } = error {
+        return Some(err.kind());
+    }
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(cause) = source {
         if let Some(io) = cause.downcast_ref::<std::io::Error>() {
@@ -136,4 +139,42 @@ fn io_kind(error: &bollard::errors::Error) -> Option<std::io::ErrorKind> {
         source = cause.source();
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn io(kind: std::io::ErrorKind) -> bollard::errors::Error {
+        bollard::errors::Error::IOError { err: std::io::Error::new(kind, "from the socket") }
+    }
+
+    #[test]
+    fn socket_errors_say_what_to_do() {
+        let host = "unix:///var/run/docker.sock";
+        let denied = DockerError::from_engine("version", host, io(std::io::ErrorKind::PermissionDenied));
+        assert!(matches!(denied, DockerError::PermissionDenied { .. }), "{denied:?}");
+        assert!(denied.to_string().contains("`docker` group"), "{denied}");
+        for kind in [std::io::ErrorKind::NotFound, std::io::ErrorKind::ConnectionRefused] {
+            let down = DockerError::from_engine("version", host, io(kind));
+            assert!(matches!(down, DockerError::EngineUnreachable { .. }), "{down:?}");
+            assert!(
+                down.to_string().starts_with("no Docker engine at unix:///var/run/docker.sock: "),
+                "{down}"
+            );
+        }
+        let other = DockerError::from_engine(
+            "pause",
+            host,
+            bollard::errors::Error::DockerResponseServerError { status_code: 500, message: "no".into() },
+        );
+        assert!(matches!(other, DockerError::Engine { operation: "pause", .. }), "{other:?}");
+        assert_eq!(
+            status(match &other {
+                DockerError::Engine { source, .. } => source,
+                _ => unreachable!(),
+            }),
+            Some(500)
+        );
+    }
 }

@@ -241,12 +241,52 @@ async fn a_missing_image_is_named_and_leaves_nothing() {
 }
 
 #[tokio::test]
+async fn a_container_that_does_not_start_is_removed() {
+    with_env(
+        "nostart",
+        |_| {},
+        |env| async move {
+            let image = proxy_docker::image::ImageRecipe::new("proxy-test-no-entrypoint")
+                .busybox(proxy_docker::image::read_busybox().unwrap())
+                .entrypoint(["/no/such/executable"])
+                .ensure(&env.docker)
+                .await
+                .unwrap();
+            let spec = spec("nostart", &image, 32);
+            match env.factory.create(spec).await.unwrap_err() {
+                StartupError::Blackbox(message) => {
+                    assert_eq!(message, format!("executable file not found in image {image}"))
+                }
+                other => panic!("{other:?}"),
+            }
+            assert!(
+                env.factory.owned_containers().await.unwrap().is_empty(),
+                "the broken container was removed"
+            );
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn an_unreachable_engine_says_how_to_start_one() {
     let error = proxy_docker::connect_to("unix:///nonexistent/docker.sock").await.unwrap_err();
     assert!(matches!(error, DockerError::EngineUnreachable { .. }), "{error:?}");
     let message = error.to_string();
     assert!(message.contains("unix:///nonexistent/docker.sock"), "{message}");
     assert!(message.contains("dockerd") && message.contains("systemctl start docker"), "{message}");
+
+    // A socket file nobody listens on any more (an engine that died).
+    let dir = std::env::temp_dir().join(format!("proxy-docker-stale-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let stale = dir.join("docker.sock");
+    let _ = std::fs::remove_file(&stale);
+    drop(std::os::unix::net::UnixListener::bind(&stale).unwrap());
+    let host = format!("unix://{}", stale.display());
+    let error = proxy_docker::connect_to(&host).await.unwrap_err();
+    assert!(matches!(error, DockerError::EngineUnreachable { .. }), "{error:?}");
+    assert!(error.to_string().starts_with(&format!("no Docker engine at {host}: ")), "{error}");
+    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[tokio::test]

@@ -34,7 +34,11 @@ pub async fn engine() -> Option<Docker> {
     match proxy_docker::connect().await {
         Ok(docker) => Some(docker),
         Err(error) => {
-            let message = format!("no Docker engine at {}: {error}", proxy_docker::docker_host());
+            let message = match error {
+                // Its text already reads "no Docker engine at <socket>: <error>".
+                proxy_docker::DockerError::EngineUnreachable { .. } => error.to_string(),
+                _ => format!("no Docker engine at {}: {error}", proxy_docker::docker_host()),
+            };
             if std::env::var("PROXY_REQUIRE_DOCKER").as_deref() == Ok("1") {
                 panic!("PROXY_REQUIRE_DOCKER=1 but {message}");
             }
