@@ -33,7 +33,6 @@
 //! Run with `cargo bench -p proxy-core --bench warm`; `cargo test --benches` runs
 //! it once with small counts.
 
-use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -205,17 +204,9 @@ fn job(action: &Arc<Action>, id: u64) -> Run {
     Run {
         action: action.clone(),
         msg: Box::new(ActivationMessage {
-            transaction_id: format!("tid-{id}"),
-            transaction_start: tokio::time::Instant::now(),
-            activation_id: format!("{id:032x}"),
-            namespace: "guest".into(),
-            subject: "guest".into(),
             api_key: Some("uuid:secret".into()),
-            blocking: true,
             content: Some(json!({"name": "world"})),
-            init_args: BTreeSet::new(),
-            caused_by_sequence: false,
-            binding: None,
+            ..ActivationMessage::new(format!("{id:032x}"), "guest")
         }),
     }
 }

@@ -5,7 +5,6 @@
 //!
 //! `cargo run -p proxy-core --example proxy --features scripted`
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -65,17 +64,8 @@ async fn main() {
     let job = |id: &str| Run {
         action: action.clone(),
         msg: Box::new(ActivationMessage {
-            transaction_id: format!("tid-{id}"),
-            transaction_start: Instant::now(),
-            activation_id: id.into(),
-            namespace: "guest".into(),
-            subject: "guest".into(),
-            api_key: None,
-            blocking: true,
             content: Some(json!({"name": "world"})),
-            init_args: BTreeSet::new(),
-            caused_by_sequence: false,
-            binding: None,
+            ..ActivationMessage::new(id, "guest")
         }),
     };
 

@@ -3,7 +3,6 @@
 //! counts, acknowledgements and stores (reference section 1, and the upstream bugs
 //! of 1.13 and 7 fixed on purpose).
 
-use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,7 +17,7 @@ use proxy_core::container::{
 };
 use proxy_core::machine::driver::{Notice, Notices, Running};
 use serde_json::json;
-use tokio::time::{advance, Instant};
+use tokio::time::advance;
 
 struct Proxy {
     factory: Arc<ScriptedFactory>,
@@ -132,17 +131,10 @@ fn job_with(action: &Arc<Action>, id: &str, blocking: bool) -> Run {
     Run {
         action: action.clone(),
         msg: Box::new(ActivationMessage {
-            transaction_id: format!("tid-{id}"),
-            transaction_start: Instant::now(),
-            activation_id: id.into(),
-            namespace: "guest".into(),
-            subject: "guest".into(),
             api_key: Some("uuid:secret".into()),
             blocking,
             content: Some(json!({"name": "world"})),
-            init_args: BTreeSet::new(),
-            caused_by_sequence: false,
-            binding: None,
+            ..ActivationMessage::new(id, "guest")
         }),
     }
 }

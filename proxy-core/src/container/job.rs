@@ -110,6 +110,34 @@ pub struct ActivationMessage {
     pub binding: Option<String>,
 }
 
+impl ActivationMessage {
+    /// A blocking request from `namespace` (also the subject), starting now, with no
+    /// parameters and no key: set the other fields with struct update syntax.
+    ///
+    /// ```
+    /// use proxy_core::container::ActivationMessage;
+    /// let msg = ActivationMessage { blocking: false, ..ActivationMessage::new("a1", "guest") };
+    /// assert_eq!((msg.transaction_id.as_str(), msg.subject.as_str()), ("tid-a1", "guest"));
+    /// ```
+    pub fn new(activation_id: impl Into<String>, namespace: impl Into<String>) -> Self {
+        let activation_id = activation_id.into();
+        let namespace = namespace.into();
+        ActivationMessage {
+            transaction_id: format!("tid-{activation_id}"),
+            transaction_start: Instant::now(),
+            activation_id,
+            subject: namespace.clone(),
+            namespace,
+            api_key: None,
+            blocking: true,
+            content: None,
+            init_args: BTreeSet::new(),
+            caused_by_sequence: false,
+            binding: None,
+        }
+    }
+}
+
 /// A job for a proxy: run `action` for `msg`. Two pointers wide, so events and
 /// states that carry a job stay small.
 #[derive(Clone, PartialEq)]

@@ -1,7 +1,6 @@
 //! Whole proxies (`spawn_proxy`) on the Docker backend and the runtime image: the
 //! container lifecycle end to end, on real time with short grace and timeouts.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -123,17 +122,9 @@ fn job(action: &Arc<Action>, id: &str) -> Run {
     Run {
         action: action.clone(),
         msg: Box::new(ActivationMessage {
-            transaction_id: format!("tid-{id}"),
-            transaction_start: tokio::time::Instant::now(),
-            activation_id: id.into(),
-            namespace: "guest".into(),
-            subject: "guest".into(),
             api_key: Some("uuid:secret".into()),
-            blocking: true,
             content: Some(json!({"name": "world"})),
-            init_args: BTreeSet::new(),
-            caused_by_sequence: false,
-            binding: None,
+            ..ActivationMessage::new(id, "guest")
         }),
     }
 }
