@@ -6,51 +6,20 @@
 //! cargo run -p proxy-docker --release --example latency
 //! ```
 
+mod support;
+
 use std::collections::HashMap;
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bollard::models::{ContainerCreateBody, HostConfig};
 use bollard::query_parameters::RemoveContainerOptionsBuilder;
 use proxy_core::container::{Container, CreateSpec};
 use proxy_docker::image::{read_busybox, ImageRecipe};
 use proxy_docker::{DockerConfig, DockerFactory, Reach, INSTANCE_LABEL, MANAGED_LABEL};
+use support::{cli, timed, Steps};
 
 const ROUNDS: usize = 7;
 const INSTANCE: &str = "latency-example";
-
-#[derive(Default)]
-struct Steps(Vec<(&'static str, Vec<Duration>)>);
-
-impl Steps {
-    fn add(&mut self, step: &'static str, took: Duration) {
-        match self.0.iter_mut().find(|(s, _)| *s == step) {
-            Some((_, all)) => all.push(took),
-            None => self.0.push((step, vec![took])),
-        }
-    }
-
-    fn median(&self, step: &str) -> Duration {
-        let mut all = self.0.iter().find(|(s, _)| *s == step).map(|(_, a)| a.clone()).unwrap_or_default();
-        all.sort();
-        all.get(all.len() / 2).copied().unwrap_or_default()
-    }
-}
-
-async fn timed<T>(steps: &mut Steps, step: &'static str, work: impl std::future::Future<Output = T>) -> T {
-    let started = Instant::now();
-    let out = work.await;
-    steps.add(step, started.elapsed());
-    out
-}
-
-fn cli(steps: &mut Steps, step: &'static str, args: &[&str]) -> String {
-    let started = Instant::now();
-    let out = Command::new("docker").args(args).output().expect("docker CLI");
-    steps.add(step, started.elapsed());
-    assert!(out.status.success(), "docker {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -112,15 +81,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         cli(&mut cli_steps, "remove -f", &["rm", "-f", &id]);
     }
     factory.shutdown().await?;
-    for id in Command::new("docker")
-        .args(["ps", "-aq", "--filter", &format!("label={INSTANCE_LABEL}={INSTANCE}")])
-        .output()?
-        .stdout
-        .split(|b| *b == b'\n')
-        .filter(|l| !l.is_empty())
-    {
-        let _ = Command::new("docker").args(["rm", "-f", &String::from_utf8_lossy(id)]).output();
-    }
+    support::remove_labelled(&format!("{INSTANCE_LABEL}={INSTANCE}"));
 
     println!("medians of {ROUNDS} rounds (busybox container, bridge network)");
     println!("{:<22} {:>12} {:>12} {:>12}", "step", "bollard", "backend", "docker CLI");

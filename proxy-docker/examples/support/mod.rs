@@ -1,0 +1,102 @@
+//! What the `latency` example and the `engine` bench share: durations recorded per
+//! named step with their medians, and the docker CLI as a subprocess (for
+//! comparison only: the backend never runs the CLI).
+
+// Each program that includes this module uses only part of it.
+#![allow(dead_code)]
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// Durations recorded per named step, the steps in the order they were first seen.
+#[derive(Default)]
+pub(crate) struct Steps(Vec<(&'static str, Vec<Duration>)>);
+
+impl Steps {
+    /// Records one sample of `step`.
+    pub(crate) fn add(&mut self, step: &'static str, took: Duration) {
+        match self.0.iter_mut().find(|(s, _)| *s == step) {
+            Some((_, all)) => all.push(took),
+            None => self.0.push((step, vec![took])),
+        }
+    }
+
+    /// The steps, in the order first seen.
+    pub(crate) fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.0.iter().map(|(step, _)| *step)
+    }
+
+    /// The samples of `step`, in the order recorded.
+    pub(crate) fn samples(&self, step: &str) -> &[Duration] {
+        self.0.iter().find(|(s, _)| *s == step).map_or(&[], |(_, all)| all.as_slice())
+    }
+
+    /// The median of `step` (the upper one of an even count); zero without samples.
+    pub(crate) fn median(&self, step: &str) -> Duration {
+        median(self.samples(step).to_vec()).unwrap_or_default()
+    }
+}
+
+/// The median of `values` (the upper one of an even count).
+pub(crate) fn median<T: PartialOrd + Copy>(mut values: Vec<T>) -> Option<T> {
+    values.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    values.get(values.len() / 2).copied()
+}
+
+/// Awaits `work` and records how long it took as a sample of `step`.
+pub(crate) async fn timed<T>(
+    steps: &mut Steps,
+    step: &'static str,
+    work: impl std::future::Future<Output = T>,
+) -> T {
+    let started = Instant::now();
+    let out = work.await;
+    steps.add(step, started.elapsed());
+    out
+}
+
+/// Runs `docker <args>` and returns its trimmed standard output; panics when the
+/// command fails.
+pub(crate) fn docker(args: &[&str]) -> String {
+    let out = Command::new("docker").args(args).output().expect("docker CLI");
+    assert!(out.status.success(), "docker {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// [`docker`], its duration recorded as a sample of `step`.
+pub(crate) fn cli(steps: &mut Steps, step: &'static str, args: &[&str]) -> String {
+    let started = Instant::now();
+    let out = docker(args);
+    steps.add(step, started.elapsed());
+    out
+}
+
+/// Removes every container (paused ones are unpaused first) and every network
+/// carrying `label` (`key=value`), through the CLI; never panics, so that it can run
+/// while unwinding. Returns the containers still listed afterwards.
+pub(crate) fn remove_labelled(label: &str) -> Vec<String> {
+    let filter = format!("label={label}");
+    let list = |args: &[&str]| -> Vec<String> {
+        Command::new("docker")
+            .args(args)
+            .output()
+            .map(|out| String::from_utf8_lossy(&out.stdout).split_whitespace().map(String::from).collect())
+            .unwrap_or_default()
+    };
+    let quiet = |args: &[&str]| {
+        let _ = Command::new("docker").args(args).output();
+    };
+    for id in list(&["ps", "-q", "--filter", &filter, "--filter", "status=paused"]) {
+        quiet(&["unpause", &id]);
+    }
+    let containers = list(&["ps", "-aq", "--filter", &filter]);
+    if !containers.is_empty() {
+        let mut args = vec!["rm", "-f"];
+        args.extend(containers.iter().map(String::as_str));
+        quiet(&args);
+    }
+    for network in list(&["network", "ls", "-q", "--filter", &filter]) {
+        quiet(&["network", "rm", &network]);
+    }
+    list(&["ps", "-aq", "--filter", &filter])
+}
