@@ -180,22 +180,14 @@ impl ActivationSink for CountingSink {
 /// The action: no logs, one activation at a time.
 fn action() -> Arc<Action> {
     Arc::new(Action {
-        namespace: "guest".into(),
-        package: None,
-        name: "hello".into(),
-        version: "0.0.1".into(),
         kind: "nodejs:20".into(),
-        image: "runtime:latest".into(),
-        code: Some("function main() {}".into()),
-        binary: false,
-        main: None,
         limits: ActionLimits {
             timeout: Duration::from_secs(60),
             memory_mb: 256,
             logs_mb: 0,
             max_concurrent: 1,
         },
-        annotations: Map::new(),
+        ..Action::new("guest", "hello", "runtime:latest", "function main() {}")
     })
 }
 

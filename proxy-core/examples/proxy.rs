@@ -49,17 +49,14 @@ async fn main() {
     });
 
     let action = Arc::new(Action {
-        namespace: "guest".into(),
-        package: None,
-        name: "hello".into(),
-        version: "0.0.1".into(),
         kind: "nodejs:20".into(),
-        image: "runtime".into(),
-        code: Some("function main(p) { return {greeting: 'hello ' + p.name} }".into()),
-        binary: false,
-        main: None,
         limits: ActionLimits { logs_mb: 0, ..ActionLimits::default() },
-        annotations: serde_json::Map::new(),
+        ..Action::new(
+            "guest",
+            "hello",
+            "runtime",
+            "function main(p) { return {greeting: 'hello ' + p.name} }",
+        )
     });
     let job = |id: &str| Run {
         action: action.clone(),

@@ -109,17 +109,9 @@ fn parent(message: &ToParent) -> String {
 
 fn action(max_concurrent: usize, logs_mb: u64) -> Arc<Action> {
     Arc::new(Action {
-        namespace: "guest".into(),
-        package: None,
-        name: "hello".into(),
-        version: "0.0.1".into(),
         kind: "nodejs:20".into(),
-        image: "runtime:latest".into(),
-        code: Some("function main() {}".into()),
-        binary: false,
-        main: None,
         limits: ActionLimits { timeout: Duration::from_secs(60), memory_mb: 256, logs_mb, max_concurrent },
-        annotations: serde_json::Map::new(),
+        ..Action::new("guest", "hello", "runtime:latest", "function main() {}")
     })
 }
 

@@ -62,7 +62,7 @@ use proxy_core::container::{
 };
 use proxy_core::machine::driver::{Notice, Notices, Running};
 use proxy_docker::{Docker, DockerConfig, DockerFactory, Reach, RUNTIME_PORT};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use support::{median, Steps};
 use tokio::sync::mpsc;
 
@@ -297,22 +297,13 @@ fn check_answer(what: &str, run: &proxy_core::container::client::RunResult) -> R
 
 fn action(image: &str) -> Arc<Action> {
     Arc::new(Action {
-        namespace: "guest".into(),
-        package: None,
-        name: "hello".into(),
-        version: "0.0.1".into(),
-        kind: "blackbox".into(),
-        image: image.into(),
-        code: Some(CODE.into()),
-        binary: false,
-        main: None,
         limits: ActionLimits {
             timeout: Duration::from_secs(10),
             memory_mb: MEMORY_MB,
             logs_mb: 0,
             max_concurrent: 1,
         },
-        annotations: Map::new(),
+        ..Action::new("guest", "hello", image, CODE)
     })
 }
 

@@ -57,6 +57,39 @@ pub struct Action {
 }
 
 impl Action {
+    /// Action `name` of `namespace`, running `code` (plain text) in `image`: kind
+    /// `blackbox`, version `0.0.1`, default limits, no package, no annotations. Set
+    /// the other fields with struct update syntax.
+    ///
+    /// ```
+    /// use proxy_core::container::{Action, ActionLimits};
+    /// let action = Action {
+    ///     limits: ActionLimits { logs_mb: 0, ..ActionLimits::default() },
+    ///     ..Action::new("guest", "hello", "runtime:latest", "#!/bin/sh\necho '{}'")
+    /// };
+    /// assert_eq!(action.qualified_name(), "/guest/hello");
+    /// ```
+    pub fn new(
+        namespace: impl Into<String>,
+        name: impl Into<String>,
+        image: impl Into<String>,
+        code: impl Into<String>,
+    ) -> Self {
+        Action {
+            namespace: namespace.into(),
+            package: None,
+            name: name.into(),
+            version: "0.0.1".into(),
+            kind: "blackbox".into(),
+            image: image.into(),
+            code: Some(code.into()),
+            binary: false,
+            main: None,
+            limits: ActionLimits::default(),
+            annotations: Map::new(),
+        }
+    }
+
     /// `/ns/[pkg/]name`.
     pub fn qualified_name(&self) -> String {
         match &self.package {

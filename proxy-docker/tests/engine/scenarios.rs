@@ -99,19 +99,7 @@ fn limits(timeout_ms: u64, memory_mb: u64, max_concurrent: usize) -> ActionLimit
 }
 
 fn action(image: &str, code: &str, binary: bool, limits: ActionLimits) -> Arc<Action> {
-    Arc::new(Action {
-        namespace: "guest".into(),
-        package: None,
-        name: "hello".into(),
-        version: "0.0.1".into(),
-        kind: "blackbox".into(),
-        image: image.into(),
-        code: Some(code.into()),
-        binary,
-        main: None,
-        limits,
-        annotations: serde_json::Map::new(),
-    })
+    Arc::new(Action { binary, limits, ..Action::new("guest", "hello", image, code) })
 }
 
 fn script(image: &str, code: &str) -> Arc<Action> {
