@@ -730,3 +730,23 @@ async fn tick_io() {
         tokio::task::yield_now().await;
     }
 }
+
+/// Reference 3.5: after a developer error the proxy does not wait for the end
+/// sentinels, and the stored logs end with upstream's warning line.
+#[tokio::test(start_paused = true)]
+async fn a_developer_errors_logs_end_with_the_warning_line() {
+    let mut proxy = Proxy::new();
+    let a = action(1, 10);
+    proxy.factory.script.run(Step::now(RunOutcome::Response(developer_error())));
+    proxy.send(Event::Run(job(&a, "a1")));
+    proxy.seen().await;
+    let stored = proxy.sink.stored.lock().unwrap().clone();
+    assert_eq!(
+        stored[0].logs,
+        [
+            "a log line".to_string(),
+            format!("stderr: {}", proxy_core::container::response::messages::LOG_DEVELOPER_ERROR)
+        ]
+    );
+    assert_eq!(stored[0].response.status, DeveloperError);
+}

@@ -188,7 +188,9 @@ impl Collector {
 
     /// The lines, with upstream's warning lines appended where collection went wrong.
     /// `missing_sentinel`: the sentinels were awaited and did not both come.
-    pub(crate) fn finish(mut self, missing_sentinel: bool) -> Logs {
+    /// `developer_error`: the activation ended in one, and the last line says logs may
+    /// be missing (upstream's log store).
+    pub(crate) fn finish(mut self, missing_sentinel: bool, developer_error: bool) -> Logs {
         // A partial line left at the end is still text the action wrote.
         for stream in [Stream::Stdout, Stream::Stderr] {
             if let Some((time, text)) = self.partial[stream as usize].take() {
@@ -206,6 +208,9 @@ impl Collector {
         if missing_sentinel {
             failed = true;
             lines.push(format_line(&now, "stderr", messages::LOG_FAILURE));
+        }
+        if developer_error {
+            lines.push(format_line(&now, "stderr", messages::LOG_DEVELOPER_ERROR));
         }
         Logs { lines, failed }
     }
@@ -274,7 +279,8 @@ pub(crate) async fn read(
     }
     let cursor = collector.cursor();
     let missing = (limits.wait_for_sentinel || error) && !collector.complete();
-    (collector.finish(missing), cursor)
+    // The proxy waits for the sentinels unless the activation ended in a developer error.
+    (collector.finish(missing, !limits.wait_for_sentinel), cursor)
 }
 
 #[cfg(test)]
@@ -312,7 +318,7 @@ mod tests {
         assert!(!c.complete(), "one sentinel is not enough");
         c.push(Stream::Stderr, &entry(T2, &format!("{SENTINEL}\n")));
         assert!(c.complete());
-        let logs = c.finish(false);
+        let logs = c.finish(false, false);
         assert_eq!(logs.lines, [format_line(T1, "stdout", "hello"), format_line(T1, "stderr", "oops")]);
         assert!(!logs.failed);
     }
@@ -345,7 +351,7 @@ mod tests {
         c.push(Stream::Stdout, &entry(T3, "later\n"));
         sentinels(&mut c, T3);
         assert_eq!(
-            c.finish(false).lines,
+            c.finish(false, false).lines,
             [format_line(T2, "stdout", "same time b"), format_line(T3, "stdout", "later")]
         );
     }
@@ -373,7 +379,7 @@ mod tests {
             }
             assert!(c.complete());
             let cursor = c.cursor();
-            (c.finish(false).lines, cursor)
+            (c.finish(false, false).lines, cursor)
         };
         let (first, cursor) = read(LogCursor::default());
         assert_eq!(first, [format_line(&at(881_466_248), "stdout", "line")]);
@@ -388,7 +394,7 @@ mod tests {
         c.push(Stream::Stderr, &entry(T1, "err\n"));
         c.push(Stream::Stdout, &entry(T2, "bbb\n"));
         assert_eq!(
-            c.finish(false).lines,
+            c.finish(false, false).lines,
             [format_line(T1, "stderr", "err"), format_line(T1, "stdout", "aaabbb")]
         );
     }
@@ -399,7 +405,7 @@ mod tests {
         c.push(Stream::Stderr, &entry(T2, "second\n"));
         c.push(Stream::Stdout, &entry(T1, "first\n"));
         assert_eq!(
-            c.finish(false).lines,
+            c.finish(false, false).lines,
             [format_line(T1, "stdout", "first"), format_line(T2, "stderr", "second")]
         );
     }
@@ -412,7 +418,7 @@ mod tests {
         c.push(Stream::Stdout, &entry(T1, "1\n")); // would fit, but the log is cut
         sentinels(&mut c, T2);
         assert!(c.complete(), "the sentinels are still found past the limit");
-        let logs = c.finish(false);
+        let logs = c.finish(false, false);
         assert!(logs.failed);
         assert_eq!(logs.lines.len(), 2);
         assert_eq!(logs.lines[0], format_line(T1, "stdout", "12345"));
@@ -429,7 +435,7 @@ mod tests {
     fn a_missing_sentinel_adds_the_upstream_warning() {
         let mut c = Collector::new(LogCursor::default(), 1000);
         c.push(Stream::Stdout, &entry(T1, "partial story\n"));
-        let logs = c.finish(true);
+        let logs = c.finish(true, false);
         assert!(logs.failed);
         assert_eq!(logs.lines[0], format_line(T1, "stdout", "partial story"));
         assert!(logs.lines[1].ends_with(&format!(" stderr: {}", messages::LOG_FAILURE)), "{}", logs.lines[1]);
@@ -440,6 +446,20 @@ mod tests {
         let mut c = Collector::new(LogCursor::default(), 1000);
         c.push(Stream::Stdout, b"no-timestamp here\n");
         c.push(Stream::Stdout, b"");
-        assert!(c.finish(false).lines.is_empty());
+        assert!(c.finish(false, false).lines.is_empty());
+    }
+
+    #[test]
+    fn a_developer_error_ends_with_upstreams_warning_line() {
+        let mut c = Collector::new(LogCursor::default(), 1000);
+        c.push(Stream::Stdout, &entry(T1, "partial output\n"));
+        let logs = c.finish(false, true);
+        assert_eq!(logs.lines.len(), 2);
+        assert!(
+            logs.lines[1].ends_with(&format!(" stderr: {}", messages::LOG_DEVELOPER_ERROR)),
+            "{}",
+            logs.lines[1]
+        );
+        assert!(!logs.failed, "the warning is not a collection failure");
     }
 }

@@ -151,7 +151,11 @@ pub trait Container: Send + Sync + fmt::Debug + 'static {
     async fn resume(&self) -> Result<(), OperationError>;
 
     /// The logs of the last activation, up to `limit_bytes`, waiting for the end
-    /// sentinels when `wait_for_sentinel`.
+    /// sentinels when `wait_for_sentinel`. The proxy waits for them unless the
+    /// activation ended in a developer error, whose runtime may never write them; a
+    /// backend then ends the lines with a stderr line saying
+    /// [`LOG_DEVELOPER_ERROR`](super::response::messages::LOG_DEVELOPER_ERROR), as
+    /// upstream's log store does (reference 3.5).
     async fn logs(&self, limit_bytes: usize, wait_for_sentinel: bool) -> Result<Logs, OperationError>;
 
     /// Removes the container. Removing a container that is already gone succeeds.

@@ -102,6 +102,9 @@ pub mod messages {
     pub const MEMORY_EXHAUSTED: &str = "The action exhausted its memory and was aborted.";
     /// Log collection failed.
     pub const LOG_FAILURE: &str = "There was an issue while collecting your logs. Data might be missing.";
+    /// The last log line of an activation that ended in a developer error.
+    pub const LOG_DEVELOPER_ERROR: &str =
+        "The action did not initialize or run as expected. Log data might be missing.";
     /// Init ended without an answer.
     pub const ABNORMAL_INITIALIZATION: &str = "The action did not initialize and exited unexpectedly.";
 

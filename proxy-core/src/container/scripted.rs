@@ -287,9 +287,17 @@ impl Container for ScriptedContainer {
         next(&self.script.resumes, || Ok(())).play().await
     }
 
-    async fn logs(&self, _limit_bytes: usize, _wait_for_sentinel: bool) -> Result<Logs, OperationError> {
+    async fn logs(&self, _limit_bytes: usize, wait_for_sentinel: bool) -> Result<Logs, OperationError> {
         self.script.calls.logs.fetch_add(1, Ordering::SeqCst);
-        next(&self.script.logs, || Ok(Logs { lines: vec!["a log line".into()], failed: false })).play().await
+        let mut logs =
+            next(&self.script.logs, || Ok(Logs { lines: vec!["a log line".into()], failed: false }))
+                .play()
+                .await?;
+        if !wait_for_sentinel {
+            // The backend contract: a developer error's logs end with upstream's warning.
+            logs.lines.push(format!("stderr: {}", super::response::messages::LOG_DEVELOPER_ERROR));
+        }
+        Ok(logs)
     }
 
     async fn destroy(&self) -> Result<(), OperationError> {
