@@ -442,9 +442,7 @@ impl ContainerProxyHandlers for ProxyCx {
 
     // The prewarm's TTL passed: as the pool's `Remove` of an expired prewarm.
     fn started_state_timeout(&mut self, state: PreWarmed) -> Warmth {
-        let data = Warmth::Prewarmed(state);
-        self.destroy_container(&data, false, Buffered::Reject, false);
-        data
+        self.started_remove(state)
     }
 
     // R1
