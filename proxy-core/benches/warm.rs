@@ -195,7 +195,7 @@ fn action() -> Arc<Action> {
 fn job(action: &Arc<Action>, id: u64) -> Run {
     Run {
         action: action.clone(),
-        msg: Box::new(ActivationMessage {
+        msg: Arc::new(ActivationMessage {
             api_key: Some("uuid:secret".into()),
             content: Some(json!({"name": "world"})),
             ..ActivationMessage::new(format!("{id:032x}"), "guest")

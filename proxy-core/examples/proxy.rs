@@ -60,7 +60,7 @@ async fn main() {
     });
     let job = |id: &str| Run {
         action: action.clone(),
-        msg: Box::new(ActivationMessage {
+        msg: Arc::new(ActivationMessage {
             content: Some(json!({"name": "world"})),
             ..ActivationMessage::new(id, "guest")
         }),

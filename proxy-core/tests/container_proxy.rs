@@ -96,10 +96,7 @@ const fn calls(
 fn parent(message: &ToParent) -> String {
     match message {
         ToParent::NeedWork(Capacity::Prewarmed(_)) => "NeedWork(prewarmed)".into(),
-        ToParent::NeedWork(Capacity::Warm(w)) => match &w.resume_run {
-            Some(run) => format!("NeedWork(warm, resumeRun {})", run.msg.activation_id),
-            None => "NeedWork(warm)".into(),
-        },
+        ToParent::NeedWork(Capacity::Warm(_)) => "NeedWork(warm)".into(),
         ToParent::ContainerRemoved { replace_prewarm } => format!("ContainerRemoved({replace_prewarm})"),
         ToParent::RescheduleJob => "RescheduleJob".into(),
         ToParent::Resend(run) => format!("Resend({})", run.msg.activation_id),
@@ -122,7 +119,7 @@ fn job(action: &Arc<Action>, id: &str) -> Run {
 fn job_with(action: &Arc<Action>, id: &str, blocking: bool) -> Run {
     Run {
         action: action.clone(),
-        msg: Box::new(ActivationMessage {
+        msg: Arc::new(ActivationMessage {
             api_key: Some("uuid:secret".into()),
             blocking,
             content: Some(json!({"name": "world"})),
@@ -226,7 +223,7 @@ async fn two_runs_back_to_back_do_not_pause_and_init_once() {
     proxy.seen().await;
     advance(Duration::from_secs(5)).await;
     proxy.send(Event::Run(job(&a, "a2")));
-    assert_eq!(proxy.seen().await, ["Ready -> Running", "NeedWork(warm, resumeRun a2)", "Running -> Ready"]);
+    assert_eq!(proxy.seen().await, ["Ready -> Running", "NeedWork(warm)", "Running -> Ready"]);
     advance(Duration::from_secs(9)).await;
     assert_eq!(proxy.seen().await, Vec::<String>::new(), "the grace restarts after the second run");
     assert_eq!(proxy.calls(), calls(1, 1, 2, 0, 0, 2, 0));
@@ -243,7 +240,7 @@ async fn run_after_pause_resumes_once() {
     advance(Duration::from_secs(10)).await;
     assert_eq!(proxy.seen().await, ["Ready -> Pausing", "Pausing -> Paused"]);
     proxy.send(Event::Run(job(&a, "a2")));
-    assert_eq!(proxy.seen().await, ["Paused -> Running", "NeedWork(warm, resumeRun a2)", "Running -> Ready"]);
+    assert_eq!(proxy.seen().await, ["Paused -> Running", "NeedWork(warm)", "Running -> Ready"]);
     assert_eq!(proxy.calls(), calls(1, 1, 2, 1, 1, 2, 0));
     assert_eq!(*proxy.factory.script.run_reschedule.lock().unwrap(), [false, true]);
 }
@@ -391,7 +388,7 @@ async fn with_max_concurrent_two_the_proxy_stays_running_while_another_activatio
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_failure_with_activations_in_flight_waits_in_removing() {
+async fn a_failure_with_activations_in_flight_drains_them_before_the_destroy() {
     let mut proxy = Proxy::new();
     let a = action(2, 0);
     let (first, release_first) = Step::held(RunOutcome::Response(developer_error()));
@@ -402,12 +399,15 @@ async fn a_failure_with_activations_in_flight_waits_in_removing() {
     proxy.seen().await;
     release_first.release();
     // No destroy yet: a2 is running in the same container.
-    assert_eq!(proxy.seen().await, ["Running -> Removing"]);
+    assert_eq!(proxy.seen().await, ["Running -> Draining"]);
     assert_eq!(proxy.calls()[6], 0);
     proxy.send(Event::Run(job(&a, "a3")));
     assert_eq!(proxy.seen().await, ["Resend(a3)"]);
     release_second.release();
-    assert_eq!(proxy.seen().await, ["RescheduleJob", "Removing -> Removed", "stopped in Removed (Terminal)"]);
+    assert_eq!(
+        proxy.seen().await,
+        ["RescheduleJob", "Draining -> Removing", "Removing -> Removed", "stopped in Removed (Terminal)"]
+    );
     assert_eq!(proxy.calls()[6], 1);
 }
 
@@ -551,7 +551,8 @@ async fn a_503_on_init_loses_no_job() {
 }
 
 /// Fix of quirk 1.13.3: a 503 on a concurrent /run (not the resumeRun) hands that
-/// job back too.
+/// job back too; and fix of R9: the container is destroyed only once the other run
+/// in flight (a1) has finished and been stored, not under it.
 #[tokio::test(start_paused = true)]
 async fn a_503_on_a_concurrent_run_loses_no_job() {
     let mut proxy = Proxy::new();
@@ -562,17 +563,17 @@ async fn a_503_on_a_concurrent_run_loses_no_job() {
     proxy.seen().await;
     proxy.factory.script.run(Step::now(RunOutcome::Health));
     proxy.send(Event::Run(job(&a, "a2")));
+    assert_eq!(proxy.seen().await, ["Running -> Draining", "Resend(a2)"]);
+    assert_eq!(proxy.calls()[6], 0, "a1 still runs in the container");
+    release_first.release();
     assert_eq!(
         proxy.seen().await,
-        [
-            "RescheduleJob",
-            "Running -> Removing",
-            "Resend(a2)",
-            "Removing -> Removed",
-            "stopped in Removed (Terminal)"
-        ]
+        ["RescheduleJob", "Draining -> Removing", "Removing -> Removed", "stopped in Removed (Terminal)"]
     );
-    drop(release_first);
+    assert_eq!(
+        proxy.records(),
+        [ack(AckKind::CombinedCompletionAndResult, "a1", Success), store("a1", Success, 0)]
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -601,8 +602,9 @@ async fn init_gets_the_init_args_and_the_ow_environment_and_run_gets_the_rest() 
     let mut proxy = Proxy::new();
     let a = action(1, 0);
     let mut run = job(&a, "a1");
-    run.msg.content = Some(json!({"db": "postgres://", "name": "world"}));
-    run.msg.init_args = ["db".to_string()].into();
+    let msg = Arc::make_mut(&mut run.msg);
+    msg.content = Some(json!({"db": "postgres://", "name": "world"}));
+    msg.init_args = ["db".to_string()].into();
     proxy.send(Event::Run(run));
     proxy.send(Event::Run(job(&a, "a2")));
     proxy.seen().await;
@@ -649,9 +651,19 @@ async fn activation_records_carry_init_time_and_wait_time() {
 #[tokio::test(start_paused = true)]
 async fn unhandled_events_are_handed_back() {
     let mut proxy = Proxy::new();
-    proxy.send(Event::Remove);
-    assert_eq!(proxy.seen().await, ["unhandled Remove in Uninitialized"]);
+    proxy.send(Event::ContainerPaused);
+    assert_eq!(proxy.seen().await, ["unhandled ContainerPaused in Uninitialized"]);
     assert_eq!(proxy.factory.script.calls.creates.load(Ordering::SeqCst), 0);
+}
+
+/// Deviation: upstream ignores `Remove` before the proxy has a container; here the
+/// proxy stops, so that a shutdown (which removes every proxy) need not wait for it.
+#[tokio::test(start_paused = true)]
+async fn remove_before_anything_started_stops_the_proxy() {
+    let mut proxy = Proxy::new();
+    proxy.send(Event::Remove);
+    assert_eq!(proxy.seen().await, ["Uninitialized -> Removed", "stopped in Removed (Terminal)"]);
+    assert_eq!(proxy.calls(), calls(0, 0, 0, 0, 0, 0, 0));
 }
 
 /// Reference 1.11: a prewarmed container is TCP-pinged; `max_fails` failures in a

@@ -310,7 +310,7 @@ fn action(image: &str) -> Arc<Action> {
 fn job(action: &Arc<Action>, id: String) -> Run {
     Run {
         action: action.clone(),
-        msg: Box::new(ActivationMessage {
+        msg: Arc::new(ActivationMessage {
             api_key: Some("uuid:secret".into()),
             content: Some(json!({"name": "world"})),
             init_args: BTreeSet::new(),

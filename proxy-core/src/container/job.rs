@@ -172,13 +172,29 @@ impl ActivationMessage {
 }
 
 /// A job for a proxy: run `action` for `msg`. Two pointers wide, so events and
-/// states that carry a job stay small.
+/// states that carry a job stay small, and a clone (the proxy keeps one while the
+/// activation runs, to hand it back if need be) costs two reference counts.
 #[derive(Clone, PartialEq)]
 pub struct Run {
     /// The action.
     pub action: Arc<Action>,
     /// The request.
-    pub msg: Box<ActivationMessage>,
+    pub msg: Arc<ActivationMessage>,
+}
+
+impl Run {
+    /// A job running `action` for `msg`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use proxy_core::container::{Action, ActivationMessage, Run};
+    /// let action = Arc::new(Action::new("guest", "hello", "runtime:latest", "echo '{}'"));
+    /// let run = Run::new(action, ActivationMessage::new("a1", "guest"));
+    /// assert_eq!(run.msg.activation_id, "a1");
+    /// ```
+    pub fn new(action: Arc<Action>, msg: ActivationMessage) -> Self {
+        Run { action, msg: Arc::new(msg) }
+    }
 }
 
 impl fmt::Debug for Run {
@@ -228,9 +244,6 @@ pub struct Warmed {
     pub action: Arc<Action>,
     /// When it last took a job.
     pub last_used: Instant,
-    /// The first job after Ready or Paused, kept to be resent if the container turns
-    /// out unhealthy.
-    pub resume_run: Option<Run>,
 }
 
 /// What a container is in `Running` and `Removing`: the warmth changes inside
@@ -254,6 +267,15 @@ impl Warmth {
             Warmth::Warm(w) => Some(&w.container),
         }
     }
+}
+
+/// A container being destroyed, and how many times that was tried.
+#[derive(Debug, Clone)]
+pub struct Condemned {
+    /// The container.
+    pub container: Arc<dyn Container>,
+    /// Destroy attempts that failed so far.
+    pub failed_attempts: u32,
 }
 
 /// What a proxy offers its parent with `NeedWork`.

@@ -3,22 +3,32 @@
 //! [`proxy`](super::proxy); the row ids (U1, R6, ..) are the reference's.
 //!
 //! Deviations from upstream, each on purpose and each tested in
-//! `tests/container_proxy.rs`:
+//! `tests/container_proxy.rs` (the table of row ids, quirks and deviations is in
+//! `proxy-core/UPSTREAM.md`):
+//! - `Draining` is upstream's `Removing` while `rescheduleJob` is set and runs are
+//!   still in flight: the flag decided which events are legal, so it is a state here.
+//!   `Removing` is only ever entered with the destroy under way.
+//! - R9: a health error on one run hands back that job only and, with other runs in
+//!   flight, drains them before the destroy, as R11 does; upstream hands back the
+//!   `resumeRun` whatever run failed and destroys under the runs in flight.
 //! - R12: a failed cold create goes to `Removed` and the proxy stops, where upstream
 //!   lingers in `Removing` forever (quirk 1.13.1).
 //! - `Removing + DestroyFailed`: a failed destroy is retried, then the proxy stops and
 //!   reports it, where upstream hangs and may leak the container (quirk 1.13.2, #5054).
 //! - A health error (503) on /init or on a concurrent /run hands that job back to the
-//!   parent, where upstream loses it (quirk 1.13.3).
+//!   parent, where upstream loses it (quirk 1.13.3); so `WarmedData.resumeRun` is not
+//!   needed and not kept: every failure names its job.
 //! - `rescheduleJob` is written only by the proxy's own handlers (quirk 1.13.4).
 //! - `Started + StateTimeout`: a prewarm with a TTL removes itself when the TTL
 //!   passes (upstream leaves it to the pool's periodic sweep).
+//! - `Uninitialized + Remove`: the proxy stops at once (upstream ignores it), so that
+//!   a shutdown, which removes every proxy, does not wait on one that never started.
 
 use proxy_machine::lifecycle;
 
 use super::backend::OperationError;
-use super::job::{PreWarmed, Run, StartSpec, Warmed, Warmth};
-use super::proxy::{Cause, ProxyCx};
+use super::job::{Condemned, PreWarmed, Run, StartSpec, Warmed, Warmth};
+use super::proxy::{Cause, JobId, ProxyCx};
 
 lifecycle! {
     /// One container's lifecycle in a serverless invoker: prewarm, cold start,
@@ -43,8 +53,11 @@ lifecycle! {
             Pausing(Warmed),
             /// Paused.
             Paused(Warmed),
+            /// The container is condemned; the runs still in flight finish before it
+            /// is destroyed, and new jobs go back to the parent.
+            Draining(Warmed),
             /// The container is being destroyed; jobs go back to the parent.
-            Removing(Warmth),
+            Removing(Condemned),
             /// The container is gone and the proxy has stopped.
             Removed,
         }
@@ -59,8 +72,8 @@ lifecycle! {
             PreWarmCompleted(PreWarmed),
             /// /init succeeded.
             InitCompleted(Warmed),
-            /// An activation finished and the container may be reused.
-            RunCompleted,
+            /// A job's activation was stored and the container may be reused.
+            RunCompleted(JobId),
             /// The container is paused.
             ContainerPaused,
             /// The proxy's own destroy finished.
@@ -75,6 +88,7 @@ lifecycle! {
         transitions {
             Uninitialized + Start => Starting,                 // U1
             Uninitialized + Run => Running,                    // U2: cold start
+            Uninitialized + Remove => Removed,                 // (nothing to remove)
             Starting + PreWarmCompleted => Started,            // S1
             Starting + Failure => Removed,                     // S2
             Started + Run => Running,                          // T1
@@ -82,10 +96,10 @@ lifecycle! {
             Started + Failure => Removing,                     // T3: health ping gave up
             Started + StateTimeout => Removing,                // prewarm TTL
             Running + PreWarmCompleted => Running,             // R1: the cold container
-            Running + Run => Running,                          // R2, R3, R7, R8, R13
+            Running + Run => Running,                          // R2, R3, R7, R8
             Running + InitCompleted => Running,                // R4
             Running + RunCompleted => Running | Ready,         // R6
-            Running + Failure => Removing | Removed,           // R9-R12
+            Running + Failure => Running | Draining | Removing | Removed, // R9-R12
             Ready + Run => Running,                            // Y1
             Ready + StateTimeout => Pausing,                   // Y2: pause grace
             Ready + Remove => Removing,                        // Y3
@@ -95,9 +109,13 @@ lifecycle! {
             Paused + Run => Running,                           // Z1
             [Paused] + StateTimeout => Removing,               // Z2: unused timeout
             Paused + Remove => Removing,                       // Z2
+            Draining + Run => Draining,                        // X1: back to the parent
+            Draining + RunCompleted => Draining | Removing,    // X2
+            Draining + Failure => Draining | Removing,         // X3
+            Draining + Remove => Draining,                     // going already
             Removing + Run => Removing,                        // X1: back to the parent
-            Removing + RunCompleted => Removing,               // X2
-            Removing + Failure => Removing,                    // X3
+            Removing + Remove => Removing,                     // going already
+            Removing + Failure => Removing,                    // a late failure
             Removing + Destroyed => Removed,                   // X4
             Removing + DestroyFailed => Removing | Removed,    // retried, then reported
         }

@@ -19,7 +19,11 @@ pub use backend::{
     Container, ContainerFactory, ContainerId, CreateSpec, HealthError, InitError, Logs, OperationError,
     ResponseLimits, StartupError,
 };
-pub use job::{Action, ActionLimits, ActivationMessage, Capacity, PreWarmed, Run, StartSpec, Warmed, Warmth};
+pub use job::{
+    Action, ActionLimits, ActivationMessage, Capacity, Condemned, PreWarmed, Run, StartSpec, Warmed, Warmth,
+};
 pub use lifecycle::{ContainerProxy, ContainerProxyAny, ContainerProxyEvent};
-pub use proxy::{spawn_proxy, Cause, HealthCheck, ProxyConfig, ProxyCx, ProxyDeps, ToParent};
+pub use proxy::{
+    lost_jobs, spawn_proxy, Cause, HealthCheck, JobId, ProxyConfig, ProxyCx, ProxyDeps, ToParent,
+};
 pub use response::{ActivationResponse, ActivationStatus, Interval};

@@ -15,7 +15,7 @@ use super::args;
 use super::backend::{Container, ContainerFactory, CreateSpec, InitError, ResponseLimits, StartupError};
 use super::job::{PreWarmed, Run, StartSpec, Warmed};
 use super::lifecycle::ContainerProxyEvent as Event;
-use super::proxy::{Cause, HealthCheck};
+use super::proxy::{Cause, HealthCheck, JobId};
 use super::response::{messages, ActivationResponse, Interval};
 
 /// U1: creates a prewarm container.
@@ -31,7 +31,7 @@ pub(super) async fn create_prewarm(
             memory_mb: start.memory_mb,
             expires: start.ttl.map(|ttl| Instant::now() + ttl),
         }),
-        Err(error) => Event::Failure(Cause::Startup(error)),
+        Err(error) => Event::Failure(Cause::Startup { error, job: None }),
     }
 }
 
@@ -40,6 +40,7 @@ pub(super) async fn create_prewarm(
 pub(super) async fn cold_start(
     factory: Arc<dyn ContainerFactory>,
     spec: CreateSpec,
+    id: JobId,
     job: Run,
     sink: Arc<dyn ActivationSink>,
     events: EventSink<Event>,
@@ -53,7 +54,7 @@ pub(super) async fn cold_start(
                 memory_mb,
                 expires: None,
             }));
-            initialize_and_run(container, job, false, true, sink, events).await
+            initialize_and_run(container, id, job, false, true, sink, events).await
         }
         Err(error) => {
             let response = match &error {
@@ -65,7 +66,7 @@ pub(super) async fn cold_start(
             // Regardless of the blocking flag, as upstream.
             sink.ack(AckKind::CombinedCompletionAndResult, &activation, job.msg.blocking).await;
             sink.store(&activation, job.msg.blocking).await;
-            Event::Failure(Cause::Startup(error))
+            Event::Failure(Cause::Startup { error, job: Some(id) })
         }
     }
 }
@@ -73,13 +74,14 @@ pub(super) async fn cold_start(
 /// Z1: resumes the paused container, then runs the job (reschedule on).
 pub(super) async fn resume_and_run(
     container: Arc<dyn Container>,
+    id: JobId,
     job: Run,
     sink: Arc<dyn ActivationSink>,
     events: EventSink<Event>,
 ) -> Event {
     match container.resume().await {
-        Ok(()) => initialize_and_run(container, job, true, false, sink, events).await,
-        Err(error) => Event::Failure(Cause::Resume { error, job }),
+        Ok(()) => initialize_and_run(container, id, job, true, false, sink, events).await,
+        Err(error) => Event::Failure(Cause::Resume { error, job: id }),
     }
 }
 
@@ -88,6 +90,7 @@ pub(super) async fn resume_and_run(
 /// or the failure that condemns it.
 pub(super) async fn initialize_and_run(
     container: Arc<dyn Container>,
+    id: JobId,
     job: Run,
     reschedule: bool,
     init: bool,
@@ -112,15 +115,14 @@ pub(super) async fn initialize_and_run(
                     invocation_namespace: job.msg.namespace.clone(),
                     action: action.clone(),
                     last_used: Instant::now(),
-                    resume_run: None,
                 }));
             }
             // No ack, no store: the job goes back to the parent.
-            Err(InitError::Health(error)) => return Event::Failure(Cause::Health { error, job: Some(job) }),
+            Err(InitError::Health(error)) => return Event::Failure(Cause::Health { error, job: id }),
             Err(InitError::Failed { interval, response }) => {
                 let is_timeout = interval.duration() >= timeout;
                 let activation = Activation::new(&job, Some(interval), interval, is_timeout, response);
-                return finish(container, &job, activation, sink).await;
+                return finish(container, id, &job, activation, sink).await;
             }
         }
     }
@@ -130,7 +132,7 @@ pub(super) async fn initialize_and_run(
     let (run_interval, response) = match run {
         Ok(outcome) => outcome,
         // No ack, no store: the job goes back to the parent.
-        Err(error) => return Event::Failure(Cause::Health { error, job: Some(job) }),
+        Err(error) => return Event::Failure(Cause::Health { error, job: id }),
     };
     let total = match init_interval {
         Some(init) => Interval { start: run_interval.start - init.duration(), end: run_interval.end },
@@ -138,13 +140,14 @@ pub(super) async fn initialize_and_run(
     };
     let is_timeout = run_interval.duration() >= timeout;
     let activation = Activation::new(&job, init_interval, total, is_timeout, response);
-    finish(container, &job, activation, sink).await
+    finish(container, id, &job, activation, sink).await
 }
 
 /// Acknowledgements, logs and the store, then the event that tells the proxy
 /// whether the container may be reused (reference 1.9 steps 9-12).
 async fn finish(
     container: Arc<dyn Container>,
+    id: JobId,
     job: &Run,
     mut activation: Activation,
     sink: Arc<dyn ActivationSink>,
@@ -175,11 +178,11 @@ async fn finish(
     }
     sink.store(&activation, blocking).await;
     if log_failure {
-        Event::Failure(Cause::LogReading)
+        Event::Failure(Cause::LogReading { job: id })
     } else if activation.response.keeps_container() {
-        Event::RunCompleted
+        Event::RunCompleted(id)
     } else {
-        Event::Failure(Cause::ActivationUnsuccessful(activation.response))
+        Event::Failure(Cause::ActivationUnsuccessful { job: id, response: activation.response })
     }
 }
 

@@ -109,7 +109,7 @@ fn script(image: &str, code: &str) -> Arc<Action> {
 fn job(action: &Arc<Action>, id: &str) -> Run {
     Run {
         action: action.clone(),
-        msg: Box::new(ActivationMessage {
+        msg: Arc::new(ActivationMessage {
             api_key: Some("uuid:secret".into()),
             content: Some(json!({"name": "world"})),
             ..ActivationMessage::new(id, "guest")
