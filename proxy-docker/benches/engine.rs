@@ -206,7 +206,7 @@ impl Proxy {
     /// `/run`, or `/run` alone). `job`'s transaction start is set just before the send.
     async fn run(&mut self, mut job: Run) -> Result<Split, Failure> {
         let sent = tokio::time::Instant::now();
-        job.msg.transaction_start = sent;
+        Arc::make_mut(&mut job.msg).transaction_start = sent;
         self.running.send(Event::Run(job)).map_err(|_| "the proxy stopped")?;
         let (acked, activation) =
             tokio::time::timeout(PATIENCE, self.acks.recv()).await?.ok_or("the proxy dropped its sink")?;
