@@ -576,6 +576,31 @@ async fn a_503_on_a_concurrent_run_loses_no_job() {
     );
 }
 
+/// Fix of R9 (issue 7): a 503 on a concurrent run while the first run after Ready is
+/// still in flight. Upstream hands back that first run (its `resumeRun`), which then
+/// completes and is stored as well, and destroys the container under it; here only
+/// the failed job goes back, and the first one finishes before the destroy.
+#[tokio::test(start_paused = true)]
+async fn a_503_beside_the_first_run_after_ready_hands_back_only_the_failed_job() {
+    let mut proxy = Proxy::new();
+    let a = action(2, 0);
+    proxy.send(Event::Run(job(&a, "a1")));
+    assert_eq!(proxy.seen().await, ["Uninitialized -> Running", "NeedWork(warm)", "Running -> Ready"]);
+    let (resumed, release_resumed) = Step::held(RunOutcome::Response(ok_response()));
+    proxy.factory.script.run(resumed).run(Step::now(RunOutcome::Health));
+    proxy.send(Event::Run(job(&a, "a2"))); // the first run after Ready
+    proxy.send(Event::Run(job(&a, "a3"))); // beside it; gets the 503
+    assert_eq!(proxy.seen().await, ["Ready -> Running", "Running -> Draining", "Resend(a3)"]);
+    release_resumed.release();
+    assert_eq!(
+        proxy.seen().await,
+        ["RescheduleJob", "Draining -> Removing", "Removing -> Removed", "stopped in Removed (Terminal)"]
+    );
+    let stored: Vec<String> =
+        proxy.sink.stored.lock().unwrap().iter().map(|a| a.activation_id.clone()).collect();
+    assert_eq!(stored, ["a1", "a2"], "a2 ran once, stored once, and was not handed back");
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_developer_error_destroys_the_container_and_an_application_error_keeps_it() {
     let mut proxy = Proxy::new();
