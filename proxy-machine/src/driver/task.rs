@@ -209,33 +209,41 @@ where
         let to = machine.state_name();
         tracing::debug!(machine = M::META.name, from, event = event_name, to, "transition");
 
+        let changed = from != to;
+        if changed && !deferred.is_empty() {
+            // Deferred events go first, in arrival order, before anything new.
+            replay.extend(deferred.drain(..));
+        }
         let mut stop_requested = false;
-        let mut raised = Vec::new();
-        for effect in M::effects(machine.context_mut()).take() {
-            match effect {
-                Effect::Emit(message) => {
-                    let _ = notices.send(Notice::Message(message));
-                }
-                Effect::Spawn { start, on_panic } => {
-                    let future = start(EventSink(sink.clone()));
-                    // The output goes through the machine's own channel, behind
-                    // whatever the effect sent through its sink, as a `pipeTo(self)`
-                    // goes behind a `self !` in the mailbox.
-                    let output = own_tx.clone();
-                    let task = effects.spawn(async move {
-                        if let Some(event) = future.await {
-                            let _ = output.send(event);
-                        }
-                    });
-                    if let Some(event) = on_panic {
-                        panic_events.insert(task.id(), event);
+        let queued = M::effects(machine.context_mut());
+        // Most transitions record nothing: skip the drain then.
+        if !queued.is_empty() {
+            for effect in queued.take() {
+                match effect {
+                    Effect::Emit(message) => {
+                        let _ = notices.send(Notice::Message(message));
                     }
+                    Effect::Spawn { start, on_panic } => {
+                        let future = start(EventSink(sink.clone()));
+                        // The output goes through the machine's own channel, behind
+                        // whatever the effect sent through its sink, as a `pipeTo(self)`
+                        // goes behind a `self !` in the mailbox.
+                        let output = own_tx.clone();
+                        let task = effects.spawn(async move {
+                            if let Some(event) = future.await {
+                                let _ = output.send(event);
+                            }
+                        });
+                        if let Some(event) = on_panic {
+                            panic_events.insert(task.id(), event);
+                        }
+                    }
+                    // Raised events follow the replayed ones and come before the inbox.
+                    Effect::Raise(event) => replay.push_back(event),
+                    Effect::Stop => stop_requested = true,
                 }
-                Effect::Raise(event) => raised.push(event),
-                Effect::Stop => stop_requested = true,
             }
         }
-        let changed = from != to;
         // The clock is read, and the notice or the broadcast sent, only when someone
         // will see it.
         let notify = changed && !notices.is_closed();
@@ -251,12 +259,6 @@ where
                 let _ = tx.send(transition);
             }
         }
-        if changed {
-            // Deferred events go first, in arrival order, before anything new.
-            replay.extend(deferred.drain(..));
-        }
-        // Raised events follow the replayed ones and come before the inbox.
-        replay.extend(raised);
         timer = arm(&machine, sleep.as_mut());
         if stop_requested {
             break StopReason::Requested;
