@@ -258,12 +258,18 @@ impl Driven for TallyAny {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_send_racing_with_the_stop_fails_or_comes_back_unhandled() {
+/// Senders racing with a machine that stops on its own: every item is refused,
+/// handled, or handed back, once. With `capacity`, a bounded inbox and senders that
+/// wait for room.
+async fn race(capacity: Option<usize>) {
     const SENDERS: u32 = 4;
     const PER_SENDER: u32 = 100;
     for round in 0..20 {
-        let (running, mut notices) = driver::spawn(TallyAny::from(Tally::new(TallyCx::default())));
+        let tally = TallyAny::from(Tally::new(TallyCx::default()));
+        let (running, mut notices) = match capacity {
+            None => driver::spawn(tally),
+            Some(capacity) => driver::spawn_bounded(tally, capacity),
+        };
         let barrier = Arc::new(tokio::sync::Barrier::new(SENDERS as usize));
         let senders: Vec<_> = (0..SENDERS)
             .map(|s| {
@@ -273,8 +279,8 @@ async fn a_send_racing_with_the_stop_fails_or_comes_back_unhandled() {
                     barrier.wait().await;
                     let mut refused = Vec::new();
                     for i in 0..PER_SENDER {
-                        if let Err(error) = inbox.send(TallyEvent::Item(s * PER_SENDER + i)) {
-                            let TallyEvent::Item(n) = error.0;
+                        let item = TallyEvent::Item(s * PER_SENDER + i);
+                        if let Err(TallyEvent::Item(n)) = inbox.send_wait(item).await {
                             refused.push(n);
                         }
                     }
@@ -310,6 +316,59 @@ async fn a_send_racing_with_the_stop_fails_or_comes_back_unhandled() {
             (SENDERS * PER_SENDER) as usize - all.len()
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_racing_with_the_stop_fails_or_comes_back_unhandled() {
+    race(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_waiting_on_a_bounded_inbox_fails_or_comes_back_unhandled_at_the_stop() {
+    race(Some(8)).await;
+}
+
+fn tally_notices(notices: &mut UnboundedReceiver<Notice<TallyEvent, u32>>) -> Vec<String> {
+    let mut seen = Vec::new();
+    while let Ok(notice) = notices.try_recv() {
+        seen.push(match notice {
+            Notice::Message(n) => format!("item {n}"),
+            Notice::Unhandled { event: TallyEvent::Item(n), state } => format!("unhandled {n} in {state}"),
+            other => format!("{other:?}"),
+        });
+    }
+    seen
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_full_bounded_inbox_refuses_a_send_and_send_wait_waits_for_room() {
+    let (running, mut notices) = driver::spawn_bounded(TallyAny::from(Tally::new(TallyCx::default())), 2);
+    running.send(TallyEvent::Item(1)).unwrap();
+    running.send(TallyEvent::Item(2)).unwrap();
+    assert!(matches!(running.send(TallyEvent::Item(3)), Err(TallyEvent::Item(3))), "full");
+    let inbox = running.inbox();
+    let waiter = tokio::spawn(async move { inbox.send_wait(TallyEvent::Item(3)).await });
+    settle().await;
+    assert!(waiter.await.unwrap().is_ok());
+    settle().await;
+    assert_eq!(tally_notices(&mut notices), ["item 1", "item 2", "item 3"]);
+    let _machine = running.shutdown(Duration::ZERO).await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_send_waiting_for_room_fails_once_a_shutdown_begins() {
+    let (running, mut notices) = driver::spawn_bounded(TallyAny::from(Tally::new(TallyCx::default())), 1);
+    running.send(TallyEvent::Item(0)).unwrap();
+    let inbox = running.inbox();
+    let waiter = tokio::spawn(async move { inbox.send_wait(TallyEvent::Item(1)).await });
+    let mut stopping = Box::pin(running.shutdown(Duration::from_secs(5)));
+    poll_once(&mut stopping);
+    let _machine = stopping.await.unwrap();
+    assert!(matches!(waiter.await.unwrap(), Err(TallyEvent::Item(1))));
+    assert_eq!(
+        tally_notices(&mut notices),
+        ["unhandled 0 in Open", "Stopped { state: \"Open\", reason: Shutdown }"]
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -1,7 +1,8 @@
 //! The async driver: one tokio task per machine instance, for any machine
 //! `lifecycle!` generates. It knows nothing of containers.
 //!
-//! - an inbox of events ([`Running::send`]);
+//! - an inbox of the owner's events ([`Running::send`]), unbounded, or bounded with
+//!   [`spawn_bounded`];
 //! - transitions are the machine's synchronous [`dispatch`](crate::Machine::dispatch);
 //!   the effects a handler records ([`Effects`]) run after it: messages go to the
 //!   owner, futures run on the driver's task set and their outputs come back as events
@@ -116,10 +117,12 @@
 //! ```
 
 mod effects;
+mod inbox;
 mod notice;
 mod task;
 
 pub use effects::{Effect, EffectFuture, Effects, EventSink, SpawnFn, Spawned};
+pub use inbox::Inbox;
 pub use notice::{Notice, StopReason, Transition};
 
 use std::sync::{Arc, OnceLock};
@@ -168,7 +171,26 @@ pub fn spawn<M: Driven>(machine: M) -> (Running<M>, Notices<M>)
 where
     M::Event: Send + 'static,
 {
-    let (inbox, events) = mpsc::unbounded_channel();
+    start(machine, None)
+}
+
+/// Like [`spawn`], with an inbox that holds at most `capacity` of the owner's
+/// events: [`Running::send`] then fails, handing the event back, while it is full,
+/// and [`Running::send_wait`] waits for room. The machine's own events (effects'
+/// outputs, sinks) are not counted. Panics if `capacity` is 0.
+pub fn spawn_bounded<M: Driven>(machine: M, capacity: usize) -> (Running<M>, Notices<M>)
+where
+    M::Event: Send + 'static,
+{
+    assert!(capacity > 0, "a bounded inbox needs room for at least one event");
+    start(machine, Some(capacity))
+}
+
+fn start<M: Driven>(machine: M, capacity: Option<usize>) -> (Running<M>, Notices<M>)
+where
+    M::Event: Send + 'static,
+{
+    let (inbox, events) = inbox::channel(capacity);
     let (notices, notice_rx) = mpsc::unbounded_channel();
     // Created on the first `subscribe`: an idle machine nobody observes should not
     // carry a 1,024-slot ring.
@@ -183,7 +205,7 @@ pub struct Running<M: Driven>
 where
     M::Event: Send + 'static,
 {
-    inbox: mpsc::UnboundedSender<M::Event>,
+    inbox: Inbox<M::Event>,
     observers: Arc<OnceLock<broadcast::Sender<Transition>>>,
     stop: Option<oneshot::Sender<Duration>>,
     task: JoinHandle<M>,
@@ -194,14 +216,21 @@ where
     M::Event: Send + 'static,
 {
     /// Puts `event` in the machine's inbox. Fails, handing the event back, once the
-    /// machine has stopped or a shutdown began; an event accepted is either handled
-    /// or handed back as [`Notice::Unhandled`] (see [Stopping](self#stopping)).
+    /// machine has stopped or a shutdown began, or while a bounded inbox is full; an
+    /// event accepted is either handled or handed back as [`Notice::Unhandled`]
+    /// (see [Stopping](self#stopping)).
     pub fn send(&self, event: M::Event) -> Result<(), M::Event> {
-        self.inbox.send(event).map_err(|e| e.0)
+        self.inbox.send(event)
+    }
+
+    /// Like [`send`](Self::send), but waits for room in a bounded inbox; fails only
+    /// once the machine has stopped or a shutdown began.
+    pub async fn send_wait(&self, event: M::Event) -> Result<(), M::Event> {
+        self.inbox.send_wait(event).await
     }
 
     /// Another sender to the inbox, for whoever else produces events.
-    pub fn inbox(&self) -> mpsc::UnboundedSender<M::Event> {
+    pub fn inbox(&self) -> Inbox<M::Event> {
         self.inbox.clone()
     }
 

@@ -9,6 +9,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::task::{Id, JoinSet};
 use tokio::time::{Instant, Sleep};
 
+use super::inbox::Rx;
 use super::{Driven, Effect, EventSink, Notice, StopReason, Transition};
 use crate::{Event, Machine};
 
@@ -27,7 +28,7 @@ type NoticeTx<M> = mpsc::UnboundedSender<Notice<<M as Machine>::Event, <M as Dri
 
 pub(super) async fn run<M: Driven>(
     mut machine: M,
-    mut inbox: mpsc::UnboundedReceiver<M::Event>,
+    mut inbox: Rx<M::Event>,
     notices: NoticeTx<M>,
     observers: Arc<OnceLock<broadcast::Sender<Transition>>>,
     mut stop: oneshot::Receiver<Duration>,
@@ -102,7 +103,7 @@ where
             // there), so a machine without effects pays nothing for the channel.
             // Such events come before the owner's queued ones.
             Next::Event(event)
-        } else if let Some(event) = inbox_open.then(|| inbox.try_recv().ok()).flatten() {
+        } else if let Some(event) = inbox_open.then(|| inbox.try_recv()).flatten() {
             // A queued event needs no `select!`: a timer only fires on a machine idle
             // in its state, since every event handled re-arms it.
             Next::Event(event)
@@ -287,8 +288,7 @@ where
         let _ = notices.send(Notice::Unhandled { state, event });
     }
     // Whatever the owner managed to send comes back; after `close`, a send either
-    // fails or is still received here (`recv` waits for a send already past the
-    // closed check, where `try_recv` would miss it).
+    // fails or is still received here.
     inbox.close();
     while let Some(event) = inbox.recv().await {
         let _ = notices.send(Notice::Unhandled { state, event });
@@ -302,7 +302,7 @@ where
 /// first) or, with no grace, says to stop now (`true`).
 async fn begin_shutdown<M: Driven>(
     machine: &mut M,
-    inbox: &mut mpsc::UnboundedReceiver<M::Event>,
+    inbox: &mut Rx<M::Event>,
     notices: &NoticeTx<M>,
     grace_period: Duration,
     grace: &mut Option<Pin<Box<Sleep>>>,
