@@ -63,6 +63,69 @@
 //!
 //! With `grace` zero, steps 2 and 3 are skipped: the machine stops at the boundary.
 //!
+//! ```
+//! # use std::time::Duration;
+//! # use proxy_machine::driver::{self, Driven, Effects, Notice};
+//! # use proxy_machine::{lifecycle, Machine};
+//! #[derive(Default)]
+//! pub struct Cx { effects: Effects<WorkEvent, String>, held: Option<u32> }
+//! lifecycle! {
+//!     pub machine Work {
+//!         context: Cx;
+//!         initial: Idle;
+//!         terminal: [];
+//!         states { Idle, Busy }
+//!         events { Job(u32), Done }
+//!         transitions { Idle + Job => Busy, Busy + Done => Idle }
+//!     }
+//! }
+//! impl WorkHandlers for Cx {
+//!     fn idle_job(&mut self, job: u32) {
+//!         self.held = Some(job);
+//!         self.effects.spawn(async {
+//!             tokio::time::sleep(Duration::from_secs(60)).await; // longer than the grace
+//!             WorkEvent::Done
+//!         });
+//!     }
+//!     fn busy_done(&mut self) { self.held = None; }
+//! }
+//! impl Driven for WorkAny {
+//!     type Output = String;
+//!     fn effects(cx: &mut Cx) -> &mut Effects<WorkEvent, String> { &mut cx.effects }
+//!     // Whatever the machine holds when the grace runs out goes back to the owner.
+//!     fn abandon(&mut self) {
+//!         let cx = self.context_mut();
+//!         if let Some(job) = cx.held.take() {
+//!             cx.effects.emit(format!("handing back {job}"));
+//!         }
+//!     }
+//! }
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
+//! let (running, mut notices) = driver::spawn(WorkAny::from(Work::new(Cx::default())));
+//! running.send(WorkEvent::Job(7)).unwrap();
+//! tokio::task::yield_now().await; // the machine takes the job
+//! running.send(WorkEvent::Job(8)).unwrap(); // still in the inbox at the shutdown
+//! let machine = running.shutdown(Duration::from_secs(5)).await.unwrap();
+//! assert_eq!(machine.state_name(), "Busy");
+//! let mut seen = Vec::new();
+//! while let Some(notice) = notices.recv().await {
+//!     seen.push(match notice {
+//!         Notice::Message(m) => m,
+//!         Notice::Unhandled { event: WorkEvent::Job(job), .. } => format!("unhandled {job}"),
+//!         Notice::Transition(t) => format!("{} -> {}", t.from, t.to),
+//!         other => format!("{other:?}"),
+//!     });
+//! }
+//! assert_eq!(seen, [
+//!     "Idle -> Busy",
+//!     "unhandled 8",        // the inbox, at once
+//!     "handing back 7",     // abandon, once the 5 s grace ran out
+//!     "Stopped { state: \"Busy\", reason: Shutdown }",
+//! ]);
+//! # });
+//! ```
+//!
 //! # Effect panics
 //!
 //! An effect whose future panics is reported as [`Notice::EffectPanicked`] and a
