@@ -254,7 +254,7 @@ fn latency(backend: Backend, samples: usize) {
                 timings.push(elapsed);
             }
         }
-        let _machine = running.shutdown().await.expect("the proxy's task");
+        let _machine = running.shutdown(Duration::ZERO).await.expect("the proxy's task");
         timings
     });
     timings.sort();
@@ -313,7 +313,7 @@ fn throughput(backend: Backend, proxies: usize, run_for: Duration) {
         // records being freed) are not counted.
         let elapsed = start.elapsed();
         for running in stopped {
-            let _machine = running.shutdown().await.expect("the proxy's task");
+            let _machine = running.shutdown(Duration::ZERO).await.expect("the proxy's task");
         }
         (total, elapsed)
     });
@@ -379,7 +379,7 @@ fn memory(count: usize) {
             per(ready.saturating_sub(before)),
         );
         for (running, _) in proxies {
-            let _machine = running.shutdown().await.expect("the proxy's task");
+            let _machine = running.shutdown(Duration::ZERO).await.expect("the proxy's task");
         }
     });
 }

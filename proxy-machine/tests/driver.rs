@@ -112,7 +112,7 @@ async fn the_state_timer_fires_after_its_duration() {
     advance(Duration::from_millis(1)).await;
     settle().await;
     assert_eq!(drain(&mut notices, start), ["gave up on 1", "Busy -Tick-> Idle @5s"]);
-    let _stopped = running.shutdown().await.unwrap();
+    let _stopped = running.shutdown(Duration::ZERO).await.unwrap();
 }
 
 #[tokio::test(start_paused = true)]
@@ -130,7 +130,7 @@ async fn every_event_handled_in_the_state_re_arms_its_timer() {
     advance(Duration::from_secs(1)).await;
     settle().await;
     assert_eq!(drain(&mut notices, start), ["gave up on 2", "Busy -Tick-> Idle @8s"]);
-    let _stopped = running.shutdown().await.unwrap();
+    let _stopped = running.shutdown(Duration::ZERO).await.unwrap();
 }
 
 #[tokio::test(start_paused = true)]
@@ -145,7 +145,7 @@ async fn effects_come_back_as_events_and_messages_precede_their_transition() {
         drain(&mut notices, start),
         ["started 3", "Idle -Start-> Busy @0s", "finished 3", "Busy -Finish-> Idle @2s"]
     );
-    let _stopped = running.shutdown().await.unwrap();
+    let _stopped = running.shutdown(Duration::ZERO).await.unwrap();
 }
 
 #[tokio::test(start_paused = true)]
@@ -180,7 +180,7 @@ async fn an_unhandled_event_is_handed_back_and_changes_nothing() {
     running.send(JobEvent::Finish).unwrap();
     settle().await;
     assert_eq!(drain(&mut notices, start), ["unhandled Poke in Idle", "unhandled Finish in Idle"]);
-    let machine = running.shutdown().await.unwrap();
+    let machine = running.shutdown(Duration::ZERO).await.unwrap();
     assert_eq!(machine.state_name(), "Idle");
 }
 
@@ -191,7 +191,7 @@ async fn shutdown_hands_back_deferred_events_and_returns_the_machine() {
     running.send(JobEvent::Start(5)).unwrap();
     running.send(JobEvent::Cancel).unwrap();
     settle().await;
-    let machine = running.shutdown().await.unwrap();
+    let machine = running.shutdown(Duration::ZERO).await.unwrap();
     assert_eq!(machine.state_name(), "Busy");
     assert_eq!(
         drain(&mut notices, start),
@@ -213,7 +213,7 @@ async fn observers_see_every_transition_including_self_loops() {
     assert_eq!((first.machine, first.from, first.event, first.to), ("Job", "Idle", "Start", "Busy"));
     assert_eq!((second.from, second.event, second.to), ("Busy", "Ping", "Busy"));
     assert!(!second.changed_state());
-    let _stopped = running.shutdown().await.unwrap();
+    let _stopped = running.shutdown(Duration::ZERO).await.unwrap();
 }
 
 #[tokio::test(start_paused = true)]

@@ -16,8 +16,10 @@ pub type EffectFuture<E> = Pin<Box<dyn Future<Output = Option<E>> + Send + 'stat
 pub type SpawnFn<E> = Box<dyn FnOnce(EventSink<E>) -> EffectFuture<E> + Send + 'static>;
 
 /// Lets a running effect send events to its machine before it ends (OpenWhisk's
-/// `self ! InitCompleted(..)` in the middle of init-and-run). The events queue
-/// behind those already in the inbox. It does not keep the machine alive.
+/// `self ! InitCompleted(..)` in the middle of init-and-run). The events go to the
+/// machine's own channel, not the owner's inbox, in the order sent and before the
+/// effect's output. It does not keep the machine alive; once the machine has
+/// stopped, sends fail.
 #[derive(Debug)]
 pub struct EventSink<E>(pub(super) mpsc::WeakUnboundedSender<E>);
 
@@ -43,7 +45,13 @@ pub enum Effect<E, O> {
     /// of the handler that sent it.
     Emit(O),
     /// Run a future on the driver's task set; its output is handled as an event.
-    Spawn(SpawnFn<E>),
+    Spawn {
+        /// Builds the future.
+        start: SpawnFn<E>,
+        /// Handled as the effect's result if the future panics
+        /// ([`Spawned::on_panic`]).
+        on_panic: Option<E>,
+    },
     /// Handle this event next, before anything in the inbox (Akka's `self ! msg`,
     /// without the wait behind the mailbox).
     Raise(E),
@@ -55,7 +63,9 @@ impl<E, O: fmt::Debug> fmt::Debug for Effect<E, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Effect::Emit(message) => f.debug_tuple("Emit").field(message).finish(),
-            Effect::Spawn(_) => f.write_str("Spawn(..)"),
+            Effect::Spawn { on_panic, .. } => {
+                f.debug_struct("Spawn").field("on_panic", &on_panic.is_some()).finish_non_exhaustive()
+            }
             Effect::Raise(_) => f.write_str("Raise(..)"),
             Effect::Stop => f.write_str("Stop"),
         }
@@ -92,29 +102,40 @@ impl<E, O> Effects<E, O> {
     }
 
     /// Runs `future`; its output comes back as an event.
-    pub fn spawn(&mut self, future: impl Future<Output = E> + Send + 'static)
+    pub fn spawn(&mut self, future: impl Future<Output = E> + Send + 'static) -> Spawned<'_, E>
     where
         E: 'static,
     {
-        self.queue.push(Effect::Spawn(Box::new(move |_| Box::pin(async move { Some(future.await) }))));
+        self.push_spawn(Box::new(move |_| Box::pin(async move { Some(future.await) })))
     }
 
     /// Runs `future`; its output, if any, comes back as an event.
-    pub fn spawn_maybe(&mut self, future: impl Future<Output = Option<E>> + Send + 'static) {
-        self.queue.push(Effect::Spawn(Box::new(move |_| Box::pin(future))));
+    pub fn spawn_maybe(
+        &mut self,
+        future: impl Future<Output = Option<E>> + Send + 'static,
+    ) -> Spawned<'_, E> {
+        self.push_spawn(Box::new(move |_| Box::pin(future)))
     }
 
     /// Runs the future `start` builds from a sink, through which it may send events
     /// before its output comes back as the last one.
-    pub fn spawn_with<F>(&mut self, start: impl FnOnce(EventSink<E>) -> F + Send + 'static)
+    pub fn spawn_with<F>(&mut self, start: impl FnOnce(EventSink<E>) -> F + Send + 'static) -> Spawned<'_, E>
     where
         F: Future<Output = E> + Send + 'static,
         E: 'static,
     {
-        self.queue.push(Effect::Spawn(Box::new(move |sink| {
+        self.push_spawn(Box::new(move |sink| {
             let future = start(sink);
             Box::pin(async move { Some(future.await) })
-        })));
+        }))
+    }
+
+    fn push_spawn(&mut self, start: SpawnFn<E>) -> Spawned<'_, E> {
+        self.queue.push(Effect::Spawn { start, on_panic: None });
+        match self.queue.last_mut() {
+            Some(Effect::Spawn { on_panic, .. }) => Spawned { on_panic },
+            _ => unreachable!("the effect just pushed is a spawn"),
+        }
     }
 
     /// Handles `event` right after the current transition, before the inbox.
@@ -135,5 +156,32 @@ impl<E, O> Effects<E, O> {
     /// Takes every pending effect, in the order they were recorded.
     pub fn take(&mut self) -> std::vec::Drain<'_, Effect<E, O>> {
         self.queue.drain(..)
+    }
+}
+
+/// The effect a spawn method just recorded, to say what its panic means.
+///
+/// Ignoring it keeps the default: a panic is reported as
+/// [`Notice::EffectPanicked`](super::Notice::EffectPanicked) and the machine
+/// hears nothing of it.
+pub struct Spawned<'a, E> {
+    on_panic: &'a mut Option<E>,
+}
+
+impl<E> fmt::Debug for Spawned<'_, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Spawned").field("on_panic", &self.on_panic.is_some()).finish()
+    }
+}
+
+impl<E> Spawned<'_, E> {
+    /// If the effect's future panics, `event` is handled by the machine as that
+    /// effect's result (after whatever it sent through its sink), so the table
+    /// decides what a panic means, e.g. a failure. The
+    /// [`Notice::EffectPanicked`](super::Notice::EffectPanicked) and the
+    /// `tracing` error still come first. Dropped unused if the effect ends
+    /// normally or is aborted.
+    pub fn on_panic(self, event: E) {
+        *self.on_panic = Some(event);
     }
 }

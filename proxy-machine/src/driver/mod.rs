@@ -1,7 +1,8 @@
 //! The async driver: one tokio task per machine instance, for any machine
 //! `lifecycle!` generates. It knows nothing of containers.
 //!
-//! - an inbox of events ([`Running::send`]);
+//! - an inbox of the owner's events ([`Running::send`]), unbounded, or bounded with
+//!   [`spawn_bounded`];
 //! - transitions are the machine's synchronous [`dispatch`](crate::Machine::dispatch);
 //!   the effects a handler records ([`Effects`]) run after it: messages go to the
 //!   owner, futures run on the driver's task set and their outputs come back as events
@@ -14,12 +15,124 @@
 //!   replayed, in arrival order and before any new event, once the state changes;
 //! - one ordered channel to the owner ([`Notice`]) where a handler's messages come
 //!   before its transition; a broadcast of every [`Transition`] for observers; one
-//!   `tracing` event per transition (machine, from, event, to);
-//! - stopping: on a terminal state, a handler's [`Effects::stop`], or a closed inbox,
-//!   effects still in flight run to their end (as an actor's futures outlive it) and
-//!   their events go nowhere; [`Running::shutdown`] stops the loop at the next event
-//!   boundary and aborts them. Either way, deferred events are handed back as
-//!   [`Notice::Unhandled`], and the task returns the machine.
+//!   `tracing` event per transition (machine, from, event, to).
+//!
+//! # Two channels in
+//!
+//! The owner's events ([`Running::send`], [`Running::inbox`]) and the machine's own
+//! (effects' outputs, [`EventSink`] sends, panic events) arrive on separate
+//! channels. Each keeps its order, and an effect's sink events come before its
+//! output; between the two there is no arrival order. While an effect is in flight
+//! its events are taken before the owner's queued ones; otherwise the owner's inbox
+//! is read first and the machine's own channel when the inbox is empty.
+//!
+//! # Stopping
+//!
+//! A machine stops on its own on a terminal state, a handler's [`Effects::stop`],
+//! or a closed inbox (every owner sender dropped, no effect in flight, no timer
+//! armed). Then:
+//!
+//! - effects still in flight run to their end (as an actor's futures outlive it);
+//!   the events they send, and any left in the machine's own channel, are dropped:
+//!   they were the machine's business and it has stopped;
+//! - replayed and deferred events come back as [`Notice::Unhandled`], in order;
+//! - the owner's inbox is closed, and every event still in it comes back as
+//!   [`Notice::Unhandled`], in arrival order. A send racing with the stop either
+//!   fails, handing the event back, or its event comes back this way: an event the
+//!   inbox accepted is never dropped;
+//! - [`Notice::Stopped`] comes last, and the task returns the machine.
+//!
+//! # Shutdown
+//!
+//! [`Running::shutdown`]`(grace)`, seen at the next event boundary:
+//!
+//! 1. the owner's inbox is closed at once and every event in it comes back as
+//!    [`Notice::Unhandled`], in order;
+//! 2. the machine's [`Driven::shutdown_event`], if any, is handled next, through
+//!    dispatch like any event (deferral included);
+//! 3. the machine runs on (effects and their events, timers, replay of deferred
+//!    events) until it stops on its own (then as above, with that reason), until
+//!    nothing can happen any more (no effect in flight, no timer armed), or until
+//!    `grace` has passed on tokio's clock;
+//! 4. in the last two cases, effects still in flight are aborted and
+//!    [`Driven::abandon`] is called: the messages it records with
+//!    [`Effects::emit`] are delivered as [`Notice::Message`]s (anything else it
+//!    records is dropped: nothing runs after the grace);
+//! 5. replayed and deferred events come back as [`Notice::Unhandled`], then
+//!    [`Notice::Stopped`] with [`StopReason::Shutdown`].
+//!
+//! With `grace` zero, steps 2 and 3 are skipped: the machine stops at the boundary.
+//!
+//! ```
+//! # use std::time::Duration;
+//! # use proxy_machine::driver::{self, Driven, Effects, Notice};
+//! # use proxy_machine::{lifecycle, Machine};
+//! #[derive(Default)]
+//! pub struct Cx { effects: Effects<WorkEvent, String>, held: Option<u32> }
+//! lifecycle! {
+//!     pub machine Work {
+//!         context: Cx;
+//!         initial: Idle;
+//!         terminal: [];
+//!         states { Idle, Busy }
+//!         events { Job(u32), Done }
+//!         transitions { Idle + Job => Busy, Busy + Done => Idle }
+//!     }
+//! }
+//! impl WorkHandlers for Cx {
+//!     fn idle_job(&mut self, job: u32) {
+//!         self.held = Some(job);
+//!         self.effects.spawn(async {
+//!             tokio::time::sleep(Duration::from_secs(60)).await; // longer than the grace
+//!             WorkEvent::Done
+//!         });
+//!     }
+//!     fn busy_done(&mut self) { self.held = None; }
+//! }
+//! impl Driven for WorkAny {
+//!     type Output = String;
+//!     fn effects(cx: &mut Cx) -> &mut Effects<WorkEvent, String> { &mut cx.effects }
+//!     // Whatever the machine holds when the grace runs out goes back to the owner.
+//!     fn abandon(&mut self) {
+//!         let cx = self.context_mut();
+//!         if let Some(job) = cx.held.take() {
+//!             cx.effects.emit(format!("handing back {job}"));
+//!         }
+//!     }
+//! }
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
+//! let (running, mut notices) = driver::spawn(WorkAny::from(Work::new(Cx::default())));
+//! running.send(WorkEvent::Job(7)).unwrap();
+//! tokio::task::yield_now().await; // the machine takes the job
+//! running.send(WorkEvent::Job(8)).unwrap(); // still in the inbox at the shutdown
+//! let machine = running.shutdown(Duration::from_secs(5)).await.unwrap();
+//! assert_eq!(machine.state_name(), "Busy");
+//! let mut seen = Vec::new();
+//! while let Some(notice) = notices.recv().await {
+//!     seen.push(match notice {
+//!         Notice::Message(m) => m,
+//!         Notice::Unhandled { event: WorkEvent::Job(job), .. } => format!("unhandled {job}"),
+//!         Notice::Transition(t) => format!("{} -> {}", t.from, t.to),
+//!         other => format!("{other:?}"),
+//!     });
+//! }
+//! assert_eq!(seen, [
+//!     "Idle -> Busy",
+//!     "unhandled 8",        // the inbox, at once
+//!     "handing back 7",     // abandon, once the 5 s grace ran out
+//!     "Stopped { state: \"Busy\", reason: Shutdown }",
+//! ]);
+//! # });
+//! ```
+//!
+//! # Effect panics
+//!
+//! An effect whose future panics is reported as [`Notice::EffectPanicked`] and a
+//! `tracing` error. If its spawn was given an event with [`Spawned::on_panic`], that
+//! event is then handled as the effect's result (after what the effect sent through
+//! its sink), so the table says what a panic means; without one, the machine hears
+//! nothing of it.
 //!
 //! ```
 //! use proxy_machine::driver::{self, Driven, Effects, Notice};
@@ -67,13 +180,16 @@
 //! ```
 
 mod effects;
+mod inbox;
 mod notice;
 mod task;
 
-pub use effects::{Effect, EffectFuture, Effects, EventSink, SpawnFn};
+pub use effects::{Effect, EffectFuture, Effects, EventSink, SpawnFn, Spawned};
+pub use inbox::Inbox;
 pub use notice::{Notice, StopReason, Transition};
 
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::task::{JoinError, JoinHandle};
@@ -90,6 +206,20 @@ where
 
     /// The context's outbox, which the driver empties after every transition.
     fn effects(context: &mut Self::Context) -> &mut Effects<Self::Event, Self::Output>;
+
+    /// The event the machine handles first when the owner shuts it down with a
+    /// grace ([`Running::shutdown`]), e.g. one that lets it finish its work and
+    /// stop; `None` (the default) for none.
+    fn shutdown_event(&self) -> Option<Self::Event> {
+        None
+    }
+
+    /// Called once when a shutdown stops the machine before it stopped on its own,
+    /// after its effects in flight were aborted: record with [`Effects::emit`] the
+    /// messages that hand back what the machine holds (the jobs it accepted), to be
+    /// delivered before [`Notice::Stopped`]. Other effects recorded here are
+    /// dropped. The default records nothing.
+    fn abandon(&mut self) {}
 }
 
 /// How many transitions a slow observer may fall behind before it misses some.
@@ -104,14 +234,32 @@ pub fn spawn<M: Driven>(machine: M) -> (Running<M>, Notices<M>)
 where
     M::Event: Send + 'static,
 {
-    let (inbox, events) = mpsc::unbounded_channel();
+    start(machine, None)
+}
+
+/// Like [`spawn`], with an inbox that holds at most `capacity` of the owner's
+/// events: [`Running::send`] then fails, handing the event back, while it is full,
+/// and [`Running::send_wait`] waits for room. The machine's own events (effects'
+/// outputs, sinks) are not counted. Panics if `capacity` is 0.
+pub fn spawn_bounded<M: Driven>(machine: M, capacity: usize) -> (Running<M>, Notices<M>)
+where
+    M::Event: Send + 'static,
+{
+    assert!(capacity > 0, "a bounded inbox needs room for at least one event");
+    start(machine, Some(capacity))
+}
+
+fn start<M: Driven>(machine: M, capacity: Option<usize>) -> (Running<M>, Notices<M>)
+where
+    M::Event: Send + 'static,
+{
+    let (inbox, events) = inbox::channel(capacity);
     let (notices, notice_rx) = mpsc::unbounded_channel();
     // Created on the first `subscribe`: an idle machine nobody observes should not
     // carry a 1,024-slot ring.
     let observers = Arc::new(OnceLock::new());
     let (stop, stop_rx) = oneshot::channel();
-    let sink = inbox.downgrade();
-    let task = tokio::spawn(task::run(machine, events, sink, notices, observers.clone(), stop_rx));
+    let task = tokio::spawn(task::run(machine, events, notices, observers.clone(), stop_rx));
     (Running { inbox, observers, stop: Some(stop), task }, notice_rx)
 }
 
@@ -120,9 +268,9 @@ pub struct Running<M: Driven>
 where
     M::Event: Send + 'static,
 {
-    inbox: mpsc::UnboundedSender<M::Event>,
+    inbox: Inbox<M::Event>,
     observers: Arc<OnceLock<broadcast::Sender<Transition>>>,
-    stop: Option<oneshot::Sender<()>>,
+    stop: Option<oneshot::Sender<Duration>>,
     task: JoinHandle<M>,
 }
 
@@ -131,13 +279,21 @@ where
     M::Event: Send + 'static,
 {
     /// Puts `event` in the machine's inbox. Fails, handing the event back, once the
-    /// machine has stopped.
+    /// machine has stopped or a shutdown began, or while a bounded inbox is full; an
+    /// event accepted is either handled or handed back as [`Notice::Unhandled`]
+    /// (see [Stopping](self#stopping)).
     pub fn send(&self, event: M::Event) -> Result<(), M::Event> {
-        self.inbox.send(event).map_err(|e| e.0)
+        self.inbox.send(event)
+    }
+
+    /// Like [`send`](Self::send), but waits for room in a bounded inbox; fails only
+    /// once the machine has stopped or a shutdown began.
+    pub async fn send_wait(&self, event: M::Event) -> Result<(), M::Event> {
+        self.inbox.send_wait(event).await
     }
 
     /// Another sender to the inbox, for whoever else produces events.
-    pub fn inbox(&self) -> mpsc::UnboundedSender<M::Event> {
+    pub fn inbox(&self) -> Inbox<M::Event> {
         self.inbox.clone()
     }
 
@@ -151,12 +307,16 @@ where
         self.task.is_finished()
     }
 
-    /// Stops the machine at the next event boundary and returns it. Effects in flight
-    /// are aborted; deferred events are handed back as [`Notice::Unhandled`].
-    pub async fn shutdown(mut self) -> Result<M, JoinError> {
+    /// Shuts the machine down and returns it: the inbox closes at once (its events
+    /// handed back), the machine's [`Driven::shutdown_event`] is handled, and it runs
+    /// on for at most `grace` on tokio's clock; then effects in flight are aborted
+    /// and [`Driven::abandon`] hands back what it holds. The steps are in
+    /// [Shutdown](self#shutdown). `Duration::ZERO` stops it at the next event
+    /// boundary.
+    pub async fn shutdown(mut self, grace: Duration) -> Result<M, JoinError> {
         if let Some(stop) = self.stop.take() {
             // The task may have stopped on its own already; then there is no one to tell.
-            let _ = stop.send(());
+            let _ = stop.send(grace);
         }
         self.task.await
     }

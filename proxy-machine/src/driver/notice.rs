@@ -33,21 +33,23 @@ pub enum Notice<E, O> {
     Message(O),
     /// A transition that changed the state.
     Transition(Transition),
-    /// An event the current state has no row for and does not defer: handed back,
-    /// not lost.
+    /// An event the current state has no row for and does not defer, or one still
+    /// waiting (deferred, replayed, or in the owner's inbox) when the machine
+    /// stopped: handed back, not lost.
     Unhandled {
         /// The state that did not accept it.
         state: &'static str,
         /// The event.
         event: E,
     },
-    /// An effect's future panicked; its event never came.
+    /// An effect's future panicked; its output never came. Its
+    /// [`on_panic`](super::Spawned::on_panic) event, if it had one, is handled next.
     EffectPanicked {
         /// The state the machine was in when the panic was seen.
         state: &'static str,
     },
-    /// The machine stopped. Deferred events still waiting were handed back as
-    /// `Unhandled` just before this.
+    /// The machine stopped; the last notice. Events still waiting were handed back
+    /// as `Unhandled` before this.
     Stopped {
         /// The final state.
         state: &'static str,
@@ -63,7 +65,8 @@ pub enum StopReason {
     Terminal,
     /// A handler asked for it ([`Effects::stop`](super::Effects::stop)).
     Requested,
-    /// The owner called [`Running::shutdown`](super::Running::shutdown).
+    /// The owner called [`Running::shutdown`](super::Running::shutdown) and the
+    /// machine did not stop on its own within the grace.
     Shutdown,
     /// Every inbox sender was dropped and no effect was in flight.
     InboxClosed,
