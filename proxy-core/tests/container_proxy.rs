@@ -787,3 +787,71 @@ async fn a_developer_errors_logs_end_with_the_warning_line() {
     );
     assert_eq!(stored[0].response.status, DeveloperError);
 }
+
+/// Issue 7: a graceful shutdown removes the container after the run in flight,
+/// which finishes (and is stored) within the grace.
+#[tokio::test(start_paused = true)]
+async fn a_shutdown_lets_the_run_in_flight_finish_within_the_grace() {
+    let mut proxy = Proxy::new();
+    let a = action(1, 0);
+    let (run, release) = Step::held(RunOutcome::Response(ok_response()));
+    proxy.factory.script.run(run);
+    proxy.send(Event::Run(job(&a, "a1")));
+    assert_eq!(proxy.seen().await, ["Uninitialized -> Running"]);
+    let running = proxy.running.take().expect("running");
+    let shutdown = tokio::spawn(running.shutdown(Duration::from_secs(5)));
+    proxy.settle().await;
+    release.release();
+    let machine = shutdown.await.unwrap().expect("the proxy's task");
+    assert_eq!(machine.state_name(), "Removed");
+    assert_eq!(
+        proxy.seen().await,
+        [
+            "NeedWork(warm)",
+            "Running -> Ready",
+            "ContainerRemoved(true)",
+            "Ready -> Removing",
+            "Removing -> Removed",
+            "stopped in Removed (Terminal)"
+        ]
+    );
+    assert_eq!(
+        proxy.records(),
+        [ack(AckKind::CombinedCompletionAndResult, "a1", Success), store("a1", Success, 0)]
+    );
+    assert_eq!(proxy.calls()[6], 1, "destroyed");
+}
+
+/// Issue 7: when the grace runs out, every job still held goes back to the parent,
+/// the one in flight and the buffered ones, and the container is destroyed anyway.
+/// Before, `shutdown` lost them all.
+#[tokio::test(start_paused = true)]
+async fn a_shutdown_past_its_grace_hands_back_every_job() {
+    let mut proxy = Proxy::new();
+    let a = action(1, 0);
+    let (run, _never) = Step::held(RunOutcome::Response(ok_response()));
+    proxy.factory.script.run(run);
+    proxy.send(Event::Run(job(&a, "a1")));
+    proxy.send(Event::Run(job(&a, "a2"))); // buffered behind a1
+    assert_eq!(proxy.seen().await, ["Uninitialized -> Running"]);
+    proxy.send(Event::Run(job(&a, "a3"))); // buffered too
+    let running = proxy.running.take().expect("running");
+    let shutdown = tokio::spawn(running.shutdown(Duration::from_secs(1)));
+    advance(Duration::from_secs(2)).await;
+    let machine = shutdown.await.unwrap().expect("the proxy's task");
+    assert_eq!(machine.state_name(), "Running");
+    assert_eq!(
+        proxy.seen().await,
+        [
+            "Resend(a1)",
+            "Resend(a2)",
+            "Resend(a3)",
+            "RescheduleJob",
+            // The shutdown's own `Remove`, deferred in Running, is not the parent's.
+            "unhandled Remove in Running",
+            "stopped in Running (Shutdown)"
+        ]
+    );
+    assert_eq!(proxy.records(), [], "nothing stored: everything went back");
+    assert_eq!(proxy.calls()[6], 1, "the container is destroyed on its own task");
+}

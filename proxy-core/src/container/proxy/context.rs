@@ -87,6 +87,14 @@ impl ProxyCx {
         self.emit(ToParent::Resend(job.hand_back()));
     }
 
+    /// Hands back every job held, in flight first (a shutdown's grace ran out).
+    pub(super) fn abandon_jobs(&mut self) {
+        let jobs: Vec<Job> = self.jobs.drain_all().collect();
+        for job in jobs {
+            self.hand_back(job);
+        }
+    }
+
     /// Takes on `run` and hands it straight back: the container is going away.
     pub(super) fn refuse(&mut self, run: Run) {
         let job = self.jobs.accept(run);
@@ -246,12 +254,4 @@ impl ProxyCx {
 /// What a panic of the effect working for `job` becomes.
 fn panicked(job: JobId) -> ContainerProxyEvent {
     ContainerProxyEvent::Failure(Cause::Panicked { job: Some(job) })
-}
-
-/// TEMPORARY until the driver's `on_panic` lands.
-pub(super) trait OnPanicShim {
-    fn on_panic(self, event: ContainerProxyEvent);
-}
-impl OnPanicShim for () {
-    fn on_panic(self, _event: ContainerProxyEvent) {}
 }

@@ -12,7 +12,7 @@ use super::super::lifecycle::{
 };
 use super::super::work;
 use super::config::container_name;
-use super::context::{Buffered, OnPanicShim, ProxyCx};
+use super::context::{Buffered, ProxyCx};
 use super::jobs::JobId;
 use super::parent::{Cause, ToParent};
 

@@ -22,6 +22,7 @@ mod jobs;
 mod parent;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use proxy_machine::driver::{self, Driven, Effects, Notices, Running};
 
@@ -31,12 +32,53 @@ pub use jobs::{lost_jobs, JobId};
 pub use parent::{Cause, ToParent};
 
 use super::lifecycle::{ContainerProxy, ContainerProxyAny, ContainerProxyEvent};
+use super::work;
 
 impl Driven for ContainerProxyAny {
     type Output = ToParent;
 
     fn effects(context: &mut ProxyCx) -> &mut Effects<ContainerProxyEvent, ToParent> {
         &mut context.effects
+    }
+
+    /// A shutdown removes the container, the way the pool's `Remove` does: after the
+    /// activations in flight, which the grace lets finish.
+    fn shutdown_event(&self) -> Option<ContainerProxyEvent> {
+        Some(ContainerProxyEvent::Remove)
+    }
+
+    /// The grace ran out: every job still held goes back to the parent (those in
+    /// flight may have run: their effects were aborted before storing anything), the
+    /// parent hears that the container is going unless it heard already, and the
+    /// container is destroyed on a task of its own, with no one left to wait for it
+    /// (the backend's cleanup at shutdown is the backstop).
+    fn abandon(&mut self) {
+        use ContainerProxyAny as S;
+        let (container, announced, paused) = match &*self {
+            S::Started(m) => (Some(m.data().container.clone()), false, false),
+            S::Running(m) => (m.data().container().cloned(), false, false),
+            S::Ready(m) => (Some(m.data().container.clone()), false, false),
+            S::Pausing(m) => (Some(m.data().container.clone()), false, false),
+            S::Draining(m) => (Some(m.data().container.clone()), false, false),
+            S::Paused(m) => (Some(m.data().container.clone()), false, true),
+            S::Removing(m) => (Some(m.data().container.clone()), true, false),
+            S::Uninitialized(_) | S::Starting(_) | S::Removed(_) => (None, true, false),
+        };
+        let cx = self.context_mut();
+        cx.abandon_jobs();
+        if let Some(container) = container {
+            if !announced {
+                cx.emit(ToParent::RescheduleJob);
+            }
+            let id = container.id().clone();
+            tokio::spawn(async move {
+                if let ContainerProxyEvent::DestroyFailed(error) =
+                    work::destroy(container, paused, Duration::ZERO).await
+                {
+                    tracing::warn!(container = %id, %error, "destroy after shutdown failed");
+                }
+            });
+        }
     }
 }
 
