@@ -23,7 +23,7 @@ use super::check::{self, Report};
 use super::story::{config, Call, Op, Outcome, ProxySpec, Story, Verdict, When, ACTION_TIMEOUT, PREWARM_TTL};
 
 /// Scheduler rounds without anything new that count as settled.
-const QUIET_ROUNDS: usize = 4;
+const QUIET_ROUNDS: usize = 3;
 /// Scheduler rounds after which a proxy that still moves is reported as not settling.
 const MAX_ROUNDS: usize = 2_000;
 /// Seconds the final phase lets the clock run, at most, for the proxies to stop.
@@ -161,6 +161,8 @@ pub(crate) struct UnderTest {
     /// What its parent saw.
     pub(crate) seen: Seen,
     records_seen: usize,
+    /// Stores among the records seen: the activations finished.
+    stores: usize,
     destroys_seen: usize,
 }
 
@@ -355,47 +357,55 @@ impl Play {
     }
 
     /// What can be seen moving: backend calls, sink records, notices, stopped tasks.
-    fn fingerprint(&self) -> Vec<usize> {
-        let mut print = Vec::with_capacity(self.proxies.len() * 10);
-        for under in &self.proxies {
-            print.extend(under.factory.script.calls.snapshot());
-            print.push(under.records_seen);
-            print.push(self.transcript.len());
-            print.push(usize::from(under.running.is_finished()));
-        }
-        print
+    fn fingerprint(&self) -> usize {
+        // A sum is enough: every count only grows.
+        let moving = |under: &UnderTest| {
+            let calls: usize = under.factory.script.calls.snapshot().iter().sum();
+            calls + under.records_seen + usize::from(under.running.is_finished())
+        };
+        self.transcript.len() + self.proxies.iter().map(moving).sum::<usize>()
     }
 
-    /// Reads every proxy's notices, then its sink: a `NeedWork` read now was sent
-    /// after the store of the activation that freed its capacity, so the stores
-    /// counted after it include that one.
+    /// Reads every proxy's sink, its notices, then its sink again: the transcript
+    /// shows a store before the `NeedWork` it made room for, and a `NeedWork` read
+    /// now was sent after the store of the activation that freed its capacity, so
+    /// the stores counted after it include that one.
     fn observe(&mut self) {
         for proxy in 0..self.proxies.len() {
+            self.read_sink(proxy);
             while let Ok(notice) = self.proxies[proxy].notices.try_recv() {
                 let line = self.proxies[proxy].seen.take(notice);
                 self.note(proxy, line);
             }
-            let records = self.proxies[proxy].sink.records();
-            for record in &records[self.proxies[proxy].records_seen..] {
-                let line = match record {
-                    Record::Ack { kind, activation_id, status } => {
-                        format!("$ ack {kind:?} {activation_id} {status:?}")
-                    }
-                    Record::Store { activation_id, status, log_lines } => {
-                        format!("$ store {activation_id} {status:?} ({log_lines} log lines)")
-                    }
-                };
-                self.note(proxy, line);
-            }
+            self.read_sink(proxy);
             let under = &mut self.proxies[proxy];
-            under.records_seen = records.len();
-            let finished = records.iter().filter(|r| matches!(r, Record::Store { .. })).count();
-            if under.seen.warm_offers > finished
-                && under.seen.over_offers.last() != Some(&(under.seen.warm_offers, finished))
-            {
-                under.seen.over_offers.push((under.seen.warm_offers, finished));
+            let (offers, finished) = (under.seen.warm_offers, under.stores);
+            if offers > finished && under.seen.over_offers.last() != Some(&(offers, finished)) {
+                under.seen.over_offers.push((offers, finished));
             }
         }
+    }
+
+    fn read_sink(&mut self, proxy: usize) {
+        let new: Vec<Record> = {
+            let under = &self.proxies[proxy];
+            let records = under.sink.records.lock().expect("sink lock");
+            records[under.records_seen..].to_vec()
+        };
+        for record in &new {
+            let line = match record {
+                Record::Ack { kind, activation_id, status } => {
+                    format!("$ ack {kind:?} {activation_id} {status:?}")
+                }
+                Record::Store { activation_id, status, log_lines } => {
+                    format!("$ store {activation_id} {status:?} ({log_lines} log lines)")
+                }
+            };
+            self.note(proxy, line);
+        }
+        let under = &mut self.proxies[proxy];
+        under.records_seen += new.len();
+        under.stores += new.iter().filter(|r| matches!(r, Record::Store { .. })).count();
     }
 
     /// A destroy that started while an activation call was held (and so still in
@@ -443,6 +453,7 @@ impl UnderTest {
             holds: Vec::new(),
             seen: Seen { state: "Uninitialized", ..Seen::default() },
             records_seen: 0,
+            stores: 0,
             destroys_seen: 0,
         }
     }
