@@ -1,0 +1,351 @@
+//! What a case is: the proxies of a story, and the steps the parent, the backend and
+//! the clock take, in order. Stories are values: proptest generates and shrinks them,
+//! and a shrunk one prints as Rust that pastes into a named test (with
+//! `use story::{*, Call::*, Op::*, Outcome::*, Verdict::*, Wait::*, When::*}`).
+//!
+//! Adding a kind of step (a graceful `shutdown(grace)` of the proxy, an effect that
+//! panics) is one variant of [`Op`], its weight in [`op`], and its arm in
+//! `play::Play::apply`; the checks need nothing new, since they judge what the
+//! parent and the sink saw, not which step caused it.
+
+use std::fmt;
+use std::time::Duration;
+
+use proptest::collection::vec;
+use proptest::prelude::*;
+use proxy_core::container::ProxyConfig;
+
+/// Every action's time limit: a call scripted to time out ends after it.
+pub(crate) const ACTION_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The TTL of a prewarm started with `ttl: true`.
+pub(crate) const PREWARM_TTL: Duration = Duration::from_secs(30);
+
+/// The settings of every proxy of a story: upstream's grace and unused timeout, and
+/// three destroy attempts a second apart.
+pub(crate) fn config() -> ProxyConfig {
+    ProxyConfig {
+        pause_grace: Duration::from_secs(10),
+        unused_timeout: Duration::from_secs(600),
+        destroy_attempts: 3,
+        destroy_retry_delay: Duration::from_secs(1),
+        ..ProxyConfig::default()
+    }
+}
+
+/// A case: some proxies, each with its own action, scripted backend and sink, and
+/// the steps taken on them. The final phase (release everything, `Remove`, let the
+/// clock run) is not part of the story: every case ends with it.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Story {
+    /// The proxies, addressed by their index in `Op`s.
+    pub(crate) proxies: Vec<ProxySpec>,
+    /// The steps, in order; the proxies settle after each.
+    pub(crate) ops: Vec<Op>,
+}
+
+/// One proxy of a story: the action all its jobs run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ProxySpec {
+    /// The action's `max_concurrent`.
+    pub(crate) max_concurrent: usize,
+    /// Whether the action collects logs (a log limit of 10 MB, or 0).
+    pub(crate) logs: bool,
+}
+
+/// One step of a story.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Op {
+    /// The parent asks for a prewarm (`Start`), with [`PREWARM_TTL`] or without a TTL.
+    Prewarm {
+        /// Which proxy.
+        proxy: usize,
+        /// Whether the prewarm expires.
+        ttl: bool,
+    },
+    /// The parent sends a new job (`Run`) of the proxy's action.
+    Job {
+        /// Which proxy.
+        proxy: usize,
+        /// Whether the caller waits for the result.
+        blocking: bool,
+    },
+    /// The proxy's next call of this kind that has no step queued yet ends so.
+    Script {
+        /// Which proxy's backend.
+        proxy: usize,
+        /// The call and how it ends.
+        call: Call,
+        /// When it ends.
+        when: When,
+    },
+    /// One held call completes: the `pick`-th (modulo how many) of the proxy's
+    /// calls still held, so held calls complete in any order.
+    Release {
+        /// Which proxy's backend.
+        proxy: usize,
+        /// Which of the held calls.
+        pick: usize,
+    },
+    /// A held call completes and a new job, sent by another task woken just after
+    /// the call's, arrives `yields` scheduler rounds later: the job races the call's
+    /// outcome into the proxy's inbox.
+    Race {
+        /// Which proxy.
+        proxy: usize,
+        /// Which of the held calls.
+        pick: usize,
+        /// Scheduler rounds between the release and the job.
+        yields: u8,
+        /// Whether the job's caller waits for the result.
+        blocking: bool,
+    },
+    /// The parent sends `Remove`.
+    Remove {
+        /// Which proxy.
+        proxy: usize,
+    },
+    /// Time passes on the paused clock.
+    Advance(Wait),
+}
+
+/// A backend call and how it ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Call {
+    /// Creating the container (the prewarm's, or a cold start's).
+    Create(Verdict),
+    /// `/init`.
+    Init(Outcome),
+    /// `/run`.
+    Run(Outcome),
+    /// Collecting an activation's logs.
+    Logs(Verdict),
+    /// Pausing the container.
+    Suspend(Verdict),
+    /// Unpausing it (for a run, or before a destroy).
+    Resume(Verdict),
+    /// Destroying it.
+    Destroy(Verdict),
+}
+
+/// How an `/init` or a `/run` ends, as the runtime or the transport would have it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// 200 (a successful result).
+    Success,
+    /// The action answered with an error (for `/init`: a failed init, a developer error).
+    ApplicationError,
+    /// The action failed (a developer error: the container goes).
+    DeveloperError,
+    /// 503: the container is unhealthy and the job must run elsewhere.
+    Health,
+    /// No answer within the action's time limit: with `When::Now` the call ends
+    /// after [`ACTION_TIMEOUT`], with a developer error saying so.
+    TimedOut,
+    /// The connection broke after the request was sent: a developer error, as the
+    /// backend reports it once `/run` or `/init` reached the runtime.
+    ConnectionLost,
+}
+
+/// How a container operation ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// It worked.
+    Succeeds,
+    /// The engine refused.
+    Fails,
+}
+
+/// When a scripted call ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum When {
+    /// At once (a time-out: after the action's time limit).
+    Now,
+    /// When a `Release` or a `Race` picks it, or in the final phase.
+    Held,
+    /// After this much time on the clock.
+    After(Wait),
+}
+
+/// An amount of time, named after what it reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wait {
+    /// 1 ms: the smallest step, to land just past a deadline.
+    Tick,
+    /// 1 s, the destroy retry delay.
+    DestroyRetry,
+    /// The action's time limit.
+    ActionTimeout,
+    /// The pause grace of a warm container.
+    PauseGrace,
+    /// The prewarm TTL.
+    PrewarmTtl,
+    /// The unused timeout of a paused container.
+    UnusedTimeout,
+}
+
+impl Story {
+    /// The story without proxies no step addresses, the others renumbered.
+    pub(crate) fn without_unused_proxies(&self) -> Story {
+        let used: Vec<usize> =
+            (0..self.proxies.len()).filter(|&p| self.ops.iter().any(|op| op.proxy() == Some(p))).collect();
+        let mut ops = self.ops.clone();
+        for op in &mut ops {
+            if let Some(proxy) = op.proxy_mut() {
+                *proxy = used.iter().position(|&p| p == *proxy).expect("a used proxy");
+            }
+        }
+        Story { proxies: used.iter().map(|&p| self.proxies[p]).collect(), ops }
+    }
+}
+
+impl Op {
+    /// The proxy the step is addressed to, if any.
+    pub(crate) fn proxy(&self) -> Option<usize> {
+        self.clone().proxy_mut().map(|p| *p)
+    }
+
+    fn proxy_mut(&mut self) -> Option<&mut usize> {
+        match self {
+            Op::Prewarm { proxy, .. }
+            | Op::Job { proxy, .. }
+            | Op::Script { proxy, .. }
+            | Op::Release { proxy, .. }
+            | Op::Race { proxy, .. }
+            | Op::Remove { proxy } => Some(proxy),
+            Op::Advance(_) => None,
+        }
+    }
+
+    /// Simpler versions of the step (the first held call, no scheduler rounds, a
+    /// plain job instead of a race, no wait), for a failure's minimal story.
+    pub(crate) fn simpler(&self) -> Vec<Op> {
+        match *self {
+            Op::Release { proxy, pick } if pick > 0 => vec![Op::Release { proxy, pick: 0 }],
+            Op::Race { proxy, pick, yields, blocking } => {
+                let mut simpler = vec![Op::Job { proxy, blocking }];
+                if pick > 0 || yields > 0 {
+                    simpler.push(Op::Race { proxy, pick: 0, yields: 0, blocking });
+                }
+                simpler
+            }
+            Op::Script { proxy, call, when: When::After(_) } => {
+                vec![
+                    Op::Script { proxy, call, when: When::Now },
+                    Op::Script { proxy, call, when: When::Held },
+                ]
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl Wait {
+    /// How long it is.
+    pub(crate) fn duration(self) -> Duration {
+        let config = config();
+        match self {
+            Wait::Tick => Duration::from_millis(1),
+            Wait::DestroyRetry => config.destroy_retry_delay,
+            Wait::ActionTimeout => ACTION_TIMEOUT,
+            Wait::PauseGrace => config.pause_grace,
+            Wait::PrewarmTtl => PREWARM_TTL,
+            Wait::UnusedTimeout => config.unused_timeout,
+        }
+    }
+}
+
+impl fmt::Debug for Story {
+    /// As Rust: the shrunk case of a failure pastes into a named test as it is.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "Story {{")?;
+        writeln!(f, "    proxies: vec![")?;
+        for proxy in &self.proxies {
+            writeln!(f, "        {proxy:?},")?;
+        }
+        writeln!(f, "    ],")?;
+        writeln!(f, "    ops: vec![")?;
+        for op in &self.ops {
+            writeln!(f, "        {op:?},")?;
+        }
+        writeln!(f, "    ],")?;
+        write!(f, "}}")
+    }
+}
+
+/// Stories of 1 to 3 proxies and up to `max_ops` steps.
+pub(crate) fn story(max_ops: usize) -> impl Strategy<Value = Story> {
+    (1..=3usize).prop_flat_map(move |proxies| {
+        (vec(proxy_spec(), proxies), vec(op(proxies), 1..=max_ops))
+            .prop_map(|(proxies, ops)| Story { proxies, ops })
+    })
+}
+
+fn proxy_spec() -> impl Strategy<Value = ProxySpec> {
+    (1..=4usize, any::<bool>()).prop_map(|(max_concurrent, logs)| ProxySpec { max_concurrent, logs })
+}
+
+/// One step on one of `proxies` proxies. The weights favour what makes activations
+/// overlap: jobs, held calls and their releases.
+fn op(proxies: usize) -> impl Strategy<Value = Op> {
+    let proxy = 0..proxies;
+    prop_oneof![
+        5 => (proxy.clone(), any::<bool>()).prop_map(|(proxy, ttl)| Op::Prewarm { proxy, ttl }),
+        30 => (proxy.clone(), any::<bool>()).prop_map(|(proxy, blocking)| Op::Job { proxy, blocking }),
+        30 => (proxy.clone(), call(), when()).prop_map(|(proxy, call, when)| Op::Script { proxy, call, when }),
+        16 => (proxy.clone(), 0..8usize).prop_map(|(proxy, pick)| Op::Release { proxy, pick }),
+        // Mostly no rounds between the release and the job: the tightest race.
+        6 => (proxy.clone(), 0..8usize, prop_oneof![3 => Just(0u8), 1 => 1..3u8], any::<bool>())
+            .prop_map(|(proxy, pick, yields, blocking)| Op::Race { proxy, pick, yields, blocking }),
+        4 => proxy.prop_map(|proxy| Op::Remove { proxy }),
+        8 => wait().prop_map(Op::Advance),
+    ]
+}
+
+fn call() -> impl Strategy<Value = Call> {
+    prop_oneof![
+        2 => verdict().prop_map(Call::Create),
+        4 => outcome().prop_map(Call::Init),
+        12 => outcome().prop_map(Call::Run),
+        2 => verdict().prop_map(Call::Logs),
+        2 => verdict().prop_map(Call::Suspend),
+        2 => verdict().prop_map(Call::Resume),
+        3 => verdict().prop_map(Call::Destroy),
+    ]
+}
+
+fn outcome() -> impl Strategy<Value = Outcome> {
+    prop_oneof![
+        4 => Just(Outcome::Success),
+        1 => Just(Outcome::ApplicationError),
+        1 => Just(Outcome::DeveloperError),
+        3 => Just(Outcome::Health),
+        1 => Just(Outcome::TimedOut),
+        1 => Just(Outcome::ConnectionLost),
+    ]
+}
+
+fn verdict() -> impl Strategy<Value = Verdict> {
+    // A scripted success is worth having too: held, it keeps the call in flight.
+    prop_oneof![1 => Just(Verdict::Succeeds), 2 => Just(Verdict::Fails)]
+}
+
+fn when() -> impl Strategy<Value = When> {
+    prop_oneof![
+        2 => Just(When::Now),
+        3 => Just(When::Held),
+        // Short waits only: the final phase lets the clock run for seconds, not minutes.
+        1 => prop_oneof![Just(Wait::Tick), Just(Wait::DestroyRetry), Just(Wait::ActionTimeout)].prop_map(When::After),
+    ]
+}
+
+fn wait() -> impl Strategy<Value = Wait> {
+    prop_oneof![
+        Just(Wait::Tick),
+        Just(Wait::DestroyRetry),
+        Just(Wait::ActionTimeout),
+        Just(Wait::PauseGrace),
+        Just(Wait::PrewarmTtl),
+        Just(Wait::UnusedTimeout),
+    ]
+}
