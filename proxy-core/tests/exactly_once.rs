@@ -227,7 +227,6 @@ mod named {
     // Defect: R9 destroys the container at once while other runs are in flight
     // (R11 waits for them). On a real engine the destroy kills them.
     #[tokio::test(start_paused = true)]
-    #[ignore = "fails until the proxy fix lands: a 503 destroys the container under another run in flight"]
     async fn a_503_beside_a_run_in_flight_waits_for_it_before_destroying() {
         let story = one_proxy(
             2,
@@ -244,7 +243,6 @@ mod named {
     // Defect: as above, and the proxy stops while the other run is in flight; its
     // own 503 (a `Failure` carrying the job) then goes nowhere: the job is lost.
     #[tokio::test(start_paused = true)]
-    #[ignore = "fails until the proxy fix lands: a 503 beside a held run stops the proxy and loses that run"]
     async fn two_503s_in_flight_hand_back_both_jobs() {
         let story = one_proxy(
             2,
@@ -261,7 +259,6 @@ mod named {
     // Defect: the same on the clock: the second 503 comes a millisecond after the
     // proxy stopped.
     #[tokio::test(start_paused = true)]
-    #[ignore = "fails until the proxy fix lands: a 503 stops the proxy before another run's 503 arrives"]
     async fn a_503_a_tick_after_another_503_is_handed_back() {
         let story = one_proxy(
             2,
@@ -279,7 +276,6 @@ mod named {
     // still in flight and is not the run that failed; that run then ends and is
     // stored too.
     #[tokio::test(start_paused = true)]
-    #[ignore = "fails until the proxy fix lands: a 503 hands back the resume run still in flight, which is then stored"]
     async fn a_503_beside_the_resume_run_does_not_hand_the_resume_run_back() {
         let story = one_proxy(
             2,
@@ -297,7 +293,6 @@ mod named {
     // Defect: as above, with the resume run held: stored and handed back, and its
     // container destroyed under it.
     #[tokio::test(start_paused = true)]
-    #[ignore = "fails until the proxy fix lands: a 503 hands back a held resume run and destroys the container under it"]
     async fn a_503_beside_a_held_resume_run_neither_hands_it_back_nor_kills_it() {
         let story = one_proxy(
             2,
@@ -315,7 +310,6 @@ mod named {
     // Defect: R9 hands back the resume run still in flight; its own 503 arrives
     // while the proxy is still in Removing, and X3 hands it back again.
     #[tokio::test(start_paused = true)]
-    #[ignore = "fails until the proxy fix lands: the resume run is handed back by R9 and again by its own 503"]
     async fn the_resume_run_is_handed_back_once_when_its_own_503_follows() {
         let story = one_proxy(
             2,
@@ -332,7 +326,6 @@ mod named {
 
     // Defect: as above, the proxy kept in Removing by a failing destroy.
     #[tokio::test(start_paused = true)]
-    #[ignore = "fails until the proxy fix lands: the resume run is handed back twice while a destroy is retried"]
     async fn the_resume_run_is_handed_back_once_while_the_destroy_is_retried() {
         let story = one_proxy(
             2,
@@ -352,7 +345,6 @@ mod named {
     // that stops the machine gets `Ok` from `send`, is never handled and never
     // comes back as `Unhandled`.
     #[tokio::test(start_paused = true)]
-    #[ignore = "fails until the driver fix lands: events left in the inbox when the machine stops are dropped"]
     async fn a_job_racing_the_last_destroy_into_the_inbox_is_handed_back() {
         let story = one_proxy(
             1,

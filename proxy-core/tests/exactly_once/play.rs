@@ -140,6 +140,9 @@ pub(crate) struct Seen {
     pub(crate) destroyed_under: Vec<(CallKind, usize)>,
     /// Effect panics reported.
     pub(crate) panics: usize,
+    /// Whether the proxy ever took on work (left `Uninitialized` other than for
+    /// `Removed`): one that never did has no capacity to give back.
+    pub(crate) took_work: bool,
 }
 
 /// One proxy of a story, with its backend, sink and what its parent saw.
@@ -294,7 +297,7 @@ impl Play {
         let id = format!("j{}", self.jobs_sent);
         let run = Run {
             action: self.proxies[proxy].action.clone(),
-            msg: Box::new(ActivationMessage { blocking, ..ActivationMessage::new(id.clone(), "guest") }),
+            msg: Arc::new(ActivationMessage { blocking, ..ActivationMessage::new(id.clone(), "guest") }),
         };
         (run, id)
     }
@@ -596,13 +599,16 @@ impl Seen {
                     ToParent::NeedWork(Capacity::Warm(_)) => self.warm_offers += 1,
                     ToParent::NeedWork(Capacity::Prewarmed(_)) => self.prewarm_offers += 1,
                     ToParent::ContainerRemoved { .. } | ToParent::RescheduleJob => self.removal_signals += 1,
-                    ToParent::Resend(run) => *self.handed_back.entry(run.msg.activation_id).or_default() += 1,
+                    ToParent::Resend(run) => {
+                        *self.handed_back.entry(run.msg.activation_id.clone()).or_default() += 1
+                    }
                     ToParent::DestroyFailed { .. } => self.destroy_failed += 1,
                 }
                 line
             }
             Notice::Transition(t) => {
                 self.state = t.to;
+                self.took_work |= t.from == "Uninitialized" && t.to != "Removed";
                 format!(": {} -> {}", t.from, t.to)
             }
             Notice::Unhandled { state, event } => {
@@ -637,10 +643,7 @@ fn how(blocking: bool) -> &'static str {
 fn parent(message: &ToParent) -> String {
     match message {
         ToParent::NeedWork(Capacity::Prewarmed(_)) => "NeedWork(prewarmed)".into(),
-        ToParent::NeedWork(Capacity::Warm(w)) => match &w.resume_run {
-            Some(run) => format!("NeedWork(warm, resumeRun {})", run.msg.activation_id),
-            None => "NeedWork(warm)".into(),
-        },
+        ToParent::NeedWork(Capacity::Warm(_)) => "NeedWork(warm)".into(),
         ToParent::ContainerRemoved { replace_prewarm } => format!("ContainerRemoved({replace_prewarm})"),
         ToParent::RescheduleJob => "RescheduleJob".into(),
         ToParent::Resend(run) => format!("Resend({})", run.msg.activation_id),
