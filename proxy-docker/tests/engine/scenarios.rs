@@ -8,8 +8,9 @@ use base64::Engine as _;
 use proxy_core::container::response::messages;
 use proxy_core::container::scripted::{Record, RecordingSink};
 use proxy_core::container::{
-    spawn_proxy, AckKind, Action, ActionLimits, Activation, ActivationMessage, ActivationStatus, Capacity,
-    ContainerProxyAny, ContainerProxyEvent as Event, ProxyConfig, ProxyDeps, Run, StartSpec, ToParent,
+    spawn_proxy, AckKind, Action, ActionLimits, Activation, ActivationMessage, ActivationResponse,
+    ActivationStatus, Capacity, ContainerProxyAny, ContainerProxyEvent as Event, ProxyConfig, ProxyDeps, Run,
+    StartSpec, ToParent,
 };
 use proxy_core::machine::driver::{Notice, Notices, Running};
 use proxy_docker::{DockerFactory, Reach};
@@ -516,6 +517,38 @@ async fn a_run_on_a_container_paused_from_outside_is_a_whisk_error() {
             let activation = proxy.stored("z2");
             assert_eq!(activation.response.status, ActivationStatus::WhiskError, "{activation:?}");
             assert_eq!(activation.response.result, json!({"error": messages::CONTAINER_PAUSED}));
+            assert_eq!(container_count(&env).await, 0);
+        },
+    )
+    .await;
+}
+
+/// Defect 6: a warm run (the first after Ready: rescheduling) whose runtime dies
+/// after it got the request. Handing the job back would run the action a second
+/// time elsewhere; it is stored as the action's failure instead. (Killing the
+/// container from outside mid-run stands in for an action that crashes its runtime.)
+#[tokio::test]
+async fn a_run_whose_runtime_dies_after_the_request_is_not_run_again() {
+    with_env(
+        "diesmidrun",
+        |_| {},
+        |env| async move {
+            let image = runtime_image(&env.docker).await;
+            let config = ProxyConfig { pause_grace: Duration::from_secs(60), ..config() };
+            let mut proxy = Proxy::spawn(&env.factory, config);
+            let slow = action(&image, "#!/bin/sh\nsleep 3\necho '{}'\n", false, limits(10_000, 128, 1));
+            proxy.send(Event::Run(job(&slow, "d1")));
+            proxy.until("Running -> Ready", Duration::from_secs(20)).await;
+            let id = env.factory.owned_containers().await.unwrap().remove(0);
+
+            proxy.send(Event::Run(job(&slow, "d2")));
+            proxy.until("Ready -> Running", Duration::from_secs(5)).await;
+            tokio::time::sleep(Duration::from_millis(1000)).await;
+            env.docker.kill_container(&id.0, None).await.expect("killed");
+            let seen = proxy.until("Removing -> Removed", Duration::from_secs(20)).await;
+            assert!(!seen.contains(&"Resend(d2)".to_string()), "handed back to run again: {seen:?}");
+            let activation = proxy.stored("d2");
+            assert_eq!(activation.response, ActivationResponse::developer_error(messages::ABNORMAL_RUN));
             assert_eq!(container_count(&env).await, 0);
         },
     )
