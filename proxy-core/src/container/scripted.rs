@@ -105,7 +105,10 @@ pub enum InitOutcome {
 /// How a scripted /run ends.
 #[derive(Debug, Clone)]
 pub enum RunOutcome {
-    /// The answer that classifies to this response (see the module's docs).
+    /// The answer that classifies to this response (see the module's docs). No
+    /// answer classifies as a whisk error: one is reported as a 502; script a
+    /// platform fault as what causes it (a [`ConnectionError::Timeout`] with
+    /// [`Script::facts`] saying paused).
     Response(ActivationResponse),
     /// A 503: the runtime is shutting down, the job goes elsewhere.
     Health,
