@@ -38,12 +38,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use proxy_core::container::client::{ContainerResponse, RunResult};
 use proxy_core::container::scripted::{RecordingSink, ScriptedFactory};
 use proxy_core::container::{
-    spawn_proxy, AckKind, Action, ActionLimits, Activation, ActivationMessage, ActivationResponse,
-    ActivationSink, Container, ContainerFactory, ContainerId, ContainerProxyAny,
-    ContainerProxyEvent as Event, CreateSpec, InitError, Interval, Logs, OperationError, ProxyConfig,
-    ProxyCx, ProxyDeps, ResponseLimits, Run, StartupError, ToParent,
+    spawn_proxy, AckKind, Action, ActionLimits, Activation, ActivationMessage, ActivationSink, Container,
+    ContainerFactory, ContainerFacts, ContainerId, ContainerProxyAny, ContainerProxyEvent as Event,
+    CreateSpec, Interval, LogRead, Logs, OperationError, ProxyConfig, ProxyCx, ProxyDeps, ResponseLimits,
+    Run, StartupError, Symptom, ToParent,
 };
 use proxy_core::machine::driver::{Notice, Notices, Running};
 use serde_json::{json, Map, Value};
@@ -126,20 +127,16 @@ impl Container for InstantContainer {
         None
     }
 
-    async fn initialize(&self, _: Value, _: Duration, _: usize) -> Result<Interval, InitError> {
-        Ok(Interval::zero(tokio::time::Instant::now()))
+    async fn initialize(&self, _: Value, _: Duration, _: usize) -> RunResult {
+        answer("OK")
     }
 
-    async fn run(
-        &self,
-        _: Value,
-        _: Map<String, Value>,
-        _: Duration,
-        _: ResponseLimits,
-        _: bool,
-    ) -> Result<(Interval, ActivationResponse), proxy_core::container::HealthError> {
-        let now = tokio::time::Instant::now();
-        Ok((Interval { start: now, end: now }, ActivationResponse::success(Value::Null)))
+    async fn run(&self, _: Value, _: Map<String, Value>, _: Duration, _: ResponseLimits) -> RunResult {
+        answer("{}")
+    }
+
+    async fn facts(&self, _: std::time::SystemTime, _: Symptom) -> ContainerFacts {
+        ContainerFacts::default()
     }
 
     async fn suspend(&self) -> Result<(), OperationError> {
@@ -150,13 +147,20 @@ impl Container for InstantContainer {
         Ok(())
     }
 
-    async fn logs(&self, _: usize, _: bool) -> Result<Logs, OperationError> {
+    async fn logs(&self, _: usize, _: LogRead) -> Result<Logs, OperationError> {
         Ok(Logs::default())
     }
 
     async fn destroy(&self) -> Result<(), OperationError> {
         Ok(())
     }
+}
+
+/// A 200 with `entity`, at once.
+fn answer(entity: &str) -> RunResult {
+    let now = tokio::time::Instant::now();
+    let response = ContainerResponse { status: 200, entity: entity.into(), truncated: None };
+    RunResult { interval: Interval { start: now, end: now }, response: Ok(response) }
 }
 
 /// A sink that only counts.

@@ -303,6 +303,8 @@ fn action(image: &str) -> Arc<Action> {
             logs_mb: 0,
             max_concurrent: 1,
         },
+        // Our runtime writes the end sentinels.
+        sentinelled_logs: true,
         ..Action::new("guest", "hello", image, CODE)
     })
 }
@@ -345,11 +347,7 @@ impl Direct {
         let (_, parameters) = args::partition_arguments(job.msg.content.as_ref(), &job.msg.init_args);
         let mut body = args::environment(job, args::deadline_epoch_ms(timeout));
         body.insert("value".into(), parameters);
-        let result = self
-            .client
-            .run(Value::Object(body), timeout, ResponseLimits::default(), false)
-            .await
-            .map_err(|e| e.0)?;
+        let result = self.client.run(Value::Object(body), timeout, ResponseLimits::default()).await;
         check_answer("/run", &result)
     }
 }

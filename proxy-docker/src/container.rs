@@ -1,6 +1,7 @@
 //! One container on the engine (upstream's `DockerContainer` instance): `/init` and
-//! `/run` through the action client, pause and unpause through the API, logs up to
-//! the sentinels, removal with force, and out-of-memory detection.
+//! `/run` through the action client, reported raw (proxy-core classifies them), pause
+//! and unpause through the API, logs up to the sentinels, removal with force, and the
+//! engine's facts (an out-of-memory event, paused from outside, running) on request.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -11,12 +12,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bollard::query_parameters::EventsOptionsBuilder;
 use futures_util::StreamExt;
-use proxy_core::container::classify::{classify_init, classify_run};
-use proxy_core::container::client::{ActionClient, ConnectionError, RunResult};
-use proxy_core::container::response::messages;
+use proxy_core::container::client::{run_body, ActionClient, RunResult};
 use proxy_core::container::{
-    ActivationResponse, ActivationStatus, Container, ContainerId, HealthError, InitError, Interval, Logs,
-    OperationError, ResponseLimits,
+    Container, ContainerFacts, ContainerId, LogRead, Logs, OperationError, ResponseLimits, Symptom,
 };
 use serde_json::{Map, Value};
 use tokio::sync::Mutex;
@@ -80,16 +78,16 @@ impl DockerContainer {
     }
 
     /// Whether the engine reported an out-of-memory kill in this container since
-    /// `since`: the container's `State.OOMKilled` (set when it died of it), or an
-    /// `oom` event (also sent when the kill hit a child process and the runtime
-    /// lived on). Waits up to `wait` for an event still on its way.
+    /// `since`: an `oom` event (sent when the kernel killed a process of the
+    /// container, whether the runtime itself or a child it lived on after). Waits up to
+    /// `wait` for an event still on its way.
+    ///
+    /// `State.OOMKilled` is not asked: it is sticky (any process of the container ever
+    /// killed for memory, reported once the container exits), so a container killed
+    /// from outside after an earlier activation's child ran out of memory says `true`.
+    /// Only the event is dated.
     pub async fn oom_killed_since(&self, since: std::time::SystemTime, wait: Duration) -> bool {
         let docker = &self.shared.docker;
-        if let Ok(inspected) = docker.inspect_container(&self.id.0, None).await {
-            if inspected.state.and_then(|s| s.oom_killed) == Some(true) {
-                return true;
-            }
-        }
         let until = Stamp::from_system(std::time::SystemTime::now() + wait);
         let filters = HashMap::from([
             ("type", vec!["container".to_string()]),
@@ -104,32 +102,6 @@ impl DockerContainer {
         let mut events = std::pin::pin!(docker.events(Some(options)));
         let bound = wait + Duration::from_secs(2);
         matches!(tokio::time::timeout(bound, events.next()).await, Ok(Some(Ok(_))))
-    }
-
-    /// A developer error that an out-of-memory kill explains becomes upstream's
-    /// "exhausted its memory". A timeout stays a timeout.
-    async fn explain(
-        &self,
-        started: std::time::SystemTime,
-        result: &RunResult,
-        timeout: Duration,
-        response: ActivationResponse,
-    ) -> ActivationResponse {
-        if response.status != ActivationStatus::DeveloperError || result.interval.duration() >= timeout {
-            return response;
-        }
-        let wait = match &result.response {
-            Err(ConnectionError::Timeout(_)) => return response,
-            // The runtime died or hung up: maybe the kernel killed it.
-            Err(_) => self.shared.config.oom_wait,
-            // The runtime answered; a child of it may have been killed.
-            Ok(_) => OOM_AFTER_ANSWER,
-        };
-        if self.oom_killed_since(started, wait).await {
-            ActivationResponse::developer_error(messages::MEMORY_EXHAUSTED)
-        } else {
-            response
-        }
     }
 
     fn op_error(&self, operation: &'static str, error: impl std::fmt::Display) -> OperationError {
@@ -171,21 +143,8 @@ impl Container for DockerContainer {
         Some(self.addr)
     }
 
-    async fn initialize(
-        &self,
-        initializer: Value,
-        timeout: Duration,
-        _max_concurrent: usize,
-    ) -> Result<Interval, InitError> {
-        let started = std::time::SystemTime::now();
-        let result = self.client.init(initializer, timeout).await;
-        match classify_init(result.clone(), timeout) {
-            Err(InitError::Failed { interval, response }) => {
-                let response = self.explain(started, &result, timeout, response).await;
-                Err(InitError::Failed { interval, response })
-            }
-            other => other,
-        }
+    async fn initialize(&self, initializer: Value, timeout: Duration, _max_concurrent: usize) -> RunResult {
+        self.client.init(initializer, timeout).await
     }
 
     async fn run(
@@ -194,14 +153,37 @@ impl Container for DockerContainer {
         environment: Map<String, Value>,
         timeout: Duration,
         limits: ResponseLimits,
-        reschedule: bool,
-    ) -> Result<(Interval, ActivationResponse), HealthError> {
-        let started = std::time::SystemTime::now();
-        let mut body = environment;
-        body.insert("value".into(), parameters);
-        let result = self.client.run(Value::Object(body), timeout, limits, reschedule).await?;
-        let (interval, response) = classify_run(result.clone(), timeout)?;
-        Ok((interval, self.explain(started, &result, timeout, response).await))
+    ) -> RunResult {
+        self.client.run(run_body(parameters, environment), timeout, limits).await
+    }
+
+    async fn facts(&self, since: std::time::SystemTime, symptom: Symptom) -> ContainerFacts {
+        let state = match self.shared.docker.inspect_container(&self.id.0, None).await {
+            Ok(inspected) => inspected.state.unwrap_or_default(),
+            Err(error) => {
+                // Gone, or the engine did not answer: nothing paused, nothing running.
+                tracing::debug!(container = %self.name, %error, "inspect for the container's facts failed");
+                Default::default()
+            }
+        };
+        let wait = match symptom {
+            // The runtime died or hung up: maybe the kernel killed it.
+            Symptom::ConnectionLost => Some(self.shared.config.oom_wait),
+            // The runtime answered; a child of it may have been killed.
+            Symptom::Answered => Some(OOM_AFTER_ANSWER),
+            // A timeout stays a timeout: only a pause from outside explains it.
+            Symptom::TimedOut => None,
+        };
+        let oom_killed = match wait {
+            Some(wait) => self.oom_killed_since(since, wait).await,
+            None => false,
+        };
+        ContainerFacts {
+            oom_killed,
+            // This backend's own pause is never in force during a call (resume comes first).
+            paused: state.paused == Some(true) && !self.paused.load(Ordering::SeqCst),
+            running: state.running == Some(true),
+        }
     }
 
     async fn suspend(&self) -> Result<(), OperationError> {
@@ -219,9 +201,9 @@ impl Container for DockerContainer {
         self.shared.docker.unpause_container(&self.id.0).await.map_err(|e| self.op_error("unpause", e))
     }
 
-    async fn logs(&self, limit_bytes: usize, wait_for_sentinel: bool) -> Result<Logs, OperationError> {
+    async fn logs(&self, limit_bytes: usize, read: LogRead) -> Result<Logs, OperationError> {
         let mut cursor = self.cursor.lock().await;
-        let limits = ReadLimits { limit_bytes, wait_for_sentinel, idle: self.shared.config.log_idle_timeout };
+        let limits = ReadLimits { limit_bytes, read, idle: self.shared.config.log_idle_timeout };
         let (logs, next) = logs::read(&self.shared.docker, &self.id.0, *cursor, limits).await;
         *cursor = next;
         Ok(logs)

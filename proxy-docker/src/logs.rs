@@ -2,6 +2,10 @@
 //! the container's log entries since the last read, up to the end sentinels of the
 //! activation, as `<time> <stream>: <text>` lines.
 //!
+//! The proxy says how to read ([`LogRead`]): follow the log up to the sentinels of a
+//! runtime that writes them, or take what the log holds now (a blackbox image that
+//! writes none, or after a developer error).
+//!
 //! The engine's logs endpoint is read with timestamps. A cursor remembers, per
 //! stream, the timestamp of the last entry consumed (and how many entries carried
 //! exactly that timestamp), so that the next read skips everything already seen: the
@@ -16,7 +20,7 @@ use bollard::query_parameters::LogsOptionsBuilder;
 use bollard::Docker;
 use futures_util::StreamExt;
 use proxy_core::container::response::messages;
-use proxy_core::container::Logs;
+use proxy_core::container::{LogRead, Logs};
 use tokio::time::Instant;
 
 use crate::stamp::Stamp;
@@ -220,26 +224,28 @@ impl Collector {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ReadLimits {
     pub(crate) limit_bytes: usize,
-    pub(crate) wait_for_sentinel: bool,
+    pub(crate) read: LogRead,
     /// The longest silence between two entries while waiting for the sentinels.
     pub(crate) idle: Duration,
 }
 
 /// Reads `container`'s logs after `cursor`; returns the logs and the new cursor.
 /// Waiting for the sentinels follows the log until both came, the stream went idle
-/// for `idle`, or `max(limit in MB, 5) x 2 s` passed (upstream's bounds).
+/// for `idle`, or `max(limit in MB, 5) x 2 s` passed (upstream's bounds); otherwise
+/// the read takes what the log holds now (stopping at sentinels all the same).
 pub(crate) async fn read(
     docker: &Docker,
     container: &str,
     cursor: LogCursor,
     limits: ReadLimits,
 ) -> (Logs, LogCursor) {
+    let wait_for_sentinel = limits.read == LogRead::UntilSentinels;
     let since = i32::try_from(cursor.since_secs()).unwrap_or(i32::MAX);
     let options = LogsOptionsBuilder::new()
         .stdout(true)
         .stderr(true)
         .timestamps(true)
-        .follow(limits.wait_for_sentinel)
+        .follow(wait_for_sentinel)
         .since(since)
         .build();
     let mut collector = Collector::new(cursor, limits.limit_bytes);
@@ -250,7 +256,7 @@ pub(crate) async fn read(
     let mut error = false;
     while !collector.complete() {
         let idle = (Instant::now() + limits.idle).min(deadline);
-        let next = if limits.wait_for_sentinel {
+        let next = if wait_for_sentinel {
             match tokio::time::timeout_at(idle, stream.next()).await {
                 Ok(next) => next,
                 Err(_) => {
@@ -278,9 +284,8 @@ pub(crate) async fn read(
         }
     }
     let cursor = collector.cursor();
-    let missing = (limits.wait_for_sentinel || error) && !collector.complete();
-    // The proxy waits for the sentinels unless the activation ended in a developer error.
-    (collector.finish(missing, !limits.wait_for_sentinel), cursor)
+    let missing = (wait_for_sentinel || error) && !collector.complete();
+    (collector.finish(missing, limits.read == LogRead::AfterDeveloperError), cursor)
 }
 
 #[cfg(test)]

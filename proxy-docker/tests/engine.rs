@@ -15,8 +15,11 @@ use std::time::{Duration, Instant};
 
 use bollard::models::ContainerCreateBody;
 use bollard::query_parameters::CreateContainerOptionsBuilder;
+use proxy_core::container::outcome;
 use proxy_core::container::response::messages;
-use proxy_core::container::{ActivationStatus, Container, ContainerFactory, CreateSpec, StartupError};
+use proxy_core::container::{
+    ActivationStatus, Container, ContainerFactory, CreateSpec, LogRead, StartupError, Symptom,
+};
 use proxy_docker::logs::SENTINEL;
 use proxy_docker::{DockerError, DockerFactory, Reach, INSTANCE_LABEL, MANAGED_LABEL};
 use serde_json::{json, Map};
@@ -155,7 +158,7 @@ async fn logs_are_read_up_to_both_sentinels_one_activation_at_a_time() {
             let container = env.factory.create_container(&spec("logs", &image, 64)).await.unwrap();
 
             let started = Instant::now();
-            let first = container.logs(1024 * 1024, true).await.unwrap();
+            let first = container.logs(1024 * 1024, LogRead::UntilSentinels).await.unwrap();
             println!("logs of the first activation: {:?}", started.elapsed());
             assert!(!first.failed, "{first:?}");
             // The engine stamps stdout and stderr as it reads each pipe, so a line of one
@@ -170,12 +173,12 @@ async fn logs_are_read_up_to_both_sentinels_one_activation_at_a_time() {
             assert_eq!(one.find(" stdout"), Some(30), "the time is padded to 30 columns");
 
             // The second activation's sentinels come later: the read follows the log.
-            let second = container.logs(1024 * 1024, true).await.unwrap();
+            let second = container.logs(1024 * 1024, LogRead::UntilSentinels).await.unwrap();
             assert_eq!(second.lines.iter().map(|l| text_of(l)).collect::<Vec<_>>(), ["three"], "{second:?}");
 
             // No sentinel follows "after": the idle timeout ends the read with upstream's warning.
             let started = Instant::now();
-            let third = container.logs(1024 * 1024, true).await.unwrap();
+            let third = container.logs(1024 * 1024, LogRead::UntilSentinels).await.unwrap();
             assert!(started.elapsed() >= Duration::from_millis(400));
             assert!(third.failed);
             assert_eq!(text_of(&third.lines[0]), "after");
@@ -184,10 +187,16 @@ async fn logs_are_read_up_to_both_sentinels_one_activation_at_a_time() {
 
             // Without waiting (the proxy's read after a developer error): nothing new,
             // and upstream's line saying logs may be missing.
-            let fourth = container.logs(1024 * 1024, false).await.unwrap();
+            let fourth = container.logs(1024 * 1024, LogRead::AfterDeveloperError).await.unwrap();
             let texts: Vec<_> = fourth.lines.iter().map(|l| text_of(l)).collect();
             assert_eq!(texts, [messages::LOG_DEVELOPER_ERROR], "{fourth:?}");
             assert!(!fourth.failed);
+
+            // What the log holds now (an image without sentinels): no wait, no warning.
+            let started = Instant::now();
+            let fifth = container.logs(1024 * 1024, LogRead::Now).await.unwrap();
+            assert!(started.elapsed() < Duration::from_millis(400), "{:?}", started.elapsed());
+            assert!(fifth.lines.is_empty() && !fifth.failed, "{fifth:?}");
         },
     )
     .await;
@@ -207,7 +216,7 @@ async fn logs_past_the_limit_are_truncated_and_the_next_read_starts_after_the_se
             let image = script_image(&env.docker, &script).await;
             let container = env.factory.create_container(&spec("logs-limit", &image, 64)).await.unwrap();
             tokio::time::sleep(Duration::from_millis(300)).await;
-            let cut = container.logs(50, true).await.unwrap();
+            let cut = container.logs(50, LogRead::UntilSentinels).await.unwrap();
             assert!(cut.failed);
             // "line-0".."line-6" weigh 7 each: 7 of them fit in 50 bytes.
             assert_eq!(cut.lines.len(), 8, "{cut:?}");
@@ -215,7 +224,7 @@ async fn logs_past_the_limit_are_truncated_and_the_next_read_starts_after_the_se
                 text_of(cut.lines.last().unwrap()),
                 "Logs were truncated because the total bytes size exceeds the limit of 50 bytes."
             );
-            let next = container.logs(1024, true).await.unwrap();
+            let next = container.logs(1024, LogRead::UntilSentinels).await.unwrap();
             assert_eq!(next.lines.iter().map(|l| text_of(l)).collect::<Vec<_>>(), ["next"], "{next:?}");
         },
     )
@@ -374,21 +383,28 @@ async fn the_runtime_initializes_and_runs_on_every_reach() {
                     "#!/bin/sh\necho \"hello from $__OW_ACTION_NAME\" >&2\necho '{\"greeting\": \"hi\"}'\n";
                 let initializer =
                     json!({"name": "hello", "main": "main", "code": code, "binary": false, "env": {}});
-                let interval =
-                    container.initialize(initializer, Duration::from_secs(10), 1).await.expect("init");
+                let interval = outcome::init(&container, initializer, Duration::from_secs(10), 1, true)
+                    .await
+                    .expect("init");
                 println!(
                 "{reach:?} at {addr}: create+start {created:?}, then /init answered after {:?} (cold {:?})",
                 interval.duration(),
                 started.elapsed()
             );
                 let environment = Map::from_iter([("action_name".to_string(), json!("/guest/hello"))]);
-                let (_, response) = container
-                    .run(json!({"x": 1}), environment, Duration::from_secs(10), Default::default(), false)
-                    .await
-                    .expect("no health error");
+                let (_, response) = outcome::run(
+                    &container,
+                    json!({"x": 1}),
+                    environment,
+                    Duration::from_secs(10),
+                    Default::default(),
+                    false,
+                )
+                .await
+                .expect("no health error");
                 assert_eq!(response.status, ActivationStatus::Success, "{response:?}");
                 assert_eq!(response.result, json!({"greeting": "hi"}));
-                let logs = container.logs(1024 * 1024, true).await.unwrap();
+                let logs = container.logs(1024 * 1024, LogRead::UntilSentinels).await.unwrap();
                 assert!(!logs.failed, "{logs:?}");
                 assert!(
                     logs.lines.iter().any(|l| l.ends_with("stderr: hello from /guest/hello")),
@@ -397,13 +413,19 @@ async fn the_runtime_initializes_and_runs_on_every_reach() {
 
                 let mut warm = Vec::new();
                 for _ in 0..20 {
-                    let (interval, response) = container
-                        .run(json!({}), Map::new(), Duration::from_secs(10), Default::default(), false)
-                        .await
-                        .unwrap();
+                    let (interval, response) = outcome::run(
+                        &container,
+                        json!({}),
+                        Map::new(),
+                        Duration::from_secs(10),
+                        Default::default(),
+                        false,
+                    )
+                    .await
+                    .unwrap();
                     assert_eq!(response.status, ActivationStatus::Success);
                     warm.push(interval.duration());
-                    container.logs(1024 * 1024, true).await.unwrap();
+                    container.logs(1024 * 1024, LogRead::UntilSentinels).await.unwrap();
                 }
                 warm.sort();
                 println!("{reach:?}: warm /run p50 {:?}", warm[warm.len() / 2]);
@@ -440,6 +462,42 @@ async fn an_unknown_reach_is_probed_once_on_the_first_container() {
                 "later containers get only what the reach needs"
             );
             println!("probed: {reach:?} ({} then {})", first.addr().unwrap(), second.addr().unwrap());
+        },
+    )
+    .await;
+}
+
+/// Defect 7: the engine's `State.OOMKilled` is sticky (any process of the container
+/// ever killed for memory, reported when it exits), so a container killed from
+/// outside after an earlier activation's child ran out of memory says `true`. Only the
+/// dated `oom` event tells whether it happened during this call.
+#[tokio::test]
+async fn a_container_killed_from_outside_is_not_out_of_memory() {
+    with_env(
+        "notoom",
+        |_| {},
+        |env| async move {
+            let script = "dd if=/dev/zero of=/dev/null bs=96M count=1; echo dd-done; exec sleep 600";
+            let image = script_image(&env.docker, script).await;
+            let container = env.factory.create_container(&spec("notoom", &image, 32)).await.unwrap();
+            let docker = env.docker.clone();
+            let id = container.id().0.clone();
+            support::eventually("the child was killed for memory", Duration::from_secs(10), || {
+                let (docker, id) = (docker.clone(), id.clone());
+                async move {
+                    let options = bollard::query_parameters::LogsOptionsBuilder::new().stdout(true).build();
+                    let logs: Vec<_> =
+                        futures_util::StreamExt::collect(docker.logs(&id, Some(options))).await;
+                    logs.iter().any(|l| matches!(l, Ok(l) if l.to_string().contains("dd-done")))
+                }
+            })
+            .await;
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let before = std::time::SystemTime::now();
+            env.docker.kill_container(&id, None).await.expect("killed");
+            let facts = container.facts(before, Symptom::ConnectionLost).await;
+            assert!(!facts.oom_killed, "{facts:?}");
+            assert!(!facts.running && !facts.paused, "{facts:?}");
         },
     )
     .await;

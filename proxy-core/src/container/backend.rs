@@ -4,12 +4,13 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use serde_json::{Map, Value};
 
-use super::response::{ActivationResponse, Interval};
+use super::client::{ConnectionError, RunResult};
+use super::response::{ActivationResponse, ActivationStatus, Interval};
 
 /// A backend's identifier of a container.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -54,11 +55,18 @@ impl Default for ResponseLimits {
     }
 }
 
-/// A container that cannot take work any more (a 503, or a connection refused on
-/// the first run after a resume): the job must be rescheduled, not failed.
+/// A container that cannot take work any more: the job must be rescheduled, not
+/// failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("container health error: {0}")]
-pub struct HealthError(pub String);
+#[non_exhaustive]
+pub enum HealthError {
+    /// The runtime answered 503: it is shutting down.
+    #[error("container health error: the action runtime is shutting down (HTTP 503)")]
+    ShuttingDown,
+    /// The first run after a resume or a warm pick never reached the runtime.
+    #[error("container health error: the action runtime could not be reached")]
+    Unreachable(#[source] ConnectionError),
+}
 
 /// Why `/init` did not succeed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -112,8 +120,85 @@ pub struct Logs {
     pub failed: bool,
 }
 
+/// How one activation's logs are read: the proxy decides, the backend reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogRead {
+    /// Follow the log until both end sentinels came (or it went idle): the image's
+    /// runtime writes them, and the activation did not end in a developer error.
+    UntilSentinels,
+    /// What the log holds now, without following it: the image writes no sentinels
+    /// (a user's blackbox image), so there is nothing to wait for.
+    Now,
+    /// What the log holds now, then a stderr line saying
+    /// [`LOG_DEVELOPER_ERROR`](super::response::messages::LOG_DEVELOPER_ERROR), as
+    /// upstream's log store does (reference 3.5): after a developer error the runtime
+    /// may never write its sentinels.
+    AfterDeveloperError,
+}
+
+impl LogRead {
+    /// Upstream's `exec.sentinelledLogs && !isDeveloperError`: the sentinels are
+    /// awaited only from an image that writes them, and not after a developer error.
+    ///
+    /// ```
+    /// use proxy_core::container::backend::LogRead;
+    /// use proxy_core::container::ActivationResponse;
+    /// let ok = ActivationResponse::success(serde_json::json!({}));
+    /// assert_eq!(LogRead::for_activation(true, &ok), LogRead::UntilSentinels);
+    /// assert_eq!(LogRead::for_activation(false, &ok), LogRead::Now);
+    /// let crashed = ActivationResponse::developer_error("exited");
+    /// assert_eq!(LogRead::for_activation(true, &crashed), LogRead::AfterDeveloperError);
+    /// ```
+    pub fn for_activation(sentinelled_logs: bool, response: &ActivationResponse) -> Self {
+        match (response.status == ActivationStatus::DeveloperError, sentinelled_logs) {
+            (true, _) => LogRead::AfterDeveloperError,
+            (false, true) => LogRead::UntilSentinels,
+            (false, false) => LogRead::Now,
+        }
+    }
+}
+
+/// What a failure looked like, so that a backend knows how long the engine's word
+/// about it may trail it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Symptom {
+    /// The runtime answered and the answer blames the action: a process of it may
+    /// have been killed for memory while the runtime lived on.
+    Answered,
+    /// The connection was lost after the request was delivered: the runtime may
+    /// have died.
+    ConnectionLost,
+    /// The call ran until its timeout: the container may have been frozen.
+    TimedOut,
+}
+
+/// What the engine knows about a container, asked by the domain after a failure
+/// these facts could explain (see [`Container::facts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContainerFacts {
+    /// The engine reported an out-of-memory kill in the container since the time
+    /// asked about (of the runtime or of a process of it).
+    pub oom_killed: bool,
+    /// The container is paused, and not by the proxy (someone froze it from outside).
+    pub paused: bool,
+    /// The container is still running (`false`: it exited or is gone).
+    pub running: bool,
+}
+
+impl Default for ContainerFacts {
+    /// Nothing to report: running, not paused, no out-of-memory kill.
+    fn default() -> Self {
+        ContainerFacts { oom_killed: false, paused: false, running: true }
+    }
+}
+
 /// One running container, as the proxy sees it. `run` may be called concurrently
 /// (up to `max_concurrent`); the proxy serialises everything else.
+///
+/// A backend reports what happened; the domain decides what it means:
+/// [`outcome`](super::outcome) calls `initialize` and `run`, classifies their raw
+/// results, and asks [`facts`](Container::facts) when a failure could be explained
+/// by them.
 #[async_trait]
 pub trait Container: Send + Sync + fmt::Debug + 'static {
     /// The backend's id.
@@ -123,26 +208,24 @@ pub trait Container: Send + Sync + fmt::Debug + 'static {
     /// over TCP, as for an in-memory container).
     fn addr(&self) -> Option<std::net::SocketAddr>;
 
-    /// `POST /init` with `{"value": initializer}`, retried on connection errors
-    /// until `timeout`.
-    async fn initialize(
-        &self,
-        initializer: Value,
-        timeout: Duration,
-        max_concurrent: usize,
-    ) -> Result<Interval, InitError>;
+    /// `POST /init` with `{"value": initializer}`, retried while the runtime is
+    /// unreachable until `timeout`: what the runtime answered, unclassified.
+    async fn initialize(&self, initializer: Value, timeout: Duration, max_concurrent: usize) -> RunResult;
 
-    /// `POST /run` with `{"value": parameters, ..environment}`; the response
-    /// classified. `reschedule`: a connection failure is a [`HealthError`] (first run
-    /// after a resume or a warm pick).
+    /// `POST /run` with [`run_body(parameters, environment)`](super::client::run_body),
+    /// once: what the runtime answered, unclassified.
     async fn run(
         &self,
         parameters: Value,
         environment: Map<String, Value>,
         timeout: Duration,
         limits: ResponseLimits,
-        reschedule: bool,
-    ) -> Result<(Interval, ActivationResponse), HealthError>;
+    ) -> RunResult;
+
+    /// What the engine knows about the container now, and whether it saw an
+    /// out-of-memory kill in it since `since`. `symptom` says what the failure looked
+    /// like, for how long to wait for an engine event still on its way.
+    async fn facts(&self, since: SystemTime, symptom: Symptom) -> ContainerFacts;
 
     /// Drops the connection and pauses the container.
     async fn suspend(&self) -> Result<(), OperationError>;
@@ -150,13 +233,8 @@ pub trait Container: Send + Sync + fmt::Debug + 'static {
     /// Unpauses the container and lets the next call reconnect.
     async fn resume(&self) -> Result<(), OperationError>;
 
-    /// The logs of the last activation, up to `limit_bytes`, waiting for the end
-    /// sentinels when `wait_for_sentinel`. The proxy waits for them unless the
-    /// activation ended in a developer error, whose runtime may never write them; a
-    /// backend then ends the lines with a stderr line saying
-    /// [`LOG_DEVELOPER_ERROR`](super::response::messages::LOG_DEVELOPER_ERROR), as
-    /// upstream's log store does (reference 3.5).
-    async fn logs(&self, limit_bytes: usize, wait_for_sentinel: bool) -> Result<Logs, OperationError>;
+    /// The logs of the last activation, up to `limit_bytes`, read as `read` says.
+    async fn logs(&self, limit_bytes: usize, read: LogRead) -> Result<Logs, OperationError>;
 
     /// Removes the container. Removing a container that is already gone succeeds.
     async fn destroy(&self) -> Result<(), OperationError>;

@@ -54,12 +54,18 @@ pub struct Action {
     pub limits: ActionLimits,
     /// The annotations (`provide-api-key`, ..).
     pub annotations: Map<String, Value>,
+    /// Whether the image's runtime writes the end sentinels to stdout and stderr
+    /// after each activation, so that its logs are read up to them: true for the
+    /// platform's runtimes (ours does); for a user's blackbox image, as configured,
+    /// false by default (upstream's `exec.sentinelledLogs`). Without sentinels, the
+    /// logs are what the container wrote by the time the activation ended.
+    pub sentinelled_logs: bool,
 }
 
 impl Action {
     /// Action `name` of `namespace`, running `code` (plain text) in `image`: kind
-    /// `blackbox`, version `0.0.1`, default limits, no package, no annotations. Set
-    /// the other fields with struct update syntax.
+    /// `blackbox`, version `0.0.1`, default limits, no package, no annotations, no
+    /// log sentinels (a user's image). Set the other fields with struct update syntax.
     ///
     /// ```
     /// use proxy_core::container::{Action, ActionLimits};
@@ -87,6 +93,7 @@ impl Action {
             main: None,
             limits: ActionLimits::default(),
             annotations: Map::new(),
+            sentinelled_logs: false,
         }
     }
 

@@ -8,6 +8,7 @@ pub mod classify;
 pub mod client;
 pub mod job;
 pub mod lifecycle;
+pub mod outcome;
 pub mod proxy;
 pub mod response;
 #[cfg(feature = "scripted")]
@@ -16,8 +17,8 @@ mod work;
 
 pub use activation::{AckKind, Activation, ActivationSink};
 pub use backend::{
-    Container, ContainerFactory, ContainerId, CreateSpec, HealthError, InitError, Logs, OperationError,
-    ResponseLimits, StartupError,
+    Container, ContainerFactory, ContainerFacts, ContainerId, CreateSpec, HealthError, InitError, LogRead,
+    Logs, OperationError, ResponseLimits, StartupError, Symptom,
 };
 pub use job::{
     Action, ActionLimits, ActivationMessage, Capacity, Condemned, PreWarmed, Run, StartSpec, Warmed, Warmth,

@@ -107,6 +107,17 @@ pub mod messages {
         "The action did not initialize or run as expected. Log data might be missing.";
     /// Init ended without an answer.
     pub const ABNORMAL_INITIALIZATION: &str = "The action did not initialize and exited unexpectedly.";
+    /// A call that ran until its timeout because the container was paused from
+    /// outside the invoker (not upstream's: a whisk error where upstream charges the
+    /// user with a timeout).
+    pub const CONTAINER_PAUSED: &str =
+        "The action's container was paused from outside the invoker and could not complete the activation.";
+
+    /// The platform's action runtime never accepted `/init` within the init timeout
+    /// (not upstream's: a whisk error where upstream charges the user with a timeout).
+    pub fn runtime_unreachable(limit_ms: u128) -> String {
+        format!("The action runtime of the container was not reachable within {limit_ms} milliseconds.")
+    }
 
     /// The action ran longer than its limit.
     pub fn timed_out(limit_ms: u128) -> String {

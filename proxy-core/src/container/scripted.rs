@@ -3,6 +3,14 @@
 //! on tokio's clock, or when the test releases it), with call counters and the
 //! bodies of /init and /run kept for assertions. Also a recording
 //! [`ActivationSink`].
+//!
+//! Like every backend, it reports raw outcomes ([`RunResult`]s) and the domain
+//! classifies them. A scripted [`ActivationResponse`] is reported as the answer that
+//! classifies back to it: a success as a 200 with its result, an application error
+//! as a 200 `{"error": ..}`, a developer error as a 502 `{"error": ..}`, a health
+//! error as a 503. Such an answer stands for one given in time: its interval is cut
+//! just short of the call's timeout, however long the test held it, except for the
+//! timeout's own message, which is reported as the timeout it is.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -16,10 +24,11 @@ use tokio::time::Instant;
 
 use super::activation::{AckKind, Activation, ActivationSink};
 use super::backend::{
-    Container, ContainerFactory, ContainerId, CreateSpec, HealthError, InitError, Logs, OperationError,
-    ResponseLimits, StartupError,
+    Container, ContainerFactory, ContainerFacts, ContainerId, CreateSpec, LogRead, Logs, OperationError,
+    ResponseLimits, StartupError, Symptom,
 };
-use super::response::{ActivationResponse, ActivationStatus, Interval};
+use super::client::{ConnectionError, ContainerResponse, RunResult};
+use super::response::{messages, ActivationResponse, ActivationStatus, Interval};
 
 /// When a scripted call completes.
 #[derive(Debug)]
@@ -84,17 +93,54 @@ pub enum InitOutcome {
     Ok,
     /// A 503: the container is unhealthy.
     Health,
-    /// Init failed with this (developer error) response.
+    /// Init failed with this (developer error) response: a 502 `{"error": ..}`, or
+    /// the timeout when it is upstream's message for one.
     Failed(ActivationResponse),
+    /// The runtime answered this, taken as is.
+    Raw(ContainerResponse),
+    /// No answer came (never reached, not delivered, ..).
+    Connection(ConnectionError),
 }
 
 /// How a scripted /run ends.
 #[derive(Debug, Clone)]
 pub enum RunOutcome {
-    /// The classified response.
+    /// The answer that classifies to this response (see the module's docs). No
+    /// answer classifies as a whisk error: one is reported as a 502; script a
+    /// platform fault as what causes it (a [`ConnectionError::Timeout`] with
+    /// [`Script::facts`] saying paused).
     Response(ActivationResponse),
-    /// A 503, or no connection on a rescheduling run.
+    /// A 503: the runtime is shutting down, the job goes elsewhere.
     Health,
+    /// The runtime answered this, taken as is.
+    Raw(ContainerResponse),
+    /// No answer came: [`ConnectionError::NotDelivered`] (a rescheduling run is
+    /// then rescheduled), [`ConnectionError::NoResponseReceived`] (the connection
+    /// was lost after delivery), a timeout, ..
+    Connection(ConnectionError),
+}
+
+/// The answer that classifies back to `response`, or `None` for the timeout's message.
+fn answer_for(response: &ActivationResponse, timeout_message: &str) -> Option<ContainerResponse> {
+    let error = response.result.get("error");
+    if response.status == ActivationStatus::DeveloperError
+        && error.and_then(serde_json::Value::as_str) == Some(timeout_message)
+    {
+        return None;
+    }
+    let (status, entity) = match response.status {
+        ActivationStatus::Success | ActivationStatus::ApplicationError => (200, response.result.to_string()),
+        // No answer of a runtime classifies as a whisk error: scripted as the
+        // developer error closest to it.
+        ActivationStatus::DeveloperError | ActivationStatus::WhiskError => {
+            (502, json!({ "error": error.cloned().unwrap_or(Value::Null) }).to_string())
+        }
+    };
+    Some(ContainerResponse { status, entity, truncated: None })
+}
+
+fn status(status: u16) -> ContainerResponse {
+    ContainerResponse { status, entity: String::new(), truncated: None }
 }
 
 /// Counts of the calls made on the scripted backend.
@@ -114,6 +160,8 @@ pub struct Calls {
     pub logs: AtomicUsize,
     /// `destroy`.
     pub destroys: AtomicUsize,
+    /// `facts` (not in [`snapshot`](Self::snapshot)).
+    pub facts: AtomicUsize,
 }
 
 impl Calls {
@@ -135,14 +183,20 @@ pub struct Script {
     resumes: Mutex<VecDeque<Step<Result<(), OperationError>>>>,
     destroys: Mutex<VecDeque<Step<Result<(), OperationError>>>>,
     logs: Mutex<VecDeque<Step<Result<Logs, OperationError>>>>,
+    facts: Mutex<ContainerFacts>,
     /// What the backend was asked.
     pub calls: Calls,
     /// The `/init` values received, in order.
     pub init_bodies: Mutex<Vec<Value>>,
     /// The `/run` (parameters, environment) received, in order.
     pub run_bodies: Mutex<Vec<(Value, Map<String, Value>)>>,
-    /// The `reschedule` flag of each `/run`, in order.
+    /// The `reschedule` flag each `/run` was classified with, in order (the domain's
+    /// flag: the backend itself never sees it).
     pub run_reschedule: Mutex<Vec<bool>>,
+    /// The symptom of each `facts` query, in order.
+    pub facts_asked: Mutex<Vec<Symptom>>,
+    /// How each `logs` call was asked to read, in order.
+    pub log_reads: Mutex<Vec<LogRead>>,
     /// The specs of the containers created.
     pub created: Mutex<Vec<CreateSpec>>,
     /// The address containers report, for health pings (`None`: no pings).
@@ -189,6 +243,18 @@ impl Script {
         self.logs.lock().expect("script lock").push_back(step);
         self
     }
+    /// What `facts` answers from now on (at first: nothing to report).
+    pub fn facts(&self, facts: ContainerFacts) -> &Self {
+        *self.facts.lock().expect("script lock") = facts;
+        self
+    }
+}
+
+/// An interval from `start` to now, cut just short of `timeout`: a scripted answer
+/// came in time, however long the test held it.
+fn in_time(start: Instant, timeout: Duration) -> Interval {
+    let end = Instant::now().min(start + timeout.saturating_sub(Duration::from_nanos(1)));
+    Interval { start, end }
 }
 
 /// A success response `{"ok": true}`.
@@ -240,41 +306,62 @@ impl Container for ScriptedContainer {
         self.addr
     }
 
-    async fn initialize(
-        &self,
-        initializer: Value,
-        _timeout: Duration,
-        _max_concurrent: usize,
-    ) -> Result<Interval, InitError> {
+    async fn initialize(&self, initializer: Value, timeout: Duration, _max_concurrent: usize) -> RunResult {
         self.script.calls.inits.fetch_add(1, Ordering::SeqCst);
         self.script.init_bodies.lock().expect("script lock").push(initializer);
         let start = Instant::now();
         let outcome = next(&self.script.inits, || InitOutcome::Ok).play().await;
-        let interval = Interval { start, end: Instant::now() };
-        match outcome {
-            InitOutcome::Ok => Ok(interval),
-            InitOutcome::Health => Err(InitError::Health(HealthError("503 on /init".into()))),
-            InitOutcome::Failed(response) => Err(InitError::Failed { interval, response }),
-        }
+        let timed_out = messages::timed_out_during_init(timeout.as_millis());
+        let (interval, response) = match outcome {
+            InitOutcome::Ok => (in_time(start, timeout), Ok(status(ContainerResponse::OK_STATUS))),
+            InitOutcome::Health => (in_time(start, timeout), Ok(status(ContainerResponse::SHUTTING_DOWN))),
+            InitOutcome::Failed(response) => match answer_for(&response, &timed_out) {
+                Some(answer) => (in_time(start, timeout), Ok(answer)),
+                None => (
+                    Interval { start, end: Instant::now().max(start + timeout) },
+                    Err(ConnectionError::Timeout(timeout)),
+                ),
+            },
+            InitOutcome::Raw(answer) => (Interval { start, end: Instant::now() }, Ok(answer)),
+            InitOutcome::Connection(error) => (Interval { start, end: Instant::now() }, Err(error)),
+        };
+        RunResult { interval, response }
     }
 
     async fn run(
         &self,
         parameters: Value,
         environment: Map<String, Value>,
-        _timeout: Duration,
+        timeout: Duration,
         _limits: ResponseLimits,
-        reschedule: bool,
-    ) -> Result<(Interval, ActivationResponse), HealthError> {
+    ) -> RunResult {
         self.script.calls.runs.fetch_add(1, Ordering::SeqCst);
         self.script.run_bodies.lock().expect("script lock").push((parameters, environment));
-        self.script.run_reschedule.lock().expect("script lock").push(reschedule);
+        if let Ok(reschedule) = super::outcome::RESCHEDULE.try_with(|r| *r) {
+            self.script.run_reschedule.lock().expect("script lock").push(reschedule);
+        }
         let start = Instant::now();
         let outcome = next(&self.script.runs, || RunOutcome::Response(ok_response())).play().await;
-        match outcome {
-            RunOutcome::Response(response) => Ok((Interval { start, end: Instant::now() }, response)),
-            RunOutcome::Health => Err(HealthError("503 on /run".into())),
-        }
+        let timed_out = messages::timed_out(timeout.as_millis());
+        let (interval, response) = match outcome {
+            RunOutcome::Response(response) => match answer_for(&response, &timed_out) {
+                Some(answer) => (in_time(start, timeout), Ok(answer)),
+                None => (
+                    Interval { start, end: Instant::now().max(start + timeout) },
+                    Err(ConnectionError::Timeout(timeout)),
+                ),
+            },
+            RunOutcome::Health => (in_time(start, timeout), Ok(status(ContainerResponse::SHUTTING_DOWN))),
+            RunOutcome::Raw(answer) => (Interval { start, end: Instant::now() }, Ok(answer)),
+            RunOutcome::Connection(error) => (Interval { start, end: Instant::now() }, Err(error)),
+        };
+        RunResult { interval, response }
+    }
+
+    async fn facts(&self, _since: std::time::SystemTime, symptom: Symptom) -> ContainerFacts {
+        self.script.calls.facts.fetch_add(1, Ordering::SeqCst);
+        self.script.facts_asked.lock().expect("script lock").push(symptom);
+        *self.script.facts.lock().expect("script lock")
     }
 
     async fn suspend(&self) -> Result<(), OperationError> {
@@ -287,15 +374,16 @@ impl Container for ScriptedContainer {
         next(&self.script.resumes, || Ok(())).play().await
     }
 
-    async fn logs(&self, _limit_bytes: usize, wait_for_sentinel: bool) -> Result<Logs, OperationError> {
+    async fn logs(&self, _limit_bytes: usize, read: LogRead) -> Result<Logs, OperationError> {
         self.script.calls.logs.fetch_add(1, Ordering::SeqCst);
+        self.script.log_reads.lock().expect("script lock").push(read);
         let mut logs =
             next(&self.script.logs, || Ok(Logs { lines: vec!["a log line".into()], failed: false }))
                 .play()
                 .await?;
-        if !wait_for_sentinel {
+        if read == LogRead::AfterDeveloperError {
             // The backend contract: a developer error's logs end with upstream's warning.
-            logs.lines.push(format!("stderr: {}", super::response::messages::LOG_DEVELOPER_ERROR));
+            logs.lines.push(format!("stderr: {}", messages::LOG_DEVELOPER_ERROR));
         }
         Ok(logs)
     }

@@ -12,9 +12,12 @@ use tokio::time::Instant;
 
 use super::activation::{AckKind, Activation, ActivationSink};
 use super::args;
-use super::backend::{Container, ContainerFactory, CreateSpec, InitError, ResponseLimits, StartupError};
+use super::backend::{
+    Container, ContainerFactory, CreateSpec, InitError, LogRead, ResponseLimits, StartupError,
+};
 use super::job::{PreWarmed, Run, StartSpec, Warmed};
 use super::lifecycle::ContainerProxyEvent as Event;
+use super::outcome;
 use super::proxy::{Cause, HealthCheck, JobId};
 use super::response::{messages, ActivationResponse, Interval};
 
@@ -107,7 +110,15 @@ pub(super) async fn initialize_and_run(
         let mut init_env = env.clone();
         init_env.extend(args::ow_environment(&environment));
         let initializer = args::initializer(&job, &init_env);
-        match container.initialize(initializer, timeout, action.limits.max_concurrent).await {
+        match outcome::init(
+            &*container,
+            initializer,
+            timeout,
+            action.limits.max_concurrent,
+            outcome::managed_runtime(&action),
+        )
+        .await
+        {
             Ok(interval) => {
                 init_interval = Some(interval);
                 events.send(Event::InitCompleted(Warmed {
@@ -128,7 +139,9 @@ pub(super) async fn initialize_and_run(
     }
 
     let environment = args::environment(&job, args::deadline_epoch_ms(timeout));
-    let run = container.run(parameters, environment, timeout, ResponseLimits::default(), reschedule).await;
+    let run =
+        outcome::run(&*container, parameters, environment, timeout, ResponseLimits::default(), reschedule)
+            .await;
     let (run_interval, response) = match run {
         Ok(outcome) => outcome,
         // No ack, no store: the job goes back to the parent.
@@ -161,8 +174,8 @@ async fn finish(
     let mut log_failure = false;
     if collects_logs {
         let limit = usize::try_from(job.action.limits.logs_mb * 1024 * 1024).unwrap_or(usize::MAX);
-        let wait_for_sentinel = activation.response.status != super::ActivationStatus::DeveloperError;
-        match container.logs(limit, wait_for_sentinel).await {
+        let read = LogRead::for_activation(job.action.sentinelled_logs, &activation.response);
+        match container.logs(limit, read).await {
             Ok(logs) => {
                 log_failure = logs.failed;
                 activation.logs = logs.lines;

@@ -8,8 +8,9 @@ use base64::Engine as _;
 use proxy_core::container::response::messages;
 use proxy_core::container::scripted::{Record, RecordingSink};
 use proxy_core::container::{
-    spawn_proxy, AckKind, Action, ActionLimits, Activation, ActivationMessage, ActivationStatus, Capacity,
-    ContainerProxyAny, ContainerProxyEvent as Event, ProxyConfig, ProxyDeps, Run, StartSpec, ToParent,
+    spawn_proxy, AckKind, Action, ActionLimits, Activation, ActivationMessage, ActivationResponse,
+    ActivationStatus, Capacity, ContainerProxyAny, ContainerProxyEvent as Event, ProxyConfig, ProxyDeps, Run,
+    StartSpec, ToParent,
 };
 use proxy_core::machine::driver::{Notice, Notices, Running};
 use proxy_docker::{DockerFactory, Reach};
@@ -98,8 +99,9 @@ fn limits(timeout_ms: u64, memory_mb: u64, max_concurrent: usize) -> ActionLimit
     ActionLimits { timeout: Duration::from_millis(timeout_ms), memory_mb, logs_mb: 1, max_concurrent }
 }
 
+/// An action on our runtime image, which writes the end sentinels.
 fn action(image: &str, code: &str, binary: bool, limits: ActionLimits) -> Arc<Action> {
-    Arc::new(Action { binary, limits, ..Action::new("guest", "hello", image, code) })
+    Arc::new(Action { binary, limits, sentinelled_logs: true, ..Action::new("guest", "hello", image, code) })
 }
 
 fn script(image: &str, code: &str) -> Arc<Action> {
@@ -445,6 +447,109 @@ async fn four_overlapping_activations_share_one_container() {
             assert!(elapsed < Duration::from_millis(3500), "they overlapped: {elapsed:?}");
             assert_eq!(container_count(&env).await, 1);
             proxy.until("Running -> Ready", Duration::from_secs(5)).await;
+        },
+    )
+    .await;
+}
+
+/// Defect 8: a user's blackbox image writes no end sentinels. Its logs are what the
+/// container wrote by the end of the activation: no wait for the idle timeout, no
+/// warning, and the container is kept.
+#[tokio::test]
+async fn a_blackbox_image_without_sentinels_is_not_waited_for_and_keeps_its_container() {
+    let idle = Duration::from_secs(3);
+    with_env(
+        "blackbox",
+        |c| c.log_idle_timeout = idle,
+        |env| async move {
+            // Our runtime, silenced: an image that writes nothing, sentinels included.
+            let binary = std::fs::read(crate::support::runtime_binary()).expect("runtime binary");
+            let busybox = proxy_docker::image::read_busybox().expect("busybox");
+            let image = proxy_docker::image::runtime_recipe(binary, busybox)
+                .entrypoint(["/bin/sh", "-c", "exec /proxy-runtime >/dev/null 2>&1"])
+                .ensure(&env.docker)
+                .await
+                .expect("silent runtime image");
+            let mut proxy = Proxy::spawn(&env.factory, config());
+            let blackbox = Arc::new(Action {
+                limits: limits(10_000, 128, 1),
+                ..Action::new("guest", "hello", &image, SCRIPT)
+            });
+            assert!(!blackbox.sentinelled_logs);
+            proxy.send(Event::Run(job(&blackbox, "x1")));
+            proxy.until("Running -> Ready", Duration::from_secs(20)).await;
+            let started = Instant::now();
+            proxy.send(Event::Run(job(&blackbox, "x2")));
+            proxy.until("Running -> Ready", Duration::from_secs(20)).await;
+            let warm = started.elapsed();
+            println!("blackbox without sentinels: warm Run to Ready {warm:?}");
+            assert!(warm < idle, "the log was not followed until idle: {warm:?}");
+            for id in ["x1", "x2"] {
+                let activation = success(&proxy, id);
+                assert!(activation.logs.iter().all(|l| !l.contains(messages::LOG_FAILURE)), "{activation:?}");
+            }
+            assert_eq!(container_count(&env).await, 1, "kept");
+        },
+    )
+    .await;
+}
+
+/// Defect 10: a warm container paused by someone else than the invoker hangs the
+/// next run until its timeout. That is the platform's fault (a whisk error), not a
+/// timeout of the action's; the container goes.
+#[tokio::test]
+async fn a_run_on_a_container_paused_from_outside_is_a_whisk_error() {
+    with_env(
+        "paused-outside",
+        |_| {},
+        |env| async move {
+            let image = runtime_image(&env.docker).await;
+            let config = ProxyConfig { pause_grace: Duration::from_secs(60), ..config() };
+            let mut proxy = Proxy::spawn(&env.factory, config);
+            let hello = action(&image, SCRIPT, false, limits(1000, 128, 1));
+            proxy.send(Event::Run(job(&hello, "z1")));
+            proxy.until("Running -> Ready", Duration::from_secs(20)).await;
+            let id = env.factory.owned_containers().await.unwrap().remove(0);
+            env.docker.pause_container(&id.0).await.expect("paused from outside");
+
+            proxy.send(Event::Run(job(&hello, "z2")));
+            proxy.until("Removing -> Removed", Duration::from_secs(20)).await;
+            let activation = proxy.stored("z2");
+            assert_eq!(activation.response.status, ActivationStatus::WhiskError, "{activation:?}");
+            assert_eq!(activation.response.result, json!({"error": messages::CONTAINER_PAUSED}));
+            assert_eq!(container_count(&env).await, 0);
+        },
+    )
+    .await;
+}
+
+/// Defect 6: a warm run (the first after Ready: rescheduling) whose runtime dies
+/// after it got the request. Handing the job back would run the action a second
+/// time elsewhere; it is stored as the action's failure instead. (Killing the
+/// container from outside mid-run stands in for an action that crashes its runtime.)
+#[tokio::test]
+async fn a_run_whose_runtime_dies_after_the_request_is_not_run_again() {
+    with_env(
+        "diesmidrun",
+        |_| {},
+        |env| async move {
+            let image = runtime_image(&env.docker).await;
+            let config = ProxyConfig { pause_grace: Duration::from_secs(60), ..config() };
+            let mut proxy = Proxy::spawn(&env.factory, config);
+            let slow = action(&image, "#!/bin/sh\nsleep 3\necho '{}'\n", false, limits(10_000, 128, 1));
+            proxy.send(Event::Run(job(&slow, "d1")));
+            proxy.until("Running -> Ready", Duration::from_secs(20)).await;
+            let id = env.factory.owned_containers().await.unwrap().remove(0);
+
+            proxy.send(Event::Run(job(&slow, "d2")));
+            proxy.until("Ready -> Running", Duration::from_secs(5)).await;
+            tokio::time::sleep(Duration::from_millis(1000)).await;
+            env.docker.kill_container(&id.0, None).await.expect("killed");
+            let seen = proxy.until("Removing -> Removed", Duration::from_secs(20)).await;
+            assert!(!seen.contains(&"Resend(d2)".to_string()), "handed back to run again: {seen:?}");
+            let activation = proxy.stored("d2");
+            assert_eq!(activation.response, ActivationResponse::developer_error(messages::ABNORMAL_RUN));
+            assert_eq!(container_count(&env).await, 0);
         },
     )
     .await;

@@ -9,9 +9,23 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 use super::*;
-use crate::container::backend::InitError;
-use crate::container::classify::{classify_init, classify_run};
+use crate::container::backend::{ContainerFacts, HealthError, InitError};
+use crate::container::classify;
 use crate::container::response::{messages, ActivationResponse};
+
+/// The classification of a plain run, with nothing the engine could add.
+fn classify_run(result: RunResult, timeout: Duration) -> Result<(Interval, ActivationResponse), HealthError> {
+    classify::classify_run(result, timeout, false).explained(&ContainerFacts::default())
+}
+
+/// The classification of a rescheduling run (the first after a resume or a warm pick).
+fn classify_rescheduling_run(result: RunResult) -> Result<(Interval, ActivationResponse), HealthError> {
+    classify::classify_run(result, TIMEOUT, true).explained(&ContainerFacts::default())
+}
+
+fn classify_init(result: RunResult, timeout: Duration) -> Result<Interval, InitError> {
+    classify::classify_init(result, timeout, false).explained(&ContainerFacts::default())
+}
 
 const TIMEOUT: Duration = Duration::from_millis(500);
 
@@ -24,6 +38,8 @@ enum Reply {
     After(Duration, Vec<u8>),
     /// Reads the request and closes without answering.
     Hangup,
+    /// Accepts and resets the connection at once, reading nothing.
+    Reset,
 }
 
 /// A request as the runtime saw it.
@@ -95,10 +111,17 @@ async fn handle(
     closed: &AtomicUsize,
     seen: &Mutex<Vec<Seen>>,
 ) {
+    if let Reply::Reset = reply {
+        // Linger 0: the close sends a reset, whatever the client wrote meanwhile. (The
+        // deprecation is about a linger that blocks on drop; zero never does.)
+        #[allow(deprecated)]
+        stream.set_linger(Some(Duration::ZERO)).unwrap();
+        return;
+    }
     let Some(request) = read_request(&mut stream).await else { return };
     seen.lock().unwrap().push(request);
     let bytes = match reply {
-        Reply::Hangup => return,
+        Reply::Hangup | Reply::Reset => return,
         Reply::Raw(bytes) => bytes,
         Reply::After(delay, bytes) => {
             tokio::time::sleep(delay).await;
@@ -170,7 +193,7 @@ fn entity(result: &RunResult) -> &ContainerResponse {
 }
 
 async fn run(client: &ActionClient, limits: ResponseLimits) -> RunResult {
-    client.run(json!({"value": {"x": 1}}), TIMEOUT, limits, false).await.expect("no reschedule asked")
+    client.run(json!({"value": {"x": 1}}), TIMEOUT, limits).await
 }
 
 async fn eventually(what: &str, check: impl Fn() -> bool) {
@@ -187,7 +210,7 @@ async fn eventually(what: &str, check: impl Fn() -> bool) {
 async fn run_sends_compact_json_on_a_closing_connection() {
     let runtime = Runtime::start(vec![http(200, r#"{"ok":true}"#)]).await;
     let body = json!({"value": {"name": "World"}, "namespace": "guest", "activation_id": "a1"});
-    let result = runtime.client().run(body.clone(), TIMEOUT, ResponseLimits::default(), false).await.unwrap();
+    let result = runtime.client().run(body.clone(), TIMEOUT, ResponseLimits::default()).await;
     assert!(result.ok(), "{result:?}");
 
     let seen = runtime.seen.lock().unwrap();
@@ -283,10 +306,9 @@ async fn a_non_json_answer_is_a_developer_error() {
 async fn a_503_is_a_response_here_and_a_health_error_once_classified() {
     let runtime = Runtime::start(vec![http(503, r#"{"error": "shutting down"}"#)]).await;
     let client = runtime.client();
-    // Even with reschedule: the runtime answered, so there is no health error yet.
-    let result = client.run(json!({"value": {}}), TIMEOUT, ResponseLimits::default(), true).await.unwrap();
+    let result = client.run(json!({"value": {}}), TIMEOUT, ResponseLimits::default()).await;
     assert!(entity(&result).shutting_down());
-    assert!(classify_run(result, TIMEOUT).is_err());
+    assert_eq!(classify_run(result, TIMEOUT), Err(HealthError::ShuttingDown));
 
     let result = client.init(json!({}), TIMEOUT).await;
     assert!(entity(&result).shutting_down());
@@ -375,13 +397,17 @@ async fn a_slow_runtime_times_out() {
     let runtime =
         Runtime::start(vec![Reply::After(Duration::from_millis(600), http_bytes(200, b"{}"))]).await;
     let timeout = Duration::from_millis(100);
-    let result =
-        runtime.client().run(json!({"value": {}}), timeout, ResponseLimits::default(), true).await.unwrap();
+    let result = runtime.client().run(json!({"value": {}}), timeout, ResponseLimits::default()).await;
     assert_eq!(result.response, Err(ConnectionError::Timeout(timeout)));
     assert!(result.interval.duration() >= timeout, "{:?}", result.interval.duration());
     assert!(result.interval.duration() < Duration::from_millis(600));
-    let (_, response) = classify_run(result, timeout).unwrap();
-    assert_eq!(response, ActivationResponse::developer_error(messages::timed_out(100)));
+    let (_, response) =
+        classify::classify_run(result, timeout, true).explained(&ContainerFacts::default()).unwrap();
+    assert_eq!(
+        response,
+        ActivationResponse::developer_error(messages::timed_out(100)),
+        "a timeout is never rescheduled"
+    );
 }
 
 #[tokio::test]
@@ -441,7 +467,11 @@ async fn init_without_retry_on_no_response_fails_on_a_hangup() {
 async fn init_gives_up_when_its_time_is_up() {
     let timeout = Duration::from_millis(150);
     let result = ActionClient::new(closed_port().await).init(json!({}), timeout).await;
-    assert_eq!(result.response, Err(ConnectionError::Timeout(timeout)));
+    assert!(
+        matches!(&result.response, Err(ConnectionError::NeverReached { timeout: t, last })
+            if *t == timeout && matches!(**last, ConnectionError::Connect(_))),
+        "{result:?}"
+    );
     assert!(result.interval.duration() >= timeout);
     // Generous: the last pause is cut short at the deadline, but the machine may be busy.
     assert!(result.interval.duration() < timeout + Duration::from_millis(400));
@@ -453,13 +483,20 @@ async fn init_gives_up_when_its_time_is_up() {
     );
 }
 
+/// Case (a): nothing listens. The request was never sent: a rescheduling run goes
+/// to another container.
 #[tokio::test]
 async fn a_rescheduling_run_on_a_closed_port_is_a_health_error() {
     let addr = closed_port().await;
-    let error =
-        ActionClient::new(addr).run(json!({"value": {}}), TIMEOUT, ResponseLimits::default(), true).await;
-    let HealthError(message) = error.unwrap_err();
-    assert!(message.contains(&addr.to_string()), "{message}");
+    let result = ActionClient::new(addr).run(json!({"value": {}}), TIMEOUT, ResponseLimits::default()).await;
+    let error = match &result.response {
+        Err(error @ ConnectionError::Connect(cause)) => {
+            assert_eq!(cause.io_kind(), Some(std::io::ErrorKind::ConnectionRefused), "the cause is kept");
+            error.clone()
+        }
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(classify_rescheduling_run(result), Err(HealthError::Unreachable(error)));
 }
 
 #[tokio::test]
@@ -471,16 +508,67 @@ async fn a_plain_run_on_a_closed_port_is_an_abnormal_run() {
     assert_eq!(response, ActivationResponse::developer_error(messages::ABNORMAL_RUN));
 }
 
+/// Case (b): the runtime's side resets the connection without reading the request.
+/// It did not arrive: a rescheduling run goes to another container.
 #[tokio::test]
-async fn a_hangup_before_the_response_reschedules_or_is_an_abnormal_run() {
+async fn a_reset_before_the_request_was_read_is_not_delivered() {
+    let runtime = Runtime::start(vec![Reply::Reset]).await;
+    for _ in 0..20 {
+        let result = run(&runtime.client(), ResponseLimits::default()).await;
+        assert!(matches!(&result.response, Err(ConnectionError::NotDelivered(_))), "{result:?}");
+        assert!(matches!(classify_rescheduling_run(result), Err(HealthError::Unreachable(_))));
+    }
+    assert!(runtime.seen.lock().unwrap().is_empty(), "the runtime never read a request");
+}
+
+/// Case (c), defect 6: the runtime read the whole request, then its connection
+/// closed without an answer (it died running the action). Rescheduling it would run
+/// the action a second time: it is the action's failure, even on a rescheduling run.
+#[tokio::test]
+async fn a_hangup_after_the_whole_request_was_read_is_an_abnormal_run_even_when_rescheduling() {
     let runtime = Runtime::start(vec![Reply::Hangup]).await;
     let client = runtime.client();
-    let rescheduled = client.run(json!({"value": {}}), TIMEOUT, ResponseLimits::default(), true).await;
-    assert!(rescheduled.is_err(), "{rescheduled:?}");
+    for _ in 0..20 {
+        let result = run(&client, ResponseLimits::default()).await;
+        assert_eq!(result.response, Err(ConnectionError::NoResponseReceived));
+        let (_, response) = classify_rescheduling_run(result).expect("not a health error");
+        assert_eq!(response, ActivationResponse::developer_error(messages::ABNORMAL_RUN));
+    }
+    assert_eq!(runtime.accepts(), 20, "a run is never retried");
+    assert_eq!(runtime.seen.lock().unwrap().len(), 20, "each request was read whole");
+}
 
-    let result = run(&client, ResponseLimits::default()).await;
-    assert_eq!(result.response, Err(ConnectionError::NoResponseReceived));
-    let (_, response) = classify_run(result, TIMEOUT).unwrap();
-    assert_eq!(response, ActivationResponse::developer_error(messages::ABNORMAL_RUN));
-    assert_eq!(runtime.accepts(), 2, "a run is never retried");
+/// The count of bytes that makes a request "delivered" is what the runtime reads.
+#[tokio::test]
+async fn the_request_length_is_what_the_runtime_receives() {
+    let runtime = Runtime::start(vec![http(200, "{}")]).await;
+    let client = runtime.client();
+    let bodies =
+        [json!({"value": {}}), json!({"value": {"name": "Wörld", "n": [1, 2, 3]}, "namespace": "guest"})];
+    for body in &bodies {
+        assert!(client.run(body.clone(), TIMEOUT, ResponseLimits::default()).await.ok());
+    }
+    assert!(client.init(json!({"code": "x".repeat(5000)}), TIMEOUT).await.ok());
+    let seen = runtime.seen.lock().unwrap();
+    let payloads =
+        bodies.iter().map(Value::to_string).chain([json!({"value": {"code": "x".repeat(5000)}}).to_string()]);
+    for ((seen, payload), path) in seen.iter().zip(payloads).zip(["/run", "/run", "/init"]) {
+        let request = client.request(path, Bytes::from(payload.clone())).unwrap();
+        assert_eq!(wire_length(&request, payload.len()), seen.head.len() + seen.body.len(), "{}", seen.head);
+    }
+}
+
+/// A rescheduling run whose container is paused from outside: the kernel accepts the
+/// connection and the request, nobody answers. It timed out, with the request
+/// delivered: a timeout, never a health error.
+#[tokio::test]
+async fn a_frozen_runtime_times_out_with_the_request_delivered() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let timeout = Duration::from_millis(100);
+    let result = ActionClient::new(addr).run(json!({"value": {}}), timeout, ResponseLimits::default()).await;
+    assert_eq!(result.response, Err(ConnectionError::Timeout(timeout)));
+    let verdict = classify::classify_run(result, timeout, true);
+    assert_eq!(verdict.symptom, Some(crate::container::backend::Symptom::TimedOut));
+    drop(listener);
 }
