@@ -855,3 +855,31 @@ async fn a_shutdown_past_its_grace_hands_back_every_job() {
     assert_eq!(proxy.records(), [], "nothing stored: everything went back");
     assert_eq!(proxy.calls()[6], 1, "the container is destroyed on its own task");
 }
+
+/// Issue 7: an effect that panics (a backend bug) used to leave the proxy in Running
+/// forever, the job neither stored nor handed back. Now the job is stored as a whisk
+/// error, as upstream turns an unexpected failure into `whiskError(abnormalRun)`, and
+/// the container is removed.
+#[tokio::test(start_paused = true)]
+async fn a_backend_panic_stores_the_job_as_a_whisk_error_and_removes_the_container() {
+    let mut proxy = Proxy::new();
+    let a = action(1, 0);
+    proxy.factory.script.run(Step::now(RunOutcome::Panic));
+    proxy.send(Event::Run(job(&a, "a1")));
+    assert_eq!(
+        proxy.seen().await,
+        [
+            "Uninitialized -> Running",
+            "panic in Running",
+            "ContainerRemoved(true)",
+            "Running -> Removing",
+            "Removing -> Removed",
+            "stopped in Removed (Terminal)"
+        ]
+    );
+    assert_eq!(
+        proxy.records(),
+        [ack(AckKind::CombinedCompletionAndResult, "a1", WhiskError), store("a1", WhiskError, 0)]
+    );
+    assert_eq!(proxy.calls()[6], 1, "destroyed");
+}

@@ -118,6 +118,8 @@ pub enum RunOutcome {
     /// then rescheduled), [`ConnectionError::NoResponseReceived`] (the connection
     /// was lost after delivery), a timeout, ..
     Connection(ConnectionError),
+    /// The backend panics (a bug in it): the proxy must not hang on it.
+    Panic,
 }
 
 /// The answer that classifies back to `response`, or `None` for the timeout's message.
@@ -354,6 +356,7 @@ impl Container for ScriptedContainer {
             RunOutcome::Health => (in_time(start, timeout), Ok(status(ContainerResponse::SHUTTING_DOWN))),
             RunOutcome::Raw(answer) => (Interval { start, end: Instant::now() }, Ok(answer)),
             RunOutcome::Connection(error) => (Interval { start, end: Instant::now() }, Err(error)),
+            RunOutcome::Panic => panic!("the scripted backend panics in /run, as scripted"),
         };
         RunResult { interval, response }
     }
