@@ -11,6 +11,10 @@
 //!   the last, and every stderr line, go to the container log; the last stdout line,
 //!   a JSON object or array, is the result. After each activation, and after a failed
 //!   init, `XXX_THE_END_OF_A_WHISK_ACTIVATION_XXX` goes to stdout and to stderr.
+//! - `__PROXY_RUNTIME_TOKEN` set (the invoker sets a fresh one per container): every
+//!   request must carry `Authorization: Bearer <token>`, else it gets 403
+//!   `{"error": ..}`; the variable is removed from the environment at start, so the
+//!   action cannot read it.
 //! - SIGTERM or SIGINT: stop accepting, let the runs in flight finish for up to 5 s,
 //!   exit 0. Orphans that actions leave behind are not reaped.
 //!
@@ -34,7 +38,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use proxy_runtime::logs::Logs;
-use proxy_runtime::server::{serve, Runtime};
+use proxy_runtime::server::{serve, Runtime, TOKEN_ENV};
 use tokio::net::TcpListener;
 use tokio::signal::unix::{signal, SignalKind};
 
@@ -54,6 +58,10 @@ fn main() -> ExitCode {
             }
         },
     };
+    // Taken out of the environment before any thread or child exists: the action's
+    // processes inherit this environment, and must not learn the token.
+    let token = std::env::var(TOKEN_ENV).ok();
+    std::env::remove_var(TOKEN_ENV);
     let tokio = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(tokio) => tokio,
         Err(error) => {
@@ -78,7 +86,7 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        let runtime = Arc::new(Runtime::new(Logs::stdio()));
+        let runtime = Arc::new(Runtime::new(Logs::stdio()).with_token(token));
         let stop = async move {
             tokio::select! {
                 _ = term.recv() => {}
