@@ -17,7 +17,10 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::header::{ACCEPT, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, TRANSFER_ENCODING};
+use hyper::header::HeaderValue;
+use hyper::header::{
+    ACCEPT, AUTHORIZATION, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, TRANSFER_ENCODING,
+};
 use hyper::{Method, Request, Response};
 use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
@@ -129,6 +132,8 @@ impl RunResult {
 pub struct ActionClient {
     addr: SocketAddr,
     retry_on_no_response: bool,
+    /// Sent as `Authorization: Bearer <token>` on every request, when set.
+    token: Option<String>,
 }
 
 impl ActionClient {
@@ -139,7 +144,7 @@ impl ActionClient {
     /// `whisk.apache-client.retry-no-http-response-exception` on: a port published
     /// through a proxy accepts connections before the runtime listens, then drops them.
     pub fn new(addr: SocketAddr) -> Self {
-        ActionClient { addr, retry_on_no_response: true }
+        ActionClient { addr, retry_on_no_response: true, token: None }
     }
 
     /// Whether a connection closed before any response counts as "runtime
@@ -148,6 +153,14 @@ impl ActionClient {
     /// `true`, an init that kills the runtime is retried until its timeout.
     pub fn retry_on_no_response(mut self, retry: bool) -> Self {
         self.retry_on_no_response = retry;
+        self
+    }
+
+    /// Sends `Authorization: Bearer <token>` on `/init` and `/run`: the runtime of a
+    /// container created with a token answers 403 to requests without it, so that no
+    /// other container can drive it. Upstream's runtimes take anyone.
+    pub fn with_token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
         self
     }
 
@@ -232,7 +245,7 @@ impl ActionClient {
             .await
             .map_err(|e| Attempt::Failed(ConnectionError::Other(e.to_string())))?;
 
-        let request = Request::builder()
+        let mut request = Request::builder()
             .method(Method::POST)
             .uri(path)
             .header(HOST, self.addr.to_string())
@@ -242,6 +255,11 @@ impl ActionClient {
             .header(CONNECTION, "close")
             .body(Full::new(payload))
             .map_err(|e| Attempt::Failed(ConnectionError::Other(e.to_string())))?;
+        if let Some(token) = &self.token {
+            let value = HeaderValue::try_from(format!("Bearer {token}"))
+                .map_err(|e| Attempt::Failed(ConnectionError::Other(e.to_string())))?;
+            request.headers_mut().insert(AUTHORIZATION, value);
+        }
 
         let retry_on_no_response = self.retry_on_no_response;
         let exchange = async move {
