@@ -18,7 +18,9 @@ pub enum Reach {
     /// (`proxy-<instance>`). Fastest, where the host routes to container addresses.
     Bridge,
     /// Port 8080 published on `127.0.0.1` at a port the engine picks. Works wherever
-    /// the engine publishes ports (a rootless engine, a remote-looking set-up).
+    /// the engine publishes ports (a rootless engine, a remote-looking set-up). The
+    /// container is on the backend's network all the same (not the engine's default
+    /// `bridge`, where containers reach each other).
     Published,
 }
 
@@ -26,12 +28,17 @@ pub enum Reach {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DockerConfig {
     /// The invoker instance: the value of the [`INSTANCE_LABEL`] on every container,
+    /// the first part of every container's name ([`container_name`](Self::container_name)),
     /// and the part of the network's name. Cleanup removes exactly the containers
-    /// carrying it.
+    /// carrying it. The one instance setting: proxy-core's names carry a
+    /// per-process nonce instead.
     pub instance: String,
     /// How containers are reached.
     pub reach: Reach,
-    /// The bridge network's name; `proxy-<instance>` when `None`.
+    /// The bridge network's name; `proxy-<instance>` when `None`. Every container
+    /// is on it, whatever the reach; it is created with inter-container
+    /// communication off, and an existing one without that is recreated when empty,
+    /// else refused ([`DockerError::NetworkNotIsolated`](crate::DockerError::NetworkNotIsolated)).
     pub network: Option<String>,
     /// `__OW_API_HOST` in every container's environment.
     pub api_host: String,

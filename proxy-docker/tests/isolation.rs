@@ -151,8 +151,15 @@ async fn no_container_reaches_another_containers_runtime() {
                     assert_eq!(status, 403, "{reach:?} {path}: {body}");
                     assert!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["error"].is_string());
                 }
-                // .. and with it (the factory's client) init and run work.
-                let code = "#!/bin/sh\necho '{\"ok\": true}'\n";
+                // .. and with it (the factory's client) init and run work; the action
+                // finds its token neither in its environment nor in the runtime's
+                // (PID 1's) `/proc` files.
+                let code = r#"#!/bin/sh
+if env | grep -q __PROXY_RUNTIME_TOKEN; then env=true; else env=false; fi
+if grep -q __PROXY_RUNTIME_TOKEN /proc/1/environ; then proc=true; else proc=false; fi
+if cat /proc/1/environ >/dev/null; then readable=true; else readable=false; fi
+echo "{\"env\": $env, \"proc\": $proc, \"readable\": $readable}"
+"#;
                 let initializer = json!({"name": "x", "main": "main", "code": code, "binary": false, "env": {}});
                 b.initialize(initializer, Duration::from_secs(10), 1).await.expect("init with the token");
                 let (_, response) = b
@@ -160,6 +167,9 @@ async fn no_container_reaches_another_containers_runtime() {
                     .await
                     .expect("no health error");
                 assert_eq!(response.status, ActivationStatus::Success, "{reach:?}: {response:?}");
+                assert_eq!(response.result["env"], json!(false), "{response:?}");
+                assert_eq!(response.result["proc"], json!(false), "{response:?}");
+                println!("{reach:?}: PID 1's environ readable by the action: {}", response.result["readable"]);
                 println!("{reach:?}: a cannot reach b at {b_bridge} (gateway {gateway}); the host can, with the token");
             },
         )

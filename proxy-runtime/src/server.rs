@@ -211,3 +211,26 @@ fn json(status: StatusCode, body: Bytes) -> Response<Full<Bytes>> {
     response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_compare_whole() {
+        assert!(same_bytes(b"Bearer abc", b"Bearer abc"));
+        assert!(!same_bytes(b"Bearer abd", b"Bearer abc"));
+        assert!(!same_bytes(b"Bearer ab", b"Bearer abc"));
+        assert!(!same_bytes(b"", b"Bearer abc"));
+    }
+
+    #[test]
+    fn an_empty_token_requires_nothing() {
+        let open = Runtime::new(Logs::stdio()).with_token(Some(String::new()));
+        assert!(open.authorized(None));
+        let closed = Runtime::new(Logs::stdio()).with_token(Some("t".into()));
+        assert!(!closed.authorized(None));
+        assert!(!closed.authorized(Some(&HeaderValue::from_static("Bearer u"))));
+        assert!(closed.authorized(Some(&HeaderValue::from_static("Bearer t"))));
+    }
+}

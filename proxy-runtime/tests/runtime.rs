@@ -377,10 +377,12 @@ fn sigterm_when_idle_exits_0() {
 
 const TOKEN: &str = "0123456789abcdef0123456789abcdef";
 
-/// Prints whether the token variable reached the action's environment.
+/// Prints whether the token reached the action's environment, and whether it can be
+/// read from the runtime's (its parent's) `/proc` files.
 const ENV_PROBE: &str = r#"#!/bin/sh
 if env | grep -q __PROXY_RUNTIME_TOKEN; then leak=true; else leak=false; fi
-echo "{\"leak\":$leak}"
+if grep -q 0123456789abcdef /proc/$PPID/environ /proc/$PPID/cmdline; then proc=true; else proc=false; fi
+echo "{\"leak\":$leak,\"proc\":$proc}"
 "#;
 
 fn run_body() -> String {
@@ -432,5 +434,5 @@ fn the_action_does_not_see_the_token() {
     assert_eq!(request_with(runtime.port, "POST", "/init", &init, &good).status, 200);
     let reply = request_with(runtime.port, "POST", "/run", &run_body(), &good);
     assert_eq!(reply.status, 200, "{reply:?}");
-    assert_eq!(reply.json(), json!({"leak": false}));
+    assert_eq!(reply.json(), json!({"leak": false, "proc": false}));
 }
