@@ -255,6 +255,21 @@ async fn two_factories_of_one_instance_create_side_by_side() {
             names.sort();
             names.dedup();
             assert_eq!(names.len(), 8, "{names:?}");
+
+            // Another invoker (another instance) handed the very same proxy-core name,
+            // as two processes whose counters both start at 0 once were: the
+            // instance in the engine's name keeps them apart.
+            let other =
+                DockerFactory::start(env.docker.clone(), Env::config(&format!("{}-other", env.instance)))
+                    .await
+                    .unwrap();
+            let same = spec("same", &image);
+            let mine = env.factory.create_container(&same).await.expect("created");
+            let theirs = other.create_container(&same).await.expect("no 409 for the same proxy-core name");
+            assert_ne!(mine.name(), theirs.name());
+            other.shutdown().await.unwrap();
+            // Last: a shutdown removes every container of the instance, the first
+            // factory's too (upstream's cleanup), and then the network.
             second.shutdown().await.unwrap();
         },
     )
