@@ -195,7 +195,7 @@ struct Proxy {
 impl Proxy {
     fn spawn(factory: &Arc<TimedFactory>, pause_grace: Duration) -> Self {
         let (sender, acks) = mpsc::unbounded_channel();
-        let config = ProxyConfig { pause_grace, instance: "bench".into(), ..Default::default() };
+        let config = ProxyConfig { pause_grace, ..Default::default() };
         let deps = Arc::new(ProxyDeps { factory: factory.clone(), sink: Arc::new(AckSink(sender)), config });
         let (running, notices) = spawn_proxy(deps);
         Proxy { running, notices, acks }

@@ -18,7 +18,9 @@ pub enum Reach {
     /// (`proxy-<instance>`). Fastest, where the host routes to container addresses.
     Bridge,
     /// Port 8080 published on `127.0.0.1` at a port the engine picks. Works wherever
-    /// the engine publishes ports (a rootless engine, a remote-looking set-up).
+    /// the engine publishes ports (a rootless engine, a remote-looking set-up). The
+    /// container is on the backend's network all the same (not the engine's default
+    /// `bridge`, where containers reach each other).
     Published,
 }
 
@@ -26,12 +28,17 @@ pub enum Reach {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DockerConfig {
     /// The invoker instance: the value of the [`INSTANCE_LABEL`] on every container,
+    /// the first part of every container's name ([`container_name`](Self::container_name)),
     /// and the part of the network's name. Cleanup removes exactly the containers
-    /// carrying it.
+    /// carrying it. The one instance setting: proxy-core's names carry a
+    /// per-process nonce instead.
     pub instance: String,
     /// How containers are reached.
     pub reach: Reach,
-    /// The bridge network's name; `proxy-<instance>` when `None`.
+    /// The bridge network's name; `proxy-<instance>` when `None`. Every container
+    /// is on it, whatever the reach; it is created with inter-container
+    /// communication off, and an existing one without that is recreated when empty,
+    /// else refused ([`DockerError::NetworkNotIsolated`](crate::DockerError::NetworkNotIsolated)).
     pub network: Option<String>,
     /// `__OW_API_HOST` in every container's environment.
     pub api_host: String,
@@ -92,11 +99,48 @@ impl DockerConfig {
         })
     }
 
+    /// The engine's name of the container proxy-core named `name`:
+    /// `<instance>_<name>`, the instance cleaned as upstream cleans it (letters,
+    /// digits, `_.-`). Containers of two instances on one engine never share a name,
+    /// and proxy-core's per-process nonce in `name` keeps two invokers of one
+    /// instance apart.
+    pub fn container_name(&self, name: &str) -> String {
+        let instance = clean_instance(&self.instance);
+        // The engine wants a letter or digit first.
+        match instance.chars().next() {
+            Some(c) if c.is_ascii_alphanumeric() => format!("{instance}_{name}"),
+            _ => format!("proxy{instance}_{name}"),
+        }
+    }
+
     /// The labels of a container: managed, the instance, and the extra ones.
     pub fn container_labels(&self) -> BTreeMap<String, String> {
         let mut labels = self.labels.clone();
         labels.insert(MANAGED_LABEL.into(), "true".into());
         labels.insert(INSTANCE_LABEL.into(), self.instance.clone());
         labels
+    }
+}
+
+/// The instance with only ASCII letters, digits and `_.-` kept (upstream's cleaning
+/// of the invoker name in container names).
+fn clean_instance(instance: &str) -> String {
+    instance.chars().filter(|c| c.is_ascii_alphanumeric() || "_.-".contains(*c)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_engine_name_is_the_clean_instance_then_the_proxy_name() {
+        assert_eq!(
+            DockerConfig::new("wsk0").container_name("ab12cd34_3_guest_hello"),
+            "wsk0_ab12cd34_3_guest_hello"
+        );
+        assert_eq!(DockerConfig::new("test/a b:1.0-x_y").container_name("n_0_p_s"), "testab1.0-x_y_n_0_p_s");
+        // The engine refuses a name that starts with anything but a letter or digit.
+        assert_eq!(DockerConfig::new("-x").container_name("n"), "proxy-x_n");
+        assert_eq!(DockerConfig::new("").container_name("n"), "proxy_n");
     }
 }

@@ -55,13 +55,19 @@ impl std::fmt::Debug for DockerContainer {
 }
 
 impl DockerContainer {
-    pub(crate) fn new(shared: Arc<Shared>, id: ContainerId, name: String, addr: SocketAddr) -> Self {
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        id: ContainerId,
+        name: String,
+        addr: SocketAddr,
+        token: String,
+    ) -> Self {
         DockerContainer {
             shared,
             id,
             name,
             addr,
-            client: ActionClient::new(addr),
+            client: ActionClient::new(addr).with_token(token),
             cursor: Mutex::new(LogCursor::default()),
             paused: AtomicBool::new(false),
         }

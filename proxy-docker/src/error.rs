@@ -19,6 +19,18 @@ pub enum DockerError {
         #[source]
         source: bollard::errors::Error,
     },
+    /// Connecting to the engine's address failed: what is there, what the OS said,
+    /// and what to do.
+    #[error("no Docker engine at {host}: {problem} ({source}); {}", problem.fix())]
+    EngineConnect {
+        /// The socket or address tried (`unix:///var/run/docker.sock`).
+        host: String,
+        /// What was found there.
+        problem: ConnectProblem,
+        /// What the OS answered (for [`ConnectProblem::Silent`], a `TimedOut` error).
+        #[source]
+        source: std::io::Error,
+    },
     /// The engine's socket exists but this process may not use it.
     #[error(
         "permission denied on the Docker socket {host}: run as root, or add this user to the \
@@ -85,6 +97,28 @@ pub enum DockerError {
         /// The bound.
         seconds: u64,
     },
+    /// The backend's network lets containers talk to each other (it was made
+    /// elsewhere, or by an older version) and still has containers attached.
+    #[error(
+        "network {network} lets containers reach each other (no `com.docker.network.bridge.enable_icc=false`) \
+         and has {attached} container(s) attached; remove them and the network \
+         (`docker network rm {network}`), or set `DockerConfig::network` to another name"
+    )]
+    NetworkNotIsolated {
+        /// The network's name.
+        network: String,
+        /// How many containers are attached to it.
+        attached: usize,
+    },
+    /// No random bytes for a container's token.
+    #[error("cannot read random bytes for a container token from {path}: {source}")]
+    NoRandomness {
+        /// The source tried.
+        path: &'static str,
+        /// The read error.
+        #[source]
+        source: std::io::Error,
+    },
     /// Any other engine call failed.
     #[error("Docker engine call `{operation}` failed: {source}")]
     Engine {
@@ -94,6 +128,78 @@ pub enum DockerError {
         #[source]
         source: bollard::errors::Error,
     },
+}
+
+/// What stands at the engine's address instead of an engine.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum ConnectProblem {
+    /// Nothing at the socket's path.
+    NoSocket,
+    /// The path is a directory.
+    Directory,
+    /// The path is a regular file.
+    RegularFile,
+    /// The path is neither a socket nor a file nor a directory (a FIFO, a device).
+    NotASocket,
+    /// A socket nobody listens on: the engine that made it is gone.
+    StaleSocket,
+    /// This process may not use the socket.
+    PermissionDenied,
+    /// Nothing listens on the TCP port.
+    Refused,
+    /// Something accepted the connection but did not answer in time.
+    Silent {
+        /// The bound, in seconds.
+        seconds: f64,
+    },
+    /// Any other failure to connect.
+    Other,
+}
+
+impl ConnectProblem {
+    /// What to do about it.
+    pub fn fix(&self) -> &'static str {
+        const START: &str = "start one (`dockerd`, or `systemctl start docker`), or point DOCKER_HOST at a \
+                             running engine";
+        const POINT: &str = "point DOCKER_HOST at the engine's socket (unix:///var/run/docker.sock)";
+        match self {
+            ConnectProblem::NoSocket | ConnectProblem::StaleSocket | ConnectProblem::Other => START,
+            ConnectProblem::Directory | ConnectProblem::RegularFile | ConnectProblem::NotASocket => POINT,
+            ConnectProblem::PermissionDenied => {
+                "run as root, or add this user to the `docker` group (`usermod -aG docker $USER`, then \
+                 log in again)"
+            }
+            ConnectProblem::Refused => {
+                "start the engine listening there (`dockerd -H tcp://..`), or point DOCKER_HOST at a running \
+                 engine (unix:///var/run/docker.sock)"
+            }
+            ConnectProblem::Silent { .. } => {
+                "something answers the connection but is not a Docker engine, or is hung; point DOCKER_HOST \
+                 at a running engine"
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for ConnectProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConnectProblem::NoSocket => f.write_str("no socket at that path"),
+            ConnectProblem::Directory => f.write_str("the path is a directory, not a socket"),
+            ConnectProblem::RegularFile => f.write_str("the path is a regular file, not a socket"),
+            ConnectProblem::NotASocket => f.write_str("the path is not a socket"),
+            ConnectProblem::StaleSocket => {
+                f.write_str("nobody listens on the socket (a stale socket: the engine that made it stopped)")
+            }
+            ConnectProblem::PermissionDenied => f.write_str("permission denied on the socket"),
+            ConnectProblem::Refused => f.write_str("nothing listens on that port"),
+            ConnectProblem::Silent { seconds } => {
+                write!(f, "connected, but no answer to the version request within {seconds} s")
+            }
+            ConnectProblem::Other => f.write_str("cannot connect"),
+        }
+    }
 }
 
 impl DockerError {

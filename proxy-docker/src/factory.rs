@@ -91,9 +91,7 @@ impl DockerFactory {
         if removed > 0 {
             tracing::info!(removed, instance = %factory.shared.config.instance, "removed leftover containers");
         }
-        if factory.shared.config.reach != Reach::Published {
-            factory.ensure_network().await?;
-        }
+        factory.ensure_network().await?;
         Ok(factory)
     }
 
@@ -129,13 +127,12 @@ impl DockerFactory {
     /// start creates it again); no container can be created afterwards.
     pub async fn shutdown(&self) -> Result<usize, DockerError> {
         let removed = self.remove_containers().await?;
-        if self.shared.config.reach != Reach::Published {
-            let network = self.shared.config.network_name();
-            match self.shared.docker.remove_network(&network).await {
-                Ok(()) => {}
-                Err(e) if status(&e) == Some(404) => {}
-                Err(e) => tracing::warn!(%network, error = %e, "could not remove the network"),
-            }
+        let network = self.shared.config.network_name();
+        match self.shared.docker.remove_network(&network).await {
+            Ok(()) => {}
+            Err(e) if status(&e) == Some(404) => {}
+            // Another factory of the instance may still have containers on it.
+            Err(e) => tracing::warn!(%network, error = %e, "could not remove the network"),
         }
         Ok(removed)
     }
@@ -191,27 +188,50 @@ impl DockerFactory {
         Ok(count)
     }
 
+    /// Creates the bridge network with inter-container communication off, so that no
+    /// container reaches another's runtime (the host still reaches them all, and
+    /// containers still reach the outside). A network of that name that lets
+    /// containers talk is recreated when empty, else refused: reusing it silently
+    /// would undo the isolation.
     async fn ensure_network(&self) -> Result<(), DockerError> {
         let name = self.shared.config.network_name();
         let docker = &self.shared.docker;
-        // API 1.41 creates a second network of the same name unless asked not to,
-        // and the newer request model has no such flag: look first.
-        match docker.inspect_network(&name, None).await {
-            Ok(_) => return Ok(()),
-            Err(e) if status(&e) == Some(404) => {}
-            Err(e) => return Err(self.engine("inspect network", e)),
-        }
-        let labels = self.shared.config.container_labels().into_iter().collect();
-        let request = NetworkCreateRequest {
-            name: name.clone(),
-            driver: Some("bridge".into()),
-            labels: Some(labels),
-            ..Default::default()
-        };
-        match docker.create_network(request).await {
-            Ok(_) => Ok(()),
-            Err(e) if status(&e) == Some(409) => Ok(()),
-            Err(e) => Err(self.engine("create network", e)),
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            // API 1.41 creates a second network of the same name unless asked not
+            // to, and the newer request model has no such flag: look first.
+            match docker.inspect_network(&name, None).await {
+                Ok(existing) if isolates(&existing) => return Ok(()),
+                Ok(existing) => {
+                    let attached = existing.containers.as_ref().map_or(0, HashMap::len);
+                    if attached > 0 {
+                        return Err(DockerError::NetworkNotIsolated { network: name, attached });
+                    }
+                    tracing::info!(network = %name, "recreating a network that let containers talk to each other");
+                    match docker.remove_network(&name).await {
+                        Ok(()) => {}
+                        Err(e) if status(&e) == Some(404) => {}
+                        Err(e) => return Err(self.engine("remove network", e)),
+                    }
+                }
+                Err(e) if status(&e) == Some(404) => {}
+                Err(e) => return Err(self.engine("inspect network", e)),
+            }
+            let labels = self.shared.config.container_labels().into_iter().collect();
+            let request = NetworkCreateRequest {
+                name: name.clone(),
+                driver: Some("bridge".into()),
+                labels: Some(labels),
+                options: Some(HashMap::from([(ICC_OPTION.to_string(), "false".to_string())])),
+                ..Default::default()
+            };
+            match docker.create_network(request).await {
+                Ok(_) => return Ok(()),
+                // Created meanwhile by another factory: look at it again.
+                Err(e) if status(&e) == Some(409) && attempt < 3 => {}
+                Err(e) => return Err(self.engine("create network", e)),
+            }
         }
     }
 
@@ -224,8 +244,10 @@ impl DockerFactory {
     pub async fn create_container(&self, spec: &CreateSpec) -> Result<DockerContainer, DockerError> {
         let _permit = self.shared.creates.acquire().await.expect("the semaphore is never closed");
         let reach = self.reach();
-        let body = self.create_body(spec, reach);
-        let options = CreateContainerOptionsBuilder::default().name(&spec.name).build();
+        let token = runtime_token()?;
+        let body = self.create_body(spec, reach, &token);
+        let name = self.shared.config.container_name(&spec.name);
+        let options = CreateContainerOptionsBuilder::default().name(&name).build();
         let docker = &self.shared.docker;
         let created = match docker.create_container(Some(options), body).await {
             Ok(created) => created,
@@ -253,8 +275,8 @@ impl DockerFactory {
                 return Err(error);
             }
         };
-        tracing::debug!(container = %id, name = %spec.name, %addr, "container started");
-        Ok(DockerContainer::new(self.shared.clone(), ContainerId(id), spec.name.clone(), addr))
+        tracing::debug!(container = %id, %name, %addr, "container started");
+        Ok(DockerContainer::new(self.shared.clone(), ContainerId(id), name, addr, token))
     }
 
     async fn discard(&self, id: &str) {
@@ -263,13 +285,14 @@ impl DockerFactory {
         }
     }
 
-    fn create_body(&self, spec: &CreateSpec, reach: Option<Reach>) -> ContainerCreateBody {
+    fn create_body(&self, spec: &CreateSpec, reach: Option<Reach>, token: &str) -> ContainerCreateBody {
         let config = &self.shared.config;
         let publish = reach != Some(Reach::Bridge);
-        let bridge = reach != Some(Reach::Published);
         let memory = i64::try_from(spec.memory_mb.saturating_mul(1024 * 1024)).unwrap_or(i64::MAX);
         let mut env = vec![format!("__OW_API_HOST={}", config.api_host)];
         env.extend(config.extra_env.iter().map(|(k, v)| format!("{k}={v}")));
+        // Last, so that no extra variable can replace it.
+        env.push(format!("{TOKEN_ENV}={token}"));
         let port_bindings = publish.then(|| {
             HashMap::from([(
                 PORT_KEY.to_string(),
@@ -289,7 +312,9 @@ impl DockerFactory {
             }]),
             cap_drop: Some(vec!["ALL".into()]),
             security_opt: Some(vec!["no-new-privileges".into()]),
-            network_mode: Some(if bridge { config.network_name() } else { "bridge".into() }),
+            // Both reaches: the default `bridge` network lets containers talk to
+            // each other; this one does not (see `ensure_network`).
+            network_mode: Some(config.network_name()),
             port_bindings,
             log_config: Some(HostConfigLogConfig { typ: Some("json-file".into()), config: None }),
             ..Default::default()
@@ -356,6 +381,31 @@ impl DockerFactory {
         }
     }
 }
+
+/// The bridge driver's option that, `false`, drops traffic between two containers
+/// of the network.
+pub const ICC_OPTION: &str = "com.docker.network.bridge.enable_icc";
+
+/// The environment variable that carries a container's token to its runtime
+/// (proxy-runtime's `server::TOKEN_ENV`).
+pub const TOKEN_ENV: &str = "__PROXY_RUNTIME_TOKEN";
+
+fn isolates(network: &bollard::models::NetworkInspect) -> bool {
+    network.options.as_ref().and_then(|o| o.get(ICC_OPTION)).map(String::as_str) == Some("false")
+}
+
+/// A fresh token for one container: 16 bytes of `/dev/urandom` in hex. Without a
+/// source of randomness no container is created (a guessable token guards nothing).
+fn runtime_token() -> Result<String, DockerError> {
+    use std::io::Read;
+    let mut bytes = [0u8; 16];
+    std::fs::File::open(RANDOM_SOURCE)
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .map_err(|source| DockerError::NoRandomness { path: RANDOM_SOURCE, source })?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+const RANDOM_SOURCE: &str = "/dev/urandom";
 
 /// Whether this host can open a TCP connection to `addr`: an answer (even a
 /// refusal, the runtime may not listen yet) says it routes there.

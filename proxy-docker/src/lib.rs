@@ -8,6 +8,10 @@
 //!   instance; cleanup at start and at shutdown removes exactly those;
 //! - the action runtime is reached on the container's bridge-network address or on
 //!   a port published on `127.0.0.1` ([`Reach`]), probed on the first container;
+//! - no container reaches another's runtime: every container is on the backend's
+//!   bridge network, which drops traffic between containers ([`ICC_OPTION`]), and
+//!   its runtime answers only requests carrying the token it was created with
+//!   ([`TOKEN_ENV`]);
 //! - warm containers are paused through the API where the engine can pause;
 //! - logs are read up to the runtime's end sentinels, with upstream's warnings on
 //!   truncation or a missing sentinel;
@@ -39,10 +43,10 @@ pub mod logs;
 mod stamp;
 
 pub use config::{DockerConfig, Reach, INSTANCE_LABEL, MANAGED_LABEL};
-pub use connect::{connect, connect_to, docker_host, DEFAULT_HOST};
+pub use connect::{connect, connect_to, connect_with_timeout, docker_host, CONNECT_TIMEOUT, DEFAULT_HOST};
 pub use container::DockerContainer;
-pub use error::DockerError;
-pub use factory::{DockerFactory, RUNTIME_PORT};
+pub use error::{ConnectProblem, DockerError};
+pub use factory::{DockerFactory, ICC_OPTION, RUNTIME_PORT, TOKEN_ENV};
 
 /// The engine client, re-exported so that users need not depend on bollard.
 pub use bollard::Docker;

@@ -287,7 +287,7 @@ async fn a_container_that_does_not_start_is_removed() {
 #[tokio::test]
 async fn an_unreachable_engine_says_how_to_start_one() {
     let error = proxy_docker::connect_to("unix:///nonexistent/docker.sock").await.unwrap_err();
-    assert!(matches!(error, DockerError::EngineUnreachable { .. }), "{error:?}");
+    assert!(matches!(error, DockerError::EngineConnect { .. }), "{error:?}");
     let message = error.to_string();
     assert!(message.contains("unix:///nonexistent/docker.sock"), "{message}");
     assert!(message.contains("dockerd") && message.contains("systemctl start docker"), "{message}");
@@ -300,7 +300,7 @@ async fn an_unreachable_engine_says_how_to_start_one() {
     drop(std::os::unix::net::UnixListener::bind(&stale).unwrap());
     let host = format!("unix://{}", stale.display());
     let error = proxy_docker::connect_to(&host).await.unwrap_err();
-    assert!(matches!(error, DockerError::EngineUnreachable { .. }), "{error:?}");
+    assert!(matches!(error, DockerError::EngineConnect { .. }), "{error:?}");
     assert!(error.to_string().starts_with(&format!("no Docker engine at {host}: ")), "{error}");
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -92,6 +92,9 @@ impl Action {
             command.arg(&params);
         }
         command
+            // main removed it from the runtime's environment already; this keeps it
+            // out should the runtime be embedded otherwise.
+            .env_remove(crate::server::TOKEN_ENV)
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .envs(request.env_vars())
             .current_dir(self.path.parent().unwrap_or(Path::new("/")))

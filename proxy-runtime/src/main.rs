@@ -11,6 +11,11 @@
 //!   the last, and every stderr line, go to the container log; the last stdout line,
 //!   a JSON object or array, is the result. After each activation, and after a failed
 //!   init, `XXX_THE_END_OF_A_WHISK_ACTIVATION_XXX` goes to stdout and to stderr.
+//! - `__PROXY_RUNTIME_TOKEN` set (the invoker sets a fresh one per container): every
+//!   request must carry `Authorization: Bearer <token>`, else it gets 403
+//!   `{"error": ..}`; the runtime then executes itself again without the variable
+//!   (the token on stdin), so that neither the action's environment nor
+//!   `/proc/1/environ` holds it.
 //! - SIGTERM or SIGINT: stop accepting, let the runs in flight finish for up to 5 s,
 //!   exit 0. Orphans that actions leave behind are not reaped.
 //!
@@ -34,7 +39,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use proxy_runtime::logs::Logs;
-use proxy_runtime::server::{serve, Runtime};
+use proxy_runtime::server::{serve, Runtime, TOKEN_ENV};
 use tokio::net::TcpListener;
 use tokio::signal::unix::{signal, SignalKind};
 
@@ -42,6 +47,49 @@ use tokio::signal::unix::{signal, SignalKind};
 const DEFAULT_PORT: u16 = 8080;
 /// How long the runs in flight may take to finish once a stop signal came.
 const GRACE: Duration = Duration::from_secs(5);
+
+/// The argument a re-executed runtime gets: its token comes on stdin.
+const TOKEN_ON_STDIN: &str = "--token-on-stdin";
+
+/// The token, taken out of this process's reach of the action: from stdin after a
+/// re-exec, or from [`TOKEN_ENV`] and then re-executing without it.
+///
+/// Removing the variable from the environment keeps it from the action's processes,
+/// but not from `/proc/1/environ`, which shows the environment the process was
+/// started with and which the action (same user) may read. So the runtime executes
+/// itself again, same pid, without the variable, the token passed through a socket
+/// pair as stdin. Should that exec fail, the runtime goes on with the variable
+/// removed: the action could then read its own container's token, which opens no
+/// other container.
+fn take_token() -> std::io::Result<Option<String>> {
+    use std::io::{Read, Write};
+    use std::os::unix::process::CommandExt;
+    if std::env::args_os().nth(1).is_some_and(|a| a == TOKEN_ON_STDIN) {
+        let mut token = String::new();
+        std::io::stdin().take(4096).read_to_string(&mut token)?;
+        return Ok(Some(token).filter(|t| !t.is_empty()));
+    }
+    let Some(token) = std::env::var(TOKEN_ENV).ok().filter(|t| !t.is_empty()) else {
+        std::env::remove_var(TOKEN_ENV);
+        return Ok(None);
+    };
+    // Before any thread or child exists: the action's processes inherit this
+    // environment, and must not learn the token.
+    std::env::remove_var(TOKEN_ENV);
+    let (mut writer, reader) = std::os::unix::net::UnixStream::pair()?;
+    // A few dozen bytes: the socket's buffer holds them until the new image reads.
+    writer.write_all(token.as_bytes())?;
+    drop(writer);
+    let Ok(exe) = std::env::current_exe() else { return Ok(Some(token)) };
+    let error = std::process::Command::new(exe)
+        .arg(TOKEN_ON_STDIN)
+        .env_remove(TOKEN_ENV)
+        .stdin(std::process::Stdio::from(std::os::fd::OwnedFd::from(reader)))
+        .exec();
+    // Only returns on failure; keep serving with the token in hand.
+    let _ = error;
+    Ok(Some(token))
+}
 
 fn main() -> ExitCode {
     let port = match std::env::var("PROXY_RUNTIME_PORT") {
@@ -53,6 +101,13 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         },
+    };
+    let token = match take_token() {
+        Ok(token) => token,
+        Err(error) => {
+            eprintln!("proxy-runtime: cannot read the token: {error}");
+            return ExitCode::FAILURE;
+        }
     };
     let tokio = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(tokio) => tokio,
@@ -78,7 +133,7 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        let runtime = Arc::new(Runtime::new(Logs::stdio()));
+        let runtime = Arc::new(Runtime::new(Logs::stdio()).with_token(token));
         let stop = async move {
             tokio::select! {
                 _ = term.recv() => {}

@@ -14,7 +14,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, ALLOW, CONTENT_TYPE};
+use hyper::header::{HeaderValue, ALLOW, AUTHORIZATION, CONTENT_TYPE};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
@@ -38,12 +38,24 @@ pub struct Runtime {
     /// Serialises `/init` attempts, so exactly one of two racing inits succeeds.
     init_lock: Mutex<()>,
     logs: Logs,
+    /// `Authorization: Bearer <token>` every request must carry, when set.
+    token: Option<String>,
 }
 
 impl Runtime {
     /// A runtime with no action yet, logging to `logs`.
     pub fn new(logs: Logs) -> Self {
-        Runtime { action: OnceLock::new(), init_lock: Mutex::new(()), logs }
+        Runtime { action: OnceLock::new(), init_lock: Mutex::new(()), logs, token: None }
+    }
+
+    /// Requires `Authorization: Bearer <token>` on every request; any other request is
+    /// answered 403 `{"error": ..}` without touching the action or the log. The
+    /// invoker puts a fresh token in each container ([`TOKEN_ENV`]), so that another
+    /// container that reaches this port cannot drive this action. Upstream's runtimes
+    /// take anyone (deviation).
+    pub fn with_token(mut self, token: Option<String>) -> Self {
+        self.token = token.filter(|t| !t.is_empty());
+        self
     }
 
     /// The action, once `/init` has succeeded.
@@ -53,6 +65,9 @@ impl Runtime {
 
     /// Answers one request.
     pub async fn handle(&self, request: Request<Incoming>) -> Response<Full<Bytes>> {
+        if !self.authorized(request.headers().get(AUTHORIZATION)) {
+            return json(StatusCode::FORBIDDEN, error_body(FORBIDDEN));
+        }
         let (method, path) = (request.method().clone(), request.uri().path().to_owned());
         match (method, path.as_str()) {
             (Method::POST, "/init") => self.init(read_body(request).await).await,
@@ -64,6 +79,13 @@ impl Runtime {
             }
             _ => json(StatusCode::NOT_FOUND, error_body("not found")),
         }
+    }
+
+    /// Whether `header` carries the token (always, when none is required).
+    fn authorized(&self, header: Option<&HeaderValue>) -> bool {
+        let Some(token) = &self.token else { return true };
+        let expected = format!("Bearer {token}");
+        header.is_some_and(|given| same_bytes(given.as_bytes(), expected.as_bytes()))
     }
 
     /// `/init`: installs the action once. A failed init logs its error and the
@@ -110,6 +132,20 @@ impl Runtime {
             Err(error) => error_response(&error),
         }
     }
+}
+
+/// The environment variable that carries the token into the container; the runtime
+/// reads it at start, removes it from its own environment, and never passes it on to
+/// the action's processes.
+pub const TOKEN_ENV: &str = "__PROXY_RUNTIME_TOKEN";
+
+/// The error of a request without the right token.
+pub const FORBIDDEN: &str = "missing or wrong authorization token";
+
+/// Compares in time that depends only on the lengths, so that a caller cannot find
+/// the token byte by byte from the answer's timing.
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Serves `listener` until `shutdown` completes; then stops accepting and gives the
@@ -174,4 +210,27 @@ fn json(status: StatusCode, body: Bytes) -> Response<Full<Bytes>> {
     *response.status_mut() = status;
     response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_compare_whole() {
+        assert!(same_bytes(b"Bearer abc", b"Bearer abc"));
+        assert!(!same_bytes(b"Bearer abd", b"Bearer abc"));
+        assert!(!same_bytes(b"Bearer ab", b"Bearer abc"));
+        assert!(!same_bytes(b"", b"Bearer abc"));
+    }
+
+    #[test]
+    fn an_empty_token_requires_nothing() {
+        let open = Runtime::new(Logs::stdio()).with_token(Some(String::new()));
+        assert!(open.authorized(None));
+        let closed = Runtime::new(Logs::stdio()).with_token(Some("t".into()));
+        assert!(!closed.authorized(None));
+        assert!(!closed.authorized(Some(&HeaderValue::from_static("Bearer u"))));
+        assert!(closed.authorized(Some(&HeaderValue::from_static("Bearer t"))));
+    }
 }

@@ -52,9 +52,15 @@ impl Runtime {
     /// Starts the runtime on a port no other test of this process was given; starts
     /// it again on another port if it exits at once (a port taken meanwhile).
     fn start() -> Runtime {
+        Runtime::start_with(&[])
+    }
+
+    /// [`start`](Self::start) with more environment variables.
+    fn start_with(env: &[(&str, &str)]) -> Runtime {
         for _ in 0..5 {
             let port = free_port();
             let mut child = Command::new(env!("CARGO_BIN_EXE_proxy-runtime"))
+                .envs(env.iter().copied())
                 .env("PROXY_RUNTIME_PORT", port.to_string())
                 .env("TMPDIR", env!("CARGO_TARGET_TMPDIR"))
                 .stdin(Stdio::null())
@@ -181,12 +187,17 @@ fn run(port: u16, value: Value) -> Reply {
 
 /// One request on a fresh connection, as the invoker's client sends it.
 fn request(port: u16, method: &str, path: &str, body: &str) -> Reply {
+    request_with(port, method, path, body, "")
+}
+
+/// [`request`] with `extra` (whole header lines, each ending in `\r\n`) in the head.
+fn request_with(port: u16, method: &str, path: &str, body: &str, extra: &str) -> Reply {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     write!(
         stream,
         "{method} {path} HTTP/1.1\r\nHost: localhost\r\nAccept: application/json\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n{extra}\r\n{body}",
         body.len()
     )
     .unwrap_or_else(|e| panic!("{method} {path}: cannot send: {e}"));
@@ -362,4 +373,66 @@ fn sigterm_lets_the_run_in_flight_finish_then_exits_0() {
 fn sigterm_when_idle_exits_0() {
     let mut runtime = Runtime::start();
     assert_eq!(runtime.terminate().code(), Some(0));
+}
+
+const TOKEN: &str = "0123456789abcdef0123456789abcdef";
+
+/// Prints whether the token reached the action's environment, and whether it can be
+/// read from the runtime's (its parent's) `/proc` files.
+const ENV_PROBE: &str = r#"#!/bin/sh
+if env | grep -q __PROXY_RUNTIME_TOKEN; then leak=true; else leak=false; fi
+if grep -q 0123456789abcdef /proc/$PPID/environ /proc/$PPID/cmdline; then proc=true; else proc=false; fi
+echo "{\"leak\":$leak,\"proc\":$proc}"
+"#;
+
+fn run_body() -> String {
+    json!({"value": {"name": "x"}, "activation_id": "a1"}).to_string()
+}
+
+#[test]
+fn with_a_token_every_request_must_carry_it() {
+    let runtime = Runtime::start_with(&[("__PROXY_RUNTIME_TOKEN", TOKEN)]);
+    let init = json!({"value": {"name": "a", "main": "main", "code": HELLO}}).to_string();
+    let refused = [
+        String::new(),
+        "Authorization: Bearer wrong\r\n".to_string(),
+        format!("Authorization: {TOKEN}\r\n"),
+        format!("Authorization: Bearer {TOKEN}x\r\n"),
+        "Authorization: Bearer \r\n".to_string(),
+    ];
+    for extra in &refused {
+        for (path, body) in [("/init", &init), ("/run", &run_body())] {
+            let reply = request_with(runtime.port, "POST", path, body, extra);
+            assert_eq!(reply.status, 403, "{path} with {extra:?}: {reply:?}");
+            assert_eq!(reply.json(), json!({"error": "missing or wrong authorization token"}));
+        }
+    }
+    // Refused requests touched nothing: the first init with the token is the one.
+    let good = format!("Authorization: Bearer {TOKEN}\r\n");
+    assert_eq!(request_with(runtime.port, "POST", "/init", &init, &good).status, 200);
+    let reply = request_with(runtime.port, "POST", "/run", &run_body(), &good);
+    assert_eq!((reply.status, &reply.json()["greeting"]), (200, &json!("hello x")), "{reply:?}");
+    // Nor did they write to the container log: one activation's logs, nothing else.
+    let (out, err) = runtime.logs_after(1);
+    assert_eq!(out, format!("log line from action\n{SENTINEL}"));
+    assert_eq!(err, format!("to stderr\n{SENTINEL}"));
+}
+
+#[test]
+fn without_a_token_requests_need_none() {
+    let runtime = Runtime::start_with(&[("__PROXY_RUNTIME_TOKEN", "")]);
+    assert_eq!(runtime.init(HELLO).status, 200);
+    let reply = request_with(runtime.port, "POST", "/run", &run_body(), "Authorization: Bearer any\r\n");
+    assert_eq!(reply.status, 200, "{reply:?}");
+}
+
+#[test]
+fn the_action_does_not_see_the_token() {
+    let runtime = Runtime::start_with(&[("__PROXY_RUNTIME_TOKEN", TOKEN)]);
+    let good = format!("Authorization: Bearer {TOKEN}\r\n");
+    let init = json!({"value": {"name": "a", "main": "main", "code": ENV_PROBE}}).to_string();
+    assert_eq!(request_with(runtime.port, "POST", "/init", &init, &good).status, 200);
+    let reply = request_with(runtime.port, "POST", "/run", &run_body(), &good);
+    assert_eq!(reply.status, 200, "{reply:?}");
+    assert_eq!(reply.json(), json!({"leak": false, "proc": false}));
 }

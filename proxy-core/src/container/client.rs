@@ -30,7 +30,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::header::{ACCEPT, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, TRANSFER_ENCODING};
+use hyper::header::{
+    ACCEPT, AUTHORIZATION, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, TRANSFER_ENCODING,
+};
 use hyper::{Method, Request, Response};
 use hyper_util::rt::TokioIo;
 use serde_json::{json, Map, Value};
@@ -239,6 +241,8 @@ pub fn run_body(parameters: Value, environment: Map<String, Value>) -> Value {
 pub struct ActionClient {
     addr: SocketAddr,
     retry_on_no_response: bool,
+    /// Sent as `Authorization: Bearer <token>` on every request, when set.
+    token: Option<String>,
 }
 
 impl ActionClient {
@@ -249,7 +253,7 @@ impl ActionClient {
     /// `whisk.apache-client.retry-no-http-response-exception` on: a port published
     /// through a proxy accepts connections before the runtime listens, then drops them.
     pub fn new(addr: SocketAddr) -> Self {
-        ActionClient { addr, retry_on_no_response: true }
+        ActionClient { addr, retry_on_no_response: true, token: None }
     }
 
     /// Whether an `/init` whose connection is closed before any response counts as
@@ -259,6 +263,14 @@ impl ActionClient {
     /// never retried.
     pub fn retry_on_no_response(mut self, retry: bool) -> Self {
         self.retry_on_no_response = retry;
+        self
+    }
+
+    /// Sends `Authorization: Bearer <token>` on `/init` and `/run`: the runtime of a
+    /// container created with a token answers 403 to requests without it, so that no
+    /// other container can drive it. Upstream's runtimes take anyone.
+    pub fn with_token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
         self
     }
 
@@ -320,15 +332,18 @@ impl ActionClient {
         path: &'static str,
         payload: Bytes,
     ) -> Result<Request<Full<Bytes>>, hyper::http::Error> {
-        Request::builder()
+        let mut builder = Request::builder()
             .method(Method::POST)
             .uri(path)
             .header(HOST, self.addr.to_string())
             .header(ACCEPT, "application/json")
             .header(CONTENT_TYPE, "application/json")
             .header(CONTENT_LENGTH, payload.len())
-            .header(CONNECTION, "close")
-            .body(Full::new(payload))
+            .header(CONNECTION, "close");
+        if let Some(token) = &self.token {
+            builder = builder.header(AUTHORIZATION, format!("Bearer {token}"));
+        }
+        builder.body(Full::new(payload))
     }
 
     /// One connection, one request, bounded by `deadline`.

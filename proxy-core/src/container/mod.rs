@@ -8,6 +8,7 @@ pub mod classify;
 pub mod client;
 pub mod job;
 pub mod lifecycle;
+pub mod naming;
 pub mod outcome;
 pub mod proxy;
 pub mod response;

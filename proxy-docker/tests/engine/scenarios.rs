@@ -120,11 +120,7 @@ fn job(action: &Arc<Action>, id: &str) -> Run {
 }
 
 fn config() -> ProxyConfig {
-    ProxyConfig {
-        instance: "wsk-test".into(),
-        destroy_retry_delay: Duration::from_millis(100),
-        ..Default::default()
-    }
+    ProxyConfig { destroy_retry_delay: Duration::from_millis(100), ..Default::default() }
 }
 
 fn success(proxy: &Proxy, id: &str) -> Activation {

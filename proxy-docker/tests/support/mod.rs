@@ -36,7 +36,8 @@ pub async fn engine() -> Option<Docker> {
         Err(error) => {
             let message = match error {
                 // Its text already reads "no Docker engine at <socket>: <error>".
-                proxy_docker::DockerError::EngineUnreachable { .. } => error.to_string(),
+                proxy_docker::DockerError::EngineUnreachable { .. }
+                | proxy_docker::DockerError::EngineConnect { .. } => error.to_string(),
                 _ => format!("no Docker engine at {}: {error}", proxy_docker::docker_host()),
             };
             if std::env::var("PROXY_REQUIRE_DOCKER").as_deref() == Ok("1") {

@@ -1,6 +1,5 @@
 //! A proxy's settings and what every proxy of an invoker shares.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,8 +30,6 @@ pub struct ProxyConfig {
     pub unused_timeout: Duration,
     /// Health pings of prewarmed containers; `None` disables them (upstream's default).
     pub health_check: Option<HealthCheck>,
-    /// The invoker instance's name prefix in container names (`wsk0`).
-    pub instance: String,
     /// The memory all containers of the invoker share, for CPU shares (MB).
     pub user_memory_mb: u64,
     /// The CPUs all containers share, for an optional hard CPU limit.
@@ -49,7 +46,6 @@ impl Default for ProxyConfig {
             pause_grace: Duration::from_secs(10),
             unused_timeout: Duration::from_secs(600),
             health_check: None,
-            instance: "wsk0".into(),
             user_memory_mb: 1024,
             user_cpus: None,
             destroy_attempts: 3,
@@ -82,17 +78,4 @@ pub struct ProxyDeps {
     pub sink: Arc<dyn ActivationSink>,
     /// The settings.
     pub config: ProxyConfig,
-}
-
-/// Names every container of the process uniquely (upstream's `globalCounter`).
-static CONTAINER_COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// `wsk0_12_prewarm_nodejs20`: the instance, a counter, and two parts with only
-/// letters, digits and `_` kept.
-pub fn container_name(instance: &str, prefix: &str, suffix: &str) -> String {
-    let clean = |s: &str| s.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').collect::<String>();
-    let instance: String =
-        instance.chars().filter(|c| c.is_ascii_alphanumeric() || "_.-".contains(*c)).collect();
-    let n = CONTAINER_COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!("{instance}_{n}_{}_{}", clean(prefix), clean(suffix))
 }

@@ -10,8 +10,8 @@ use super::super::lifecycle::{
     ContainerProxyDrainingFailure, ContainerProxyDrainingRunCompleted, ContainerProxyHandlers,
     ContainerProxyRemovingDestroyFailed, ContainerProxyRunningFailure, ContainerProxyRunningRunCompleted,
 };
+use super::super::naming::container_name;
 use super::super::work;
-use super::config::container_name;
 use super::context::{Buffered, ProxyCx};
 use super::jobs::JobId;
 use super::parent::{Cause, ToParent};
@@ -48,7 +48,7 @@ impl ContainerProxyHandlers for ProxyCx {
         let config = &self.deps().config;
         let spec = CreateSpec {
             transaction_id: "invokerWarmup".into(),
-            name: container_name(&config.instance, "prewarm", &event.kind),
+            name: container_name("prewarm", &event.kind),
             image: event.image.clone(),
             memory_mb: event.memory_mb,
             cpu_shares: config.cpu_shares(event.memory_mb),
@@ -66,7 +66,7 @@ impl ContainerProxyHandlers for ProxyCx {
         let memory = event.action.limits.memory_mb;
         let spec = CreateSpec {
             transaction_id: event.msg.transaction_id.clone(),
-            name: container_name(&config.instance, &event.msg.namespace, &event.action.name),
+            name: container_name(&event.msg.namespace, &event.action.name),
             image: event.action.image.clone(),
             memory_mb: memory,
             cpu_shares: config.cpu_shares(memory),

@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use proxy_machine::driver::{self, Driven, Effects, Notices, Running};
 
-pub use config::{container_name, HealthCheck, ProxyConfig, ProxyDeps};
+pub use config::{HealthCheck, ProxyConfig, ProxyDeps};
 pub use context::ProxyCx;
 pub use jobs::{lost_jobs, JobId};
 pub use parent::{Cause, ToParent};
