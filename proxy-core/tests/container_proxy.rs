@@ -160,7 +160,12 @@ async fn prewarm_on_start() {
     );
     assert_eq!(proxy.calls(), calls(1, 0, 0, 0, 0, 0, 0));
     let spec = proxy.factory.script.created.lock().unwrap()[0].clone();
-    assert!(spec.name.starts_with("wsk0_") && spec.name.ends_with("_prewarm_nodejs20"), "{}", spec.name);
+    let nonce = proxy_core::container::naming::nonce();
+    assert!(
+        spec.name.starts_with(&format!("{nonce}_")) && spec.name.ends_with("_prewarm_nodejs20"),
+        "{}",
+        spec.name
+    );
     assert_eq!(spec.cpu_shares, 256);
 }
 

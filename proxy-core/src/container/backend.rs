@@ -27,7 +27,8 @@ impl fmt::Display for ContainerId {
 pub struct CreateSpec {
     /// The transaction the creation belongs to.
     pub transaction_id: String,
-    /// The container's name (`wsk0_12_prewarm_nodejs20`, `wsk0_13_guest_hello`).
+    /// The container's name, unique across processes (`3f9a01c2_12_prewarm_nodejs20`,
+    /// see [`naming`](super::naming)); a backend may prefix it with its instance.
     pub name: String,
     /// The image to run.
     pub image: String,
