@@ -366,6 +366,26 @@ mod named {
         play(&story).await.assert_holds();
     }
 
+    // Defect: a run beside a resume in flight (R8 starts it on the container being
+    // resumed) fails and takes the proxy to Removing; the resume then fails, and X3
+    // hands back only a health error's job: the resume's job is lost.
+    #[tokio::test(start_paused = true)]
+    #[ignore = "fails until the proxy fix lands: a failed resume's job is dropped when it fails in Removing"]
+    async fn a_resume_that_fails_after_its_neighbour_condemned_the_container_hands_its_job_back() {
+        let story = one_proxy(
+            2,
+            vec![
+                Job { proxy: 0, blocking: false },
+                Script { proxy: 0, call: Resume(Fails), when: Held },
+                Advance(PauseGrace),
+                Script { proxy: 0, call: Run(DeveloperError), when: Now },
+                Job { proxy: 0, blocking: false },
+                Job { proxy: 0, blocking: false },
+            ],
+        );
+        play(&story).await.assert_holds();
+    }
+
     // With one slot a 503 has no neighbour in flight: the job goes back, once.
     #[tokio::test(start_paused = true)]
     async fn a_503_with_one_slot_hands_the_job_back_once() {
