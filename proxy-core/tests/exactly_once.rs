@@ -60,14 +60,16 @@ fn runner() -> (u32, u64, TestRunner) {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
         now.as_nanos() as u64
     });
-    let seed_bytes: Vec<u8> = seed.to_le_bytes().repeat(4);
+    let seed_bytes: Vec<u8> = seed.to_le_bytes().repeat(2);
     let config = Config {
         cases,
         // The named tests below are this test's regression file.
         failure_persistence: None,
         ..Config::default()
     };
-    (cases, seed, TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes)))
+    // XorShift, not ChaCha: in a debug build ChaCha's unoptimised SIMD took 40% of a run.
+    let rng = TestRng::from_seed(RngAlgorithm::XorShift, &seed_bytes);
+    (cases, seed, TestRunner::new_with_rng(Config { rng_algorithm: RngAlgorithm::XorShift, ..config }, rng))
 }
 
 #[test]
