@@ -14,8 +14,15 @@
 //!    than the activations finished.
 //!
 //! `PROXY_EXACTLY_ONCE_CASES` sets the number of random stories (10,000 by
-//! default); `PROXY_EXACTLY_ONCE_SEED` replays a run's seed, which a failure
-//! prints. A shrunk failure prints as a `Story` that pastes into a named test below.
+//! default, CI's run); `PROXY_EXACTLY_ONCE_SEED` replays a run's seed, which a
+//! failure prints. A shrunk failure prints as a `Story` that pastes into a named
+//! test below. A longer run, and a survey that counts every failing story by how
+//! it fails instead of stopping at the first:
+//!
+//! ```text
+//! PROXY_EXACTLY_ONCE_CASES=100000 cargo test -p proxy-core --test exactly_once every_accepted
+//! PROXY_EXACTLY_ONCE_CASES=100000 cargo test -p proxy-core --test exactly_once -- --ignored --nocapture survey
+//! ```
 
 #[path = "exactly_once/check.rs"]
 mod check;
@@ -88,7 +95,7 @@ fn every_accepted_job_ends_exactly_once_in_random_stories() {
         Err(TestError::Fail(_, story)) => {
             let story = minimize(story.clone(), &class(&story));
             let report = runtime().block_on(play::play(&story));
-            panic!("{SEED_VAR}={seed}: a story of {cases} breaks the exactly-once promises, shrunk to:\n{report}");
+            panic!("{SEED_VAR}={seed}: one of {cases} stories breaks the exactly-once promises; shrunk:\n{report}");
         }
         Err(TestError::Abort(reason)) => panic!("{SEED_VAR}={seed}: the run was aborted: {reason}"),
     }
