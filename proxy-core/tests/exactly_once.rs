@@ -14,8 +14,15 @@
 //!    than the activations finished.
 //!
 //! `PROXY_EXACTLY_ONCE_CASES` sets the number of random stories (10,000 by
-//! default); `PROXY_EXACTLY_ONCE_SEED` replays a run's seed, which a failure
-//! prints. A shrunk failure prints as a `Story` that pastes into a named test below.
+//! default, CI's run); `PROXY_EXACTLY_ONCE_SEED` replays a run's seed, which a
+//! failure prints. A shrunk failure prints as a `Story` that pastes into a named
+//! test below. A longer run, and a survey that counts every failing story by how
+//! it fails instead of stopping at the first:
+//!
+//! ```text
+//! PROXY_EXACTLY_ONCE_CASES=100000 cargo test -p proxy-core --test exactly_once every_accepted
+//! PROXY_EXACTLY_ONCE_CASES=100000 cargo test -p proxy-core --test exactly_once -- --ignored --nocapture survey
+//! ```
 
 #[path = "exactly_once/check.rs"]
 mod check;
@@ -60,14 +67,16 @@ fn runner() -> (u32, u64, TestRunner) {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
         now.as_nanos() as u64
     });
-    let seed_bytes: Vec<u8> = seed.to_le_bytes().repeat(4);
+    let seed_bytes: Vec<u8> = seed.to_le_bytes().repeat(2);
     let config = Config {
         cases,
         // The named tests below are this test's regression file.
         failure_persistence: None,
         ..Config::default()
     };
-    (cases, seed, TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes)))
+    // XorShift, not ChaCha: in a debug build ChaCha's unoptimised SIMD took 40% of a run.
+    let rng = TestRng::from_seed(RngAlgorithm::XorShift, &seed_bytes);
+    (cases, seed, TestRunner::new_with_rng(Config { rng_algorithm: RngAlgorithm::XorShift, ..config }, rng))
 }
 
 #[test]
@@ -86,7 +95,7 @@ fn every_accepted_job_ends_exactly_once_in_random_stories() {
         Err(TestError::Fail(_, story)) => {
             let story = minimize(story.clone(), &class(&story));
             let report = runtime().block_on(play::play(&story));
-            panic!("{SEED_VAR}={seed}: a story of {cases} breaks the exactly-once promises, shrunk to:\n{report}");
+            panic!("{SEED_VAR}={seed}: one of {cases} stories breaks the exactly-once promises; shrunk:\n{report}");
         }
         Err(TestError::Abort(reason)) => panic!("{SEED_VAR}={seed}: the run was aborted: {reason}"),
     }
@@ -353,6 +362,26 @@ mod named {
                 Script { proxy: 0, call: Destroy(Succeeds), when: Held },
                 Job { proxy: 0, blocking: false },
                 Race { proxy: 0, pick: 0, yields: 0, blocking: false },
+            ],
+        );
+        play(&story).await.assert_holds();
+    }
+
+    // Defect: a run beside a resume in flight (R8 starts it on the container being
+    // resumed) fails and takes the proxy to Removing; the resume then fails, and X3
+    // hands back only a health error's job: the resume's job is lost.
+    #[tokio::test(start_paused = true)]
+    #[ignore = "fails until the proxy fix lands: a failed resume's job is dropped when it fails in Removing"]
+    async fn a_resume_that_fails_after_its_neighbour_condemned_the_container_hands_its_job_back() {
+        let story = one_proxy(
+            2,
+            vec![
+                Job { proxy: 0, blocking: false },
+                Script { proxy: 0, call: Resume(Fails), when: Held },
+                Advance(PauseGrace),
+                Script { proxy: 0, call: Run(DeveloperError), when: Now },
+                Job { proxy: 0, blocking: false },
+                Job { proxy: 0, blocking: false },
             ],
         );
         play(&story).await.assert_holds();

@@ -154,7 +154,8 @@ pub(crate) struct UnderTest {
     pub(crate) factory: Arc<ScriptedFactory>,
     /// Its activation sink.
     pub(crate) sink: Arc<RecordingSink>,
-    running: Running<ContainerProxyAny>,
+    /// The handle, until a step gives it up (`Running::shutdown` takes it).
+    running: Option<Running<ContainerProxyAny>>,
     notices: Notices<ContainerProxyAny>,
     /// The jobs sent to it.
     pub(crate) jobs: Vec<Ticket>,
@@ -225,12 +226,12 @@ impl Play {
                 // can land in the inbox between the call's outcome and the proxy's
                 // turn, as a pool's job can on a busy invoker.
                 let (run, id) = self.new_job(proxy, blocking);
-                let inbox = self.proxies[proxy].running.inbox();
+                let inbox = self.proxies[proxy].running.as_ref().map(Running::inbox);
                 let sent = tokio::spawn(async move {
                     for _ in 0..yields {
                         tokio::task::yield_now().await;
                     }
-                    inbox.send(Event::Run(run)).is_ok()
+                    inbox.is_some_and(|inbox| inbox.send(Event::Run(run)).is_ok())
                 });
                 self.note(
                     proxy,
@@ -286,7 +287,7 @@ impl Play {
     }
 
     fn send(&mut self, proxy: usize, event: Event) {
-        if let Err(event) = self.proxies[proxy].running.send(event) {
+        if let Err(event) = self.proxies[proxy].send(event) {
             self.note(proxy, format!("  refused {}: the proxy has stopped", event.name()));
         }
     }
@@ -305,7 +306,7 @@ impl Play {
     fn send_job(&mut self, proxy: usize, blocking: bool) {
         let (run, id) = self.new_job(proxy, blocking);
         let under = &mut self.proxies[proxy];
-        let accepted = under.running.send(Event::Run(run)).is_ok();
+        let accepted = under.send(Event::Run(run)).is_ok();
         under.jobs.push(Ticket { id: id.clone(), blocking, accepted });
         let refused = if accepted { "" } else { ", refused: the proxy has stopped" };
         self.note(proxy, format!("> Job {id} ({}{refused})", how(blocking)));
@@ -364,7 +365,8 @@ impl Play {
         // A sum is enough: every count only grows.
         let moving = |under: &UnderTest| {
             let calls: usize = under.factory.script.calls.snapshot().iter().sum();
-            calls + under.records_seen + usize::from(under.running.is_finished())
+            let finished = under.running.as_ref().is_none_or(Running::is_finished);
+            calls + under.records_seen + usize::from(finished)
         };
         self.transcript.len() + self.proxies.iter().map(moving).sum::<usize>()
     }
@@ -449,7 +451,7 @@ impl UnderTest {
             action,
             factory,
             sink,
-            running,
+            running: Some(running),
             notices,
             jobs: Vec::new(),
             plan: BTreeMap::new(),
@@ -458,6 +460,14 @@ impl UnderTest {
             records_seen: 0,
             stores: 0,
             destroys_seen: 0,
+        }
+    }
+
+    /// `Running::send`: `Err` hands the event back, never accepted.
+    fn send(&self, event: Event) -> Result<(), Event> {
+        match &self.running {
+            Some(running) => running.send(event),
+            None => Err(event),
         }
     }
 

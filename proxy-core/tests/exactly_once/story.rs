@@ -3,10 +3,16 @@
 //! and a shrunk one prints as Rust that pastes into a named test (with
 //! `use story::{*, Call::*, Op::*, Outcome::*, Verdict::*, Wait::*, When::*}`).
 //!
-//! Adding a kind of step (a graceful `shutdown(grace)` of the proxy, an effect that
-//! panics) is one variant of [`Op`], its weight in [`op`], and its arm in
-//! `play::Play::apply`; the checks need nothing new, since they judge what the
-//! parent and the sink saw, not which step caused it.
+//! Adding a kind of step is one variant of [`Op`], its weight in [`op`], and its
+//! arm in `play::Play::apply`; the checks need nothing new, since they judge what
+//! the parent and the sink saw, not which step caused it. The two planned ones:
+//! - a graceful `Shutdown { proxy, grace: Wait }`: the arm takes the proxy's
+//!   `running` handle (an `Option` for this) and awaits `shutdown(grace)` under
+//!   `tokio::time::timeout`, so the case stays bounded; every job the proxy held
+//!   must come back as a hand-back, which check (1) already demands;
+//! - an effect that panics, a `Verdict::Panics`: play.rs wraps the scripted
+//!   container in one that panics on that call, and `Seen::panics` counts the
+//!   `EffectPanicked` notices; the job of the call must still end exactly once.
 
 use std::fmt;
 use std::time::Duration;
