@@ -7,6 +7,7 @@
 //! usually one or two events (13,940 bytes).
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::task::{Context, Poll, Waker};
 
@@ -17,13 +18,32 @@ struct State<E> {
     waker: Option<Waker>,
 }
 
-struct Shared<E>(Mutex<State<E>>);
+struct Shared<E> {
+    state: Mutex<State<E>>,
+    /// The queue's length, kept under the lock and read without it: the driver
+    /// looks here before every owner event while an effect is in flight, and the
+    /// queue is nearly always empty then.
+    len: AtomicUsize,
+}
 
 impl<E> Shared<E> {
     fn lock(&self) -> MutexGuard<'_, State<E>> {
         // No code that can panic runs under the lock, so a poisoned lock still
         // holds a consistent queue.
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn push(&self, event: E) -> Option<Waker> {
+        let mut state = self.lock();
+        state.queue.push_back(event);
+        self.len.store(state.queue.len(), Ordering::Release);
+        state.waker.take()
+    }
+
+    fn pop(&self, state: &mut State<E>) -> Option<E> {
+        let event = state.queue.pop_front()?;
+        self.len.store(state.queue.len(), Ordering::Release);
+        Some(event)
     }
 }
 
@@ -46,11 +66,7 @@ impl<E> OwnTx<E> {
         let Some(shared) = self.0.upgrade() else {
             return false;
         };
-        let waker = {
-            let mut state = shared.lock();
-            state.queue.push_back(event);
-            state.waker.take()
-        };
+        let waker = shared.push(event);
         // Woken outside the lock, so the driver does not wake into a held lock.
         if let Some(waker) = waker {
             waker.wake();
@@ -61,7 +77,10 @@ impl<E> OwnTx<E> {
 
 impl<E> Own<E> {
     pub(super) fn new() -> Self {
-        Own(Arc::new(Shared(Mutex::new(State { queue: VecDeque::new(), waker: None }))))
+        Own(Arc::new(Shared {
+            state: Mutex::new(State { queue: VecDeque::new(), waker: None }),
+            len: AtomicUsize::new(0),
+        }))
     }
 
     pub(super) fn sender(&self) -> OwnTx<E> {
@@ -71,11 +90,18 @@ impl<E> Own<E> {
     /// Queues an event of the driver's own (a panic event), behind those already
     /// queued; the driver knows to look, so no one is woken.
     pub(super) fn push(&self, event: E) {
-        self.0.lock().queue.push_back(event);
+        // A waker left there is the driver's own; `poll_recv` leaves it again when
+        // it next finds the queue empty.
+        let _ = self.0.push(event);
     }
 
+    /// The next event if one is queued. A send still in progress may be missed;
+    /// `poll_recv`, which looks under the lock, will see it.
     pub(super) fn try_recv(&self) -> Option<E> {
-        self.0.lock().queue.pop_front()
+        if self.0.len.load(Ordering::Acquire) == 0 {
+            return None;
+        }
+        self.0.pop(&mut self.0.lock())
     }
 
     /// The next event, or the driver's waker left to be woken by the next send.
@@ -83,7 +109,7 @@ impl<E> Own<E> {
     /// `async fn`, so the `select!` in the driver's loop holds only a reference.
     pub(super) fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<E> {
         let mut state = self.0.lock();
-        match state.queue.pop_front() {
+        match self.0.pop(&mut state) {
             Some(event) => Poll::Ready(event),
             None => {
                 if !state.waker.as_ref().is_some_and(|waker| waker.will_wake(cx.waker())) {
