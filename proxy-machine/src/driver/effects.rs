@@ -6,7 +6,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
-use tokio::sync::mpsc;
+use super::own::OwnTx;
 
 /// A future whose output comes back to the machine as an event (OpenWhisk's
 /// `pipeTo(self)`); `None` when it ends without one (a cancelled health ping).
@@ -20,8 +20,13 @@ pub type SpawnFn<E> = Box<dyn FnOnce(EventSink<E>) -> EffectFuture<E> + Send + '
 /// machine's own channel, not the owner's inbox, in the order sent and before the
 /// effect's output. It does not keep the machine alive; once the machine has
 /// stopped, sends fail.
-#[derive(Debug)]
-pub struct EventSink<E>(pub(super) mpsc::WeakUnboundedSender<E>);
+pub struct EventSink<E>(pub(super) OwnTx<E>);
+
+impl<E> fmt::Debug for EventSink<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventSink").finish_non_exhaustive()
+    }
+}
 
 impl<E> Clone for EventSink<E> {
     fn clone(&self) -> Self {
@@ -32,10 +37,7 @@ impl<E> Clone for EventSink<E> {
 impl<E> EventSink<E> {
     /// Sends `event` to the machine; `false` if the machine has stopped.
     pub fn send(&self, event: E) -> bool {
-        match self.0.upgrade() {
-            Some(inbox) => inbox.send(event).is_ok(),
-            None => false,
-        }
+        self.0.send(event)
     }
 }
 

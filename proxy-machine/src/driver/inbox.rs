@@ -4,6 +4,8 @@
 //! a full inbox never blocks the machine on itself.
 
 use std::fmt;
+use std::future::poll_fn;
+use std::task::{Context, Poll};
 
 use tokio::sync::mpsc;
 
@@ -81,11 +83,17 @@ impl<E> Rx<E> {
         }
     }
 
-    pub(super) async fn recv(&mut self) -> Option<E> {
+    /// Polled through `poll_fn`, not an `async fn`, so the `select!` in the
+    /// driver's loop holds a reference rather than a future of its own.
+    pub(super) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<E>> {
         match self {
-            Rx::Unbounded(rx) => rx.recv().await,
-            Rx::Bounded(rx) => rx.recv().await,
+            Rx::Unbounded(rx) => rx.poll_recv(cx),
+            Rx::Bounded(rx) => rx.poll_recv(cx),
         }
+    }
+
+    pub(super) async fn recv(&mut self) -> Option<E> {
+        poll_fn(|cx| self.poll_recv(cx)).await
     }
 
     /// Refuses new sends; those already accepted stay to be received. After this,

@@ -182,6 +182,7 @@
 mod effects;
 mod inbox;
 mod notice;
+mod own;
 mod task;
 
 pub use effects::{Effect, EffectFuture, Effects, EventSink, SpawnFn, Spawned};

@@ -1,8 +1,10 @@
 //! The loop of one driven machine.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
+use std::task::Poll;
 use std::time::Duration;
 
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -10,6 +12,7 @@ use tokio::task::{Id, JoinSet};
 use tokio::time::{Instant, Sleep};
 
 use super::inbox::Rx;
+use super::own::Own;
 use super::{Driven, Effect, EventSink, Notice, StopReason, Transition};
 use crate::{Event, Machine};
 
@@ -39,13 +42,12 @@ where
     // The machine's own events (effects' outputs, sinks, panic events) travel apart
     // from the owner's, so that closing the owner's inbox at stop leaves effects
     // nothing to race with, and a stop can hand back exactly what the owner sent.
-    // The driver holds the only strong sender besides running effects: the channel
-    // never closes under it.
-    let (own_tx, mut own) = mpsc::unbounded_channel();
-    let sink = own_tx.downgrade();
+    // Created with the first effect: a machine that never spawns one does without.
+    let mut own: Option<Own<M::Event>> = None;
     let mut effects: JoinSet<()> = JoinSet::new();
-    // The `on_panic` events of effects in flight, by task; empty unless used.
-    let mut panic_events: HashMap<Id, M::Event> = HashMap::new();
+    // The `on_panic` events of effects in flight, by task; empty unless used, and
+    // a few at most, so a `Vec` (half a `HashMap`'s size in every machine's task).
+    let mut panic_events: Vec<(Id, M::Event)> = Vec::new();
     // Set when the driver put an event in its own channel itself, so the fast path
     // looks there even with no effect in flight.
     let mut own_pending = false;
@@ -74,31 +76,19 @@ where
             }
         }
         // Shutdown is honoured at every event boundary, without a full `select!`.
+        let mut signal = None;
         if stop_handle_alive {
             match stop.try_recv() {
-                Ok(grace_period) => {
-                    stop_handle_alive = false;
-                    if begin_shutdown(
-                        &mut machine,
-                        &mut inbox,
-                        &notices,
-                        grace_period,
-                        &mut grace,
-                        &mut replay,
-                    )
-                    .await
-                    {
-                        break StopReason::Shutdown;
-                    }
-                    inbox_open = false;
-                }
+                Ok(grace_period) => signal = Some(grace_period),
                 Err(oneshot::error::TryRecvError::Closed) => stop_handle_alive = false,
                 Err(oneshot::error::TryRecvError::Empty) => {}
             }
         }
-        let next = if let Some(event) = replay.pop_front() {
+        let next = if let Some(grace_period) = signal {
+            Next::Shutdown(grace_period)
+        } else if let Some(event) = replay.pop_front() {
             Next::Event(event)
-        } else if let Some(event) = take_own(&mut own, !effects.is_empty(), &mut own_pending) {
+        } else if let Some(event) = take_own(own.as_ref(), !effects.is_empty(), &mut own_pending) {
             // Only looked at with an effect in flight (or an event the driver put
             // there), so a machine without effects pays nothing for the channel.
             // Such events come before the owner's queued ones.
@@ -109,10 +99,10 @@ where
             Next::Event(event)
         } else if !inbox_open && effects.is_empty() && timer.is_none() {
             // Nothing can produce an event any more but a sink an effect left behind.
-            match own.try_recv() {
-                Ok(event) => Next::Event(event),
-                Err(_) if grace.is_some() => Next::Stop(StopReason::Shutdown),
-                Err(_) => Next::Stop(StopReason::InboxClosed),
+            match own.as_ref().and_then(Own::try_recv) {
+                Some(event) => Next::Event(event),
+                None if grace.is_some() => Next::Stop(StopReason::Shutdown),
+                None => Next::Stop(StopReason::InboxClosed),
             }
         } else {
             tokio::select! {
@@ -124,34 +114,31 @@ where
                         Err(_) => Next::Nothing,
                     }
                 },
-                () = async {
-                    match grace.as_mut() {
-                        Some(end) => end.as_mut().await,
-                        None => std::future::pending().await,
-                    }
-                }, if grace.is_some() => {
+                () = poll_fn(|cx| grace.as_mut().map_or(Poll::Pending, |end| end.as_mut().poll(cx))),
+                    if grace.is_some() => {
                     Next::Stop(StopReason::Shutdown)
                 },
                 // Before the task set: an effect's events are in the channel before
                 // its task ends.
-                Some(event) = own.recv() => Next::Event(event),
+                event = poll_fn(|cx| own.as_ref().map_or(Poll::Pending, |own| own.poll_recv(cx))),
+                    if own.is_some() => Next::Event(event),
                 Some(done) = effects.join_next_with_id(), if !effects.is_empty() => {
                     match done {
                         Ok((id, ())) => {
-                            if !panic_events.is_empty() {
-                                panic_events.remove(&id);
-                            }
+                            // It ended normally: its panic event is not needed.
+                            let _ = take_panic_event(&mut panic_events, id);
                         }
                         Err(error) => {
-                            let event = panic_events.remove(&error.id());
+                            let event = take_panic_event(&mut panic_events, error.id());
                             if error.is_panic() {
                                 let state = machine.state_name();
                                 tracing::error!(machine = M::META.name, state, %error, "effect panicked");
                                 let _ = notices.send(Notice::EffectPanicked { state });
-                                if let Some(event) = event {
-                                    // Behind whatever the effect sent through its sink
-                                    // before it panicked, as its output would be.
-                                    let _ = own_tx.send(event);
+                                // Behind whatever the effect sent through its sink
+                                // before it panicked, as its output would be. The
+                                // channel exists: the effect was spawned.
+                                if let (Some(event), Some(own)) = (event, own.as_ref()) {
+                                    own.push(event);
                                     own_pending = true;
                                 }
                             }
@@ -159,7 +146,7 @@ where
                     }
                     Next::Nothing
                 },
-                received = inbox.recv(), if inbox_open => match received {
+                received = poll_fn(|cx| inbox.poll_recv(cx)), if inbox_open => match received {
                     Some(event) => Next::Event(event),
                     None => {
                         inbox_open = false;
@@ -176,12 +163,18 @@ where
             Next::Event(event) => event,
             Next::Stop(reason) => break reason,
             Next::Shutdown(grace_period) => {
-                if begin_shutdown(&mut machine, &mut inbox, &notices, grace_period, &mut grace, &mut replay)
-                    .await
-                {
+                // The owner's inbox closes at once; what is in it goes back.
+                stop_handle_alive = false;
+                inbox_open = false;
+                hand_back_inbox::<M>(&mut inbox, machine.state_name(), &notices).await;
+                if grace_period.is_zero() {
                     break StopReason::Shutdown;
                 }
-                inbox_open = false;
+                grace = Some(Box::pin(tokio::time::sleep(grace_period)));
+                if let Some(event) = machine.shutdown_event() {
+                    // Handled next, before replayed and raised events.
+                    replay.push_front(event);
+                }
                 continue;
             }
             Next::Nothing => continue,
@@ -225,18 +218,19 @@ where
                         let _ = notices.send(Notice::Message(message));
                     }
                     Effect::Spawn { start, on_panic } => {
-                        let future = start(EventSink(sink.clone()));
+                        let own = own.get_or_insert_with(Own::new);
+                        let future = start(EventSink(own.sender()));
                         // The output goes through the machine's own channel, behind
                         // whatever the effect sent through its sink, as a `pipeTo(self)`
                         // goes behind a `self !` in the mailbox.
-                        let output = own_tx.clone();
+                        let output = own.sender();
                         let task = effects.spawn(async move {
                             if let Some(event) = future.await {
-                                let _ = output.send(event);
+                                output.send(event);
                             }
                         });
                         if let Some(event) = on_panic {
-                            panic_events.insert(task.id(), event);
+                            panic_events.push((task.id(), event));
                         }
                     }
                     // Raised events follow the replayed ones and come before the inbox.
@@ -287,58 +281,50 @@ where
     for event in replay.into_iter().chain(deferred) {
         let _ = notices.send(Notice::Unhandled { state, event });
     }
-    // Whatever the owner managed to send comes back; after `close`, a send either
-    // fails or is still received here.
-    inbox.close();
-    while let Some(event) = inbox.recv().await {
-        let _ = notices.send(Notice::Unhandled { state, event });
-    }
+    // Whatever the owner managed to send comes back (a no-op after a shutdown, which
+    // did it at once).
+    hand_back_inbox::<M>(&mut inbox, state, &notices).await;
     let _ = notices.send(Notice::Stopped { state, reason });
     machine
 }
 
-/// The owner asked for a shutdown: closes the owner's inbox and hands back what is
-/// in it, then either starts the grace (and queues the machine's shutdown event
-/// first) or, with no grace, says to stop now (`true`).
-async fn begin_shutdown<M: Driven>(
-    machine: &mut M,
-    inbox: &mut Rx<M::Event>,
-    notices: &NoticeTx<M>,
-    grace_period: Duration,
-    grace: &mut Option<Pin<Box<Sleep>>>,
-    replay: &mut VecDeque<M::Event>,
-) -> bool
+/// Closes the owner's inbox and hands back every event in it as `Unhandled`, in
+/// order: after `close`, a send either fails or is still received here.
+fn hand_back_inbox<'a, M: Driven>(
+    inbox: &'a mut Rx<M::Event>,
+    state: &'static str,
+    notices: &'a NoticeTx<M>,
+) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>>
 where
     M::Event: Send + 'static,
 {
-    let state = machine.state_name();
-    inbox.close();
-    while let Some(event) = inbox.recv().await {
-        let _ = notices.send(Notice::Unhandled { state, event });
-    }
-    if grace_period.is_zero() {
-        return true;
-    }
-    *grace = Some(Box::pin(tokio::time::sleep(grace_period)));
-    if let Some(event) = machine.shutdown_event() {
-        replay.push_front(event);
-    }
-    false
+    // Boxed, and built only at the stop: inline, the wait would add its state to
+    // every machine's task for its whole life.
+    Box::pin(async move {
+        inbox.close();
+        while let Some(event) = inbox.recv().await {
+            let _ = notices.send(Notice::Unhandled { state, event });
+        }
+    })
+}
+
+/// The `on_panic` event of the effect `id`, if it had one.
+fn take_panic_event<E>(panic_events: &mut Vec<(Id, E)>, id: Id) -> Option<E> {
+    let index = panic_events.iter().position(|(task, _)| *task == id)?;
+    Some(panic_events.swap_remove(index).1)
 }
 
 /// The next event in the machine's own channel, if it is worth looking (`busy`: an
 /// effect is in flight, or the driver put one there itself).
-fn take_own<E>(own: &mut mpsc::UnboundedReceiver<E>, busy: bool, own_pending: &mut bool) -> Option<E> {
+fn take_own<E>(own: Option<&Own<E>>, busy: bool, own_pending: &mut bool) -> Option<E> {
     if !busy && !*own_pending {
         return None;
     }
-    match own.try_recv() {
-        Ok(event) => Some(event),
-        Err(_) => {
-            *own_pending = false;
-            None
-        }
+    let event = own?.try_recv();
+    if event.is_none() {
+        *own_pending = false;
     }
+    event
 }
 
 /// Arms the state's timer, due from now; the event it will raise, if the state has one.
