@@ -371,7 +371,6 @@ mod named {
     // resumed) fails and takes the proxy to Removing; the resume then fails, and X3
     // hands back only a health error's job: the resume's job is lost.
     #[tokio::test(start_paused = true)]
-    #[ignore = "fails until the proxy fix lands: a failed resume's job is dropped when it fails in Removing"]
     async fn a_resume_that_fails_after_its_neighbour_condemned_the_container_hands_its_job_back() {
         let story = one_proxy(
             2,
