@@ -100,6 +100,8 @@ pub enum InitOutcome {
     Raw(ContainerResponse),
     /// No answer came (never reached, not delivered, ..).
     Connection(ConnectionError),
+    /// The backend panics (a bug in it): the proxy must not hang on it.
+    Panic,
 }
 
 /// How a scripted /run ends.
@@ -326,6 +328,7 @@ impl Container for ScriptedContainer {
             },
             InitOutcome::Raw(answer) => (Interval { start, end: Instant::now() }, Ok(answer)),
             InitOutcome::Connection(error) => (Interval { start, end: Instant::now() }, Err(error)),
+            InitOutcome::Panic => panic!("the scripted backend panics in /init, as scripted"),
         };
         RunResult { interval, response }
     }

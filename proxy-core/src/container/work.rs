@@ -18,7 +18,7 @@ use super::backend::{
 use super::job::{PreWarmed, Run, StartSpec, Warmed};
 use super::lifecycle::ContainerProxyEvent as Event;
 use super::outcome;
-use super::proxy::{Cause, HealthCheck, JobId};
+use super::proxy::{Cause, HealthCheck, JobId, Progress, Ticket};
 use super::response::{messages, ActivationResponse, Interval};
 
 /// U1: creates a prewarm container.
@@ -43,12 +43,12 @@ pub(super) async fn create_prewarm(
 pub(super) async fn cold_start(
     factory: Arc<dyn ContainerFactory>,
     spec: CreateSpec,
-    id: JobId,
-    job: Run,
+    ticket: Ticket,
     sink: Arc<dyn ActivationSink>,
     events: EventSink<Event>,
 ) -> Event {
     let memory_mb = spec.memory_mb;
+    let job = &ticket.run;
     match factory.create(spec).await {
         Ok(container) => {
             events.send(Event::PreWarmCompleted(PreWarmed {
@@ -57,7 +57,7 @@ pub(super) async fn cold_start(
                 memory_mb,
                 expires: None,
             }));
-            initialize_and_run(container, id, job, false, true, sink, events).await
+            initialize_and_run(container, ticket, false, true, sink, events).await
         }
         Err(error) => {
             let response = match &error {
@@ -65,11 +65,15 @@ pub(super) async fn cold_start(
                 StartupError::Blackbox(message) => ActivationResponse::developer_error(message.clone()),
                 StartupError::Other(_) => ActivationResponse::whisk_error(messages::RESOURCE_PROVISION_ERROR),
             };
-            let activation = Activation::new(&job, None, Interval::zero(Instant::now()), false, response);
+            let activation = Activation::new(job, None, Interval::zero(Instant::now()), false, response);
+            let activation = ticket.progress.answer(activation);
             // Regardless of the blocking flag, as upstream.
-            sink.ack(AckKind::CombinedCompletionAndResult, &activation, job.msg.blocking).await;
-            sink.store(&activation, job.msg.blocking).await;
-            Event::Failure(Cause::Startup { error, job: Some(id) })
+            let kind = AckKind::CombinedCompletionAndResult;
+            sink.ack(kind, activation, job.msg.blocking).await;
+            ticket.progress.acked(kind);
+            sink.store(activation, job.msg.blocking).await;
+            ticket.progress.stored();
+            Event::Failure(Cause::Startup { error, job: Some(ticket.id) })
         }
     }
 }
@@ -77,14 +81,13 @@ pub(super) async fn cold_start(
 /// Z1: resumes the paused container, then runs the job (reschedule on).
 pub(super) async fn resume_and_run(
     container: Arc<dyn Container>,
-    id: JobId,
-    job: Run,
+    ticket: Ticket,
     sink: Arc<dyn ActivationSink>,
     events: EventSink<Event>,
 ) -> Event {
     match container.resume().await {
-        Ok(()) => initialize_and_run(container, id, job, true, false, sink, events).await,
-        Err(error) => Event::Failure(Cause::Resume { error, job: id }),
+        Ok(()) => initialize_and_run(container, ticket, true, false, sink, events).await,
+        Err(error) => Event::Failure(Cause::Resume { error, job: ticket.id }),
     }
 }
 
@@ -93,13 +96,13 @@ pub(super) async fn resume_and_run(
 /// or the failure that condemns it.
 pub(super) async fn initialize_and_run(
     container: Arc<dyn Container>,
-    id: JobId,
-    job: Run,
+    ticket: Ticket,
     reschedule: bool,
     init: bool,
     sink: Arc<dyn ActivationSink>,
     events: EventSink<Event>,
 ) -> Event {
+    let Ticket { id, run: job, progress } = ticket;
     let action = job.action.clone();
     let timeout = action.limits.timeout;
     let (env, parameters) = args::partition_arguments(job.msg.content.as_ref(), &job.msg.init_args);
@@ -133,7 +136,7 @@ pub(super) async fn initialize_and_run(
             Err(InitError::Failed { interval, response }) => {
                 let is_timeout = interval.duration() >= timeout;
                 let activation = Activation::new(&job, Some(interval), interval, is_timeout, response);
-                return finish(container, id, &job, activation, sink).await;
+                return finish(container, id, &job, &progress, activation, sink).await;
             }
         }
     }
@@ -153,28 +156,34 @@ pub(super) async fn initialize_and_run(
     };
     let is_timeout = run_interval.duration() >= timeout;
     let activation = Activation::new(&job, init_interval, total, is_timeout, response);
-    finish(container, id, &job, activation, sink).await
+    finish(container, id, &job, &progress, activation, sink).await
 }
 
 /// Acknowledgements, logs and the store, then the event that tells the proxy
-/// whether the container may be reused (reference 1.9 steps 9-12).
+/// whether the container may be reused (reference 1.9 steps 9-12). Each step is
+/// noted in `progress`, so that a shutdown that aborts this knows what is left.
 async fn finish(
     container: Arc<dyn Container>,
     id: JobId,
     job: &Run,
-    mut activation: Activation,
+    progress: &Progress,
+    activation: Activation,
     sink: Arc<dyn ActivationSink>,
 ) -> Event {
     let blocking = job.msg.blocking;
     let collects_logs = job.action.collects_logs();
     let (before_logs, after_logs) = AckKind::plan(blocking, collects_logs);
+    let answered = progress.answer(activation);
     if let Some(kind) = before_logs {
-        sink.ack(kind, &activation, blocking).await;
+        sink.ack(kind, answered, blocking).await;
+        progress.acked(kind);
     }
     let mut log_failure = false;
-    if collects_logs {
+    let with_logs;
+    let activation = if collects_logs {
         let limit = usize::try_from(job.action.limits.logs_mb * 1024 * 1024).unwrap_or(usize::MAX);
-        let read = LogRead::for_activation(job.action.sentinelled_logs, &activation.response);
+        let read = LogRead::for_activation(job.action.sentinelled_logs, &answered.response);
+        let mut activation = answered.clone();
         match container.logs(limit, read).await {
             Ok(logs) => {
                 log_failure = logs.failed;
@@ -185,17 +194,24 @@ async fn finish(
                 activation.logs = vec![messages::LOG_FAILURE.to_string()];
             }
         }
+        with_logs = activation;
         if let Some(kind) = after_logs {
-            sink.ack(kind, &activation, blocking).await;
+            sink.ack(kind, &with_logs, blocking).await;
+            progress.acked(kind);
         }
-    }
-    sink.store(&activation, blocking).await;
+        &with_logs
+    } else {
+        answered
+    };
+    sink.store(activation, blocking).await;
+    progress.stored();
     if log_failure {
         Event::Failure(Cause::LogReading { job: id })
     } else if activation.response.keeps_container() {
         Event::RunCompleted(id)
     } else {
-        Event::Failure(Cause::ActivationUnsuccessful { job: id, response: activation.response })
+        let response = activation.response.clone();
+        Event::Failure(Cause::ActivationUnsuccessful { job: id, response })
     }
 }
 

@@ -8,6 +8,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
+use proxy_core::container::client::{ConnectionError, TransportError};
 use proxy_core::container::response::messages;
 use proxy_core::container::scripted::{
     ok_response, InitOutcome, Record, RecordingSink, Release, RunOutcome, Script, ScriptedFactory, Step,
@@ -251,6 +252,27 @@ impl Play {
             Op::Advance(wait) => {
                 self.transcript.push(format!("-- {wait:?} passes ({:?})", wait.duration()));
                 tokio::time::advance(wait.duration()).await;
+            }
+            Op::Shutdown { proxy, grace } => {
+                let Some(running) = self.proxies[proxy].running.take() else {
+                    self.note(proxy, "  (already shut down)");
+                    return;
+                };
+                let grace = grace.duration();
+                self.note(proxy, format!("> shutdown, grace {grace:?}"));
+                let shutdown = tokio::spawn(running.shutdown(grace));
+                // The grace passes on the paused clock, a tick at a time so that
+                // effects finishing within it are seen to.
+                let mut waited = Duration::ZERO;
+                while !shutdown.is_finished() && waited <= grace + Duration::from_secs(1) {
+                    self.settle().await;
+                    let step = Duration::from_millis(1).max(grace / 20);
+                    tokio::time::advance(step).await;
+                    waited += step;
+                }
+                self.settle().await;
+                assert!(shutdown.is_finished(), "p{proxy}: a shutdown outlasted its grace");
+                let _stopped = shutdown.await.expect("the shutdown task").expect("the proxy's task");
             }
         }
         self.settle().await;
@@ -575,15 +597,20 @@ fn init_outcome(outcome: Outcome) -> InitOutcome {
         Outcome::TimedOut => InitOutcome::Failed(ActivationResponse::developer_error(
             messages::timed_out_during_init(limit_ms()),
         )),
-        Outcome::ConnectionLost => {
-            InitOutcome::Failed(ActivationResponse::developer_error(messages::ABNORMAL_INITIALIZATION))
-        }
+        Outcome::ConnectionLost => InitOutcome::Connection(ConnectionError::NoResponseReceived),
+        Outcome::NotDelivered => InitOutcome::Connection(not_delivered()),
+        Outcome::Panics => InitOutcome::Panic,
     }
 }
 
-/// What the backend reports for a `/run` that ends so. A lost connection is the
-/// developer error a backend classifies it as once the request was sent; should the
-/// scripted backend grow an outcome of its own for it, it maps here.
+/// A connection reset before the whole request was written.
+fn not_delivered() -> ConnectionError {
+    let reset = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset by the scripted peer");
+    ConnectionError::NotDelivered(TransportError::new(reset))
+}
+
+/// What the backend reports for a `/run` that ends so: the raw transport outcome for
+/// the connection failures, classified by the proxy as any backend's.
 fn run_outcome(outcome: Outcome) -> RunOutcome {
     RunOutcome::Response(match outcome {
         Outcome::Success => ok_response(),
@@ -591,7 +618,9 @@ fn run_outcome(outcome: Outcome) -> RunOutcome {
         Outcome::DeveloperError => ActivationResponse::developer_error(json!("the action crashed")),
         Outcome::Health => return RunOutcome::Health,
         Outcome::TimedOut => ActivationResponse::developer_error(messages::timed_out(limit_ms())),
-        Outcome::ConnectionLost => ActivationResponse::developer_error(messages::ABNORMAL_RUN),
+        Outcome::ConnectionLost => return RunOutcome::Connection(ConnectionError::NoResponseReceived),
+        Outcome::NotDelivered => return RunOutcome::Connection(not_delivered()),
+        Outcome::Panics => return RunOutcome::Panic,
     })
 }
 

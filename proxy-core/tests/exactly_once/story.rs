@@ -113,6 +113,14 @@ pub(crate) enum Op {
     },
     /// Time passes on the paused clock.
     Advance(Wait),
+    /// The owner shuts the proxy down with this grace (`Running::shutdown`): every
+    /// job it still holds when the grace runs out comes back.
+    Shutdown {
+        /// Which proxy.
+        proxy: usize,
+        /// The grace.
+        grace: Wait,
+    },
 }
 
 /// A backend call and how it ends.
@@ -151,6 +159,11 @@ pub(crate) enum Outcome {
     /// The connection broke after the request was sent: a developer error, as the
     /// backend reports it once `/run` or `/init` reached the runtime.
     ConnectionLost,
+    /// The connection broke before the request was all written: a rescheduling run
+    /// is a health error (the job runs elsewhere), any other a developer error.
+    NotDelivered,
+    /// The backend panics in the call (a bug in it).
+    Panics,
 }
 
 /// How a container operation ends.
@@ -218,7 +231,8 @@ impl Op {
             | Op::Script { proxy, .. }
             | Op::Release { proxy, .. }
             | Op::Race { proxy, .. }
-            | Op::Remove { proxy } => Some(proxy),
+            | Op::Remove { proxy }
+            | Op::Shutdown { proxy, .. } => Some(proxy),
             Op::Advance(_) => None,
         }
     }
@@ -303,8 +317,9 @@ fn op(proxies: usize) -> impl Strategy<Value = Op> {
         // Mostly no rounds between the release and the job: the tightest race.
         6 => (proxy.clone(), 0..8usize, prop_oneof![3 => Just(0u8), 1 => 1..3u8], any::<bool>())
             .prop_map(|(proxy, pick, yields, blocking)| Op::Race { proxy, pick, yields, blocking }),
-        4 => proxy.prop_map(|proxy| Op::Remove { proxy }),
+        4 => proxy.clone().prop_map(|proxy| Op::Remove { proxy }),
         8 => wait().prop_map(Op::Advance),
+        2 => (proxy.clone(), wait()).prop_map(|(proxy, grace)| Op::Shutdown { proxy, grace }),
     ]
 }
 
@@ -328,6 +343,8 @@ fn outcome() -> impl Strategy<Value = Outcome> {
         3 => Just(Outcome::Health),
         1 => Just(Outcome::TimedOut),
         1 => Just(Outcome::ConnectionLost),
+        1 => Just(Outcome::NotDelivered),
+        1 => Just(Outcome::Panics),
     ]
 }
 

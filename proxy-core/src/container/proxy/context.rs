@@ -16,7 +16,7 @@ use super::super::lifecycle::ContainerProxyEvent;
 use super::super::response::{messages, ActivationResponse, Interval};
 use super::super::work;
 use super::config::{ProxyConfig, ProxyDeps};
-use super::jobs::{Job, JobId, Jobs};
+use super::jobs::{Job, JobId, Jobs, Remains};
 use super::parent::{Cause, Fate, ToParent};
 
 /// A prewarm without a TTL waits this long, which is forever for a proxy.
@@ -87,11 +87,29 @@ impl ProxyCx {
         self.emit(ToParent::Resend(job.hand_back()));
     }
 
-    /// Hands back every job held, in flight first (a shutdown's grace ran out).
+    /// A shutdown's grace ran out and the effects were aborted: every job held goes
+    /// back to the parent, but for those whose caller has (or was being sent) the
+    /// result: those must not run again, and are finished here instead, on a task of
+    /// their own (the acknowledgement not yet sent, and the store).
     pub(super) fn abandon_jobs(&mut self) {
         let jobs: Vec<Job> = self.jobs.drain_all().collect();
         for job in jobs {
-            self.hand_back(job);
+            match job.remains() {
+                Remains::Nothing => job.stored(),
+                Remains::Everything => self.hand_back(job),
+                Remains::Finish { activation, ack } => {
+                    let activation = activation.clone();
+                    let blocking = job.run().msg.blocking;
+                    let sink = self.deps.sink.clone();
+                    tokio::spawn(async move {
+                        if let Some(kind) = ack {
+                            sink.ack(kind, &activation, blocking).await;
+                        }
+                        sink.store(&activation, blocking).await;
+                    });
+                    job.stored();
+                }
+            }
         }
     }
 
@@ -109,21 +127,21 @@ impl ProxyCx {
         reschedule: bool,
         init: bool,
     ) {
-        let (id, run) = self.jobs.start(job);
-        let sink = self.deps.sink.clone();
+        let ticket = self.jobs.start(job);
+        let (id, sink) = (ticket.id, self.deps.sink.clone());
         self.effects
             .spawn_with(move |events| {
-                work::initialize_and_run(container, id, run, reschedule, init, sink, events)
+                work::initialize_and_run(container, ticket, reschedule, init, sink, events)
             })
             .on_panic(panicked(id));
     }
 
     /// Z1: resumes the paused container, then runs `job` on it.
     pub(super) fn start_resume_and_run(&mut self, container: Arc<dyn Container>, job: Job) {
-        let (id, run) = self.jobs.start(job);
-        let sink = self.deps.sink.clone();
+        let ticket = self.jobs.start(job);
+        let (id, sink) = (ticket.id, self.deps.sink.clone());
         self.effects
-            .spawn_with(move |events| work::resume_and_run(container, id, run, sink, events))
+            .spawn_with(move |events| work::resume_and_run(container, ticket, sink, events))
             .on_panic(panicked(id));
     }
 
@@ -184,12 +202,12 @@ impl ProxyCx {
         let run = job.run().clone();
         let sink = self.deps.sink.clone();
         let activation = Activation::new(&run, None, Interval::zero(Instant::now()), false, response);
-        self.effects.spawn_maybe(async move {
+        // On a task of its own, not an effect: a shutdown must not abort it.
+        tokio::spawn(async move {
             let blocking = run.msg.blocking;
             let kind = if blocking { AckKind::CombinedCompletionAndResult } else { AckKind::Completion };
             sink.ack(kind, &activation, blocking).await;
             sink.store(&activation, blocking).await;
-            None
         });
         // The store is under way and cannot fail (a sink logs its own failures).
         job.stored();

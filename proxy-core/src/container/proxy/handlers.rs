@@ -74,9 +74,10 @@ impl ContainerProxyHandlers for ProxyCx {
         };
         let (factory, sink) = (self.deps().factory.clone(), self.deps().sink.clone());
         let job = self.jobs.accept(event);
-        let (id, run) = self.jobs.start(job);
+        let ticket = self.jobs.start(job);
+        let id = ticket.id;
         self.effects
-            .spawn_with(move |events| work::cold_start(factory, spec, id, run, sink, events))
+            .spawn_with(move |events| work::cold_start(factory, spec, ticket, sink, events))
             .on_panic(super::super::lifecycle::ContainerProxyEvent::Failure(Cause::Panicked {
                 job: Some(id),
             }));

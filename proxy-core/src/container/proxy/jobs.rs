@@ -6,8 +6,10 @@
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::sync::{Arc, OnceLock};
 
+use super::super::activation::{AckKind, Activation};
 use super::super::job::Run;
 
 /// Jobs dropped without being stored or handed back, in this process.
@@ -34,11 +36,99 @@ impl fmt::Display for JobId {
     }
 }
 
+/// How far the effect running a job got, shared between the effect and the proxy:
+/// a shutdown past its grace aborts the effect, and must then know whether the
+/// caller already has (or is being sent) the result, in which case the job is not
+/// handed back to run again but finished: acknowledged as far as it was not, and
+/// stored.
+#[derive(Debug, Default)]
+pub(crate) struct Progress {
+    /// The activation record, set before its first acknowledgement.
+    answered: OnceLock<Activation>,
+    /// `RESULT_SENT`, `COMPLETION_SENT`, `STORED`.
+    done: AtomicU8,
+}
+
+const RESULT_SENT: u8 = 1;
+const COMPLETION_SENT: u8 = 2;
+const STORED: u8 = 4;
+
+impl Progress {
+    /// The activation is decided and about to be acknowledged: from here on the job
+    /// must not run again. Returns the record as kept.
+    pub(crate) fn answer(&self, activation: Activation) -> &Activation {
+        let _ = self.answered.set(activation);
+        self.answered.get().expect("just set")
+    }
+
+    /// `kind` was acknowledged.
+    pub(crate) fn acked(&self, kind: AckKind) {
+        let bits = match kind {
+            AckKind::CombinedCompletionAndResult => RESULT_SENT | COMPLETION_SENT,
+            AckKind::Result => RESULT_SENT,
+            AckKind::Completion => COMPLETION_SENT,
+        };
+        self.done.fetch_or(bits, Ordering::Release);
+    }
+
+    /// The activation was stored.
+    pub(crate) fn stored(&self) {
+        self.done.fetch_or(STORED, Ordering::Release);
+    }
+
+    /// What is left to do for a job whose effect was aborted.
+    fn remains(&self) -> Remains<'_> {
+        let done = self.done.load(Ordering::Acquire);
+        match self.answered.get() {
+            _ if done & STORED != 0 => Remains::Nothing,
+            None => Remains::Everything,
+            Some(activation) => {
+                let blocking_unanswered = done & (RESULT_SENT | COMPLETION_SENT) == 0;
+                let ack = if done & COMPLETION_SENT != 0 {
+                    None
+                } else if blocking_unanswered {
+                    // Whether the caller blocks is the sink's to know: it gets both.
+                    Some(AckKind::CombinedCompletionAndResult)
+                } else {
+                    Some(AckKind::Completion)
+                };
+                Remains::Finish { activation, ack }
+            }
+        }
+    }
+}
+
+/// What a job whose effect was aborted still needs.
+pub(crate) enum Remains<'a> {
+    /// Stored already.
+    Nothing,
+    /// Not answered: it may go back to the parent.
+    Everything,
+    /// Answered: these acknowledgements and the store of `activation`.
+    Finish {
+        /// The record.
+        activation: &'a Activation,
+        /// The acknowledgement not yet sent, if any.
+        ack: Option<AckKind>,
+    },
+}
+
+/// What the effect running a job gets: its id, its data, and where it notes how far
+/// it got.
+#[derive(Debug, Clone)]
+pub(crate) struct Ticket {
+    pub(crate) id: JobId,
+    pub(crate) run: Run,
+    pub(crate) progress: Arc<Progress>,
+}
+
 /// A job the proxy accepted and has not finished with.
 pub(crate) struct Job {
     id: JobId,
     /// `None` once consumed.
     run: Option<Run>,
+    /// Set once its activation started.
+    progress: Option<Arc<Progress>>,
 }
 
 impl Job {
@@ -56,6 +146,11 @@ impl Job {
     /// The job goes back to the parent, to run elsewhere.
     pub(crate) fn hand_back(mut self) -> Run {
         self.run.take().expect("a live job holds its run")
+    }
+
+    /// What is left for this job, its effect having been aborted.
+    pub(crate) fn remains(&self) -> Remains<'_> {
+        self.progress.as_deref().map_or(Remains::Everything, Progress::remains)
     }
 
     /// The proxy is dropped while holding this job: it is lost, counted and logged,
@@ -104,14 +199,16 @@ impl Jobs {
     pub(crate) fn accept(&mut self, run: Run) -> Job {
         let id = JobId(self.next);
         self.next += 1;
-        Job { id, run: Some(run) }
+        Job { id, run: Some(run), progress: None }
     }
 
-    /// `job`'s activation starts; returns its id and a copy of its data for the effect.
-    pub(crate) fn start(&mut self, job: Job) -> (JobId, Run) {
-        let started = (job.id, job.run().clone());
+    /// `job`'s activation starts; returns what its effect needs.
+    pub(crate) fn start(&mut self, mut job: Job) -> Ticket {
+        let progress = Arc::new(Progress::default());
+        job.progress = Some(progress.clone());
+        let ticket = Ticket { id: job.id, run: job.run().clone(), progress };
         self.in_flight.push(job);
-        started
+        ticket
     }
 
     /// The job `id` whose activation ended, if it is in flight.
@@ -175,7 +272,7 @@ mod tests {
         let before = lost_jobs();
         let mut jobs = Jobs::default();
         let a = jobs.accept(run("a"));
-        let (a, _) = jobs.start(a);
+        let a = jobs.start(a).id;
         let b = jobs.accept(run("b"));
         jobs.buffer(b);
         assert_eq!((jobs.in_flight(), jobs.buffered()), (1, 1));

@@ -29,6 +29,7 @@ use proxy_machine::driver::{self, Driven, Effects, Notices, Running};
 pub use config::{HealthCheck, ProxyConfig, ProxyDeps};
 pub use context::ProxyCx;
 pub use jobs::{lost_jobs, JobId};
+pub(crate) use jobs::{Progress, Ticket};
 pub use parent::{Cause, ToParent};
 
 use super::lifecycle::{ContainerProxy, ContainerProxyAny, ContainerProxyEvent};
@@ -62,14 +63,17 @@ impl Driven for ContainerProxyAny {
             S::Draining(m) => (Some(m.data().container.clone()), false, false),
             S::Paused(m) => (Some(m.data().container.clone()), false, true),
             S::Removing(m) => (Some(m.data().container.clone()), true, false),
-            S::Uninitialized(_) | S::Starting(_) | S::Removed(_) => (None, true, false),
+            // A prewarm still being created: no container to destroy, but the parent
+            // counts the proxy's memory and must hear that it is gone.
+            S::Starting(_) => (None, false, false),
+            S::Uninitialized(_) | S::Removed(_) => (None, true, false),
         };
         let cx = self.context_mut();
         cx.abandon_jobs();
+        if !announced {
+            cx.emit(ToParent::RescheduleJob);
+        }
         if let Some(container) = container {
-            if !announced {
-                cx.emit(ToParent::RescheduleJob);
-            }
             let id = container.id().clone();
             tokio::spawn(async move {
                 if let ContainerProxyEvent::DestroyFailed(error) =
