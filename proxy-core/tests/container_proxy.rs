@@ -147,7 +147,7 @@ fn developer_error() -> ActivationResponse {
 }
 
 fn op_error(operation: &'static str) -> OperationError {
-    OperationError { operation, message: "engine said no".into() }
+    OperationError::new(operation, "engine said no")
 }
 
 #[tokio::test(start_paused = true)]
@@ -462,7 +462,7 @@ async fn a_prewarm_removes_itself_when_its_ttl_expires() {
 #[tokio::test(start_paused = true)]
 async fn a_prewarm_creation_failure_stops_the_proxy() {
     let mut proxy = Proxy::new();
-    proxy.factory.script.create(Step::now(Err(StartupError::Whisk("no space".into()))));
+    proxy.factory.script.create(Step::now(Err(StartupError::whisk("no space"))));
     proxy.send(start(None));
     assert_eq!(
         proxy.seen().await,
@@ -481,7 +481,7 @@ async fn a_prewarm_creation_failure_stops_the_proxy() {
 async fn a_failed_cold_create_acks_the_job_and_stops_the_proxy() {
     let mut proxy = Proxy::new();
     let a = action(1, 10);
-    let (create, release) = Step::held(Err(StartupError::Blackbox("bad image".into())));
+    let (create, release) = Step::held(Err(StartupError::blackbox("bad image")));
     proxy.factory.script.create(create);
     proxy.send(Event::Run(job(&a, "a1")));
     proxy.send(Event::Run(job(&a, "a2"))); // buffered while the container is created

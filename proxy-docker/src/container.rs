@@ -110,10 +110,6 @@ impl DockerContainer {
         matches!(tokio::time::timeout(bound, events.next()).await, Ok(Some(Ok(_))))
     }
 
-    fn op_error(&self, operation: &'static str, error: impl std::fmt::Display) -> OperationError {
-        OperationError { operation, message: format!("container {}: {error}", self.name) }
-    }
-
     /// The first pause also tells whether the engine can pause at all.
     async fn pause(&self) -> Result<(), OperationError> {
         let docker = &self.shared.docker;
@@ -126,7 +122,7 @@ impl DockerContainer {
                 Ok(())
             }
             // Gone or not running: a fact about this container, not about the engine.
-            Err(e) if matches!(status(&e), Some(404 | 409)) => Err(self.op_error("pause", e)),
+            Err(e) if matches!(status(&e), Some(404 | 409)) => Err(OperationError::new("pause", e)),
             Err(e) if self.shared.pause_works.get().is_none() => {
                 let error = DockerError::PauseUnsupported { source: e };
                 if self.shared.pause_works.set(false).is_ok() {
@@ -134,7 +130,7 @@ impl DockerContainer {
                 }
                 Ok(())
             }
-            Err(e) => Err(self.op_error("pause", e)),
+            Err(e) => Err(OperationError::new("pause", e)),
         }
     }
 }
@@ -204,7 +200,7 @@ impl Container for DockerContainer {
         if !self.paused.swap(false, Ordering::SeqCst) {
             return Ok(());
         }
-        self.shared.docker.unpause_container(&self.id.0).await.map_err(|e| self.op_error("unpause", e))
+        self.shared.docker.unpause_container(&self.id.0).await.map_err(|e| OperationError::new("unpause", e))
     }
 
     async fn logs(&self, limit_bytes: usize, read: LogRead) -> Result<Logs, OperationError> {
@@ -216,6 +212,6 @@ impl Container for DockerContainer {
     }
 
     async fn destroy(&self) -> Result<(), OperationError> {
-        remove(&self.shared.docker, &self.id.0).await.map_err(|e| self.op_error("remove", e))
+        remove(&self.shared.docker, &self.id.0).await.map_err(|e| OperationError::new("remove", e))
     }
 }

@@ -8,15 +8,17 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bollard::models::{
-    ContainerCreateBody, ContainerInspectResponse, HostConfig, HostConfigLogConfig, NetworkCreateRequest,
-    PortBinding, ResourcesUlimits,
+    ContainerCreateBody, ContainerInspectResponse, ContainerStateStatusEnum, ContainerSummaryStateEnum,
+    HostConfig, HostConfigLogConfig, NetworkCreateRequest, PortBinding, ResourcesUlimits,
 };
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, ListContainersOptionsBuilder, RemoveContainerOptionsBuilder,
 };
 use bollard::Docker;
 use futures_util::StreamExt;
-use proxy_core::container::{Container, ContainerFactory, ContainerId, CreateSpec, StartupError};
+use proxy_core::container::{
+    BackendError, Container, ContainerFactory, ContainerId, CreateSpec, StartupError,
+};
 use tokio::sync::{OnceCell, Semaphore};
 
 use crate::config::{DockerConfig, Reach, INSTANCE_LABEL, MANAGED_LABEL};
@@ -142,7 +144,7 @@ impl DockerFactory {
         Ok(self.list_owned().await?.into_iter().map(|(id, _)| ContainerId(id)).collect())
     }
 
-    async fn list_owned(&self) -> Result<Vec<(String, String)>, DockerError> {
+    async fn list_owned(&self) -> Result<Vec<(String, Option<ContainerSummaryStateEnum>)>, DockerError> {
         let config = &self.shared.config;
         let filters = HashMap::from([(
             "label",
@@ -160,10 +162,7 @@ impl DockerFactory {
                 labels.and_then(|l| l.get(INSTANCE_LABEL)) == Some(&config.instance)
                     && labels.and_then(|l| l.get(MANAGED_LABEL)).map(String::as_str) == Some("true")
             })
-            .filter_map(|c| {
-                let state = c.state.map(|s| s.to_string()).unwrap_or_default();
-                c.id.map(|id| (id, state))
-            })
+            .filter_map(|c| c.id.map(|id| (id, c.state)))
             .collect())
     }
 
@@ -172,7 +171,7 @@ impl DockerFactory {
         let count = owned.len();
         let docker = &self.shared.docker;
         let work = futures_util::stream::iter(owned).for_each_concurrent(10, |(id, state)| async move {
-            if state == "paused" {
+            if state == Some(ContainerSummaryStateEnum::PAUSED) {
                 if let Err(e) = docker.unpause_container(&id).await {
                     tracing::debug!(container = %id, error = %e, "unpause before removal failed");
                 }
@@ -432,16 +431,46 @@ fn published_addr(inspected: &ContainerInspectResponse) -> Option<SocketAddr> {
     Some(SocketAddr::new(ip, port))
 }
 
+/// How long a removal that lost a race to another waits for the winner before it
+/// gives up (a forced removal kills the container first, which takes a moment).
+const REMOVAL_RACE_WAIT: Duration = Duration::from_secs(10);
+
+/// The pause between two looks at a container another removal is working on.
+const REMOVAL_RACE_PAUSE: Duration = Duration::from_millis(50);
+
 /// Removes a container with force; one that is already gone (or already being
 /// removed) is not an error.
 pub(crate) async fn remove(docker: &Docker, id: &str) -> Result<(), bollard::errors::Error> {
     let options = RemoveContainerOptionsBuilder::default().force(true).v(true).build();
-    match docker.remove_container(id, Some(options)).await {
-        Ok(()) => Ok(()),
-        Err(e) if matches!(status(&e), Some(404)) => Ok(()),
-        Err(e) if status(&e) == Some(409) && e.to_string().contains("already in progress") => Ok(()),
-        Err(e) => Err(e),
+    let deadline = tokio::time::Instant::now() + REMOVAL_RACE_WAIT;
+    loop {
+        let conflict = match docker.remove_container(id, Some(options.clone())).await {
+            Ok(()) => return Ok(()),
+            Err(e) if status(&e) == Some(404) => return Ok(()),
+            Err(e) if status(&e) == Some(409) => e,
+            Err(e) => return Err(e),
+        };
+        // A conflict on a forced removal: another removal is under way. Decide from
+        // the container's state, not from the answer's text. While the other removal
+        // still kills the container the engine reports it `running` (its status puts
+        // running before removing), so look again, and try again, until it is gone,
+        // is being removed, or the wait is over.
+        match docker.inspect_container(id, None).await {
+            Err(e) if status(&e) == Some(404) => return Ok(()),
+            Ok(inspected) if removal_under_way(inspected.state.as_ref().and_then(|s| s.status)) => {
+                return Ok(())
+            }
+            _ if tokio::time::Instant::now() >= deadline => return Err(conflict),
+            _ => tokio::time::sleep(REMOVAL_RACE_PAUSE).await,
+        }
     }
+}
+
+/// Whether a container in `status` is on its way out: `removing` while a removal
+/// runs, `dead` once the engine has begun deleting its files (the daemon marks it
+/// dead first, so that nothing restarts it).
+fn removal_under_way(status: Option<ContainerStateStatusEnum>) -> bool {
+    matches!(status, Some(ContainerStateStatusEnum::REMOVING | ContainerStateStatusEnum::DEAD))
 }
 
 #[async_trait]
@@ -451,7 +480,7 @@ impl ContainerFactory for DockerFactory {
             Ok(container) => Ok(Arc::new(container)),
             Err(error) => {
                 tracing::error!(name = %spec.name, image = %spec.image, %error, "container creation failed");
-                Err(startup_error(&spec, &error))
+                Err(startup_error(&spec, error))
             }
         }
     }
@@ -459,14 +488,101 @@ impl ContainerFactory for DockerFactory {
 
 /// Upstream's split: a missing executable is the image's fault (developer error);
 /// anything else is the platform's (`Other`: "Failed to provision resources").
-fn startup_error(spec: &CreateSpec, error: &DockerError) -> StartupError {
-    match error {
-        DockerError::Engine { operation: "start", source }
-            if source.to_string().contains("executable file not found")
-                || source.to_string().contains("no such file or directory") =>
-        {
-            StartupError::Blackbox(format!("executable file not found in image {}", spec.image))
+/// Either way the engine's error stays the cause.
+fn startup_error(spec: &CreateSpec, error: DockerError) -> StartupError {
+    let missing_executable = match &error {
+        DockerError::Engine { operation: "start", source } => executable_missing(source),
+        _ => false,
+    };
+    if missing_executable {
+        StartupError::Blackbox {
+            message: format!("executable file not found in image {}", spec.image),
+            source: Some(BackendError::new(error)),
         }
-        other => StartupError::Other(other.to_string()),
+    } else {
+        StartupError::Other(BackendError::new(error))
+    }
+}
+
+/// Whether the engine refused to start a container because the image's entrypoint
+/// cannot be executed. The engine's only signal is the text of its 400/500 answer
+/// (the OCI runtime's `exec: "..": executable file not found in $PATH` or `..: no
+/// such file or directory`): no status, no code. The docker CLI itself maps it the
+/// same way, by these words, to exit status 127 (`runStartContainerErr` in
+/// docker/cli's `cli/command/container/run.go`). So the engine's `message` is
+/// read, never our own Display.
+fn executable_missing(error: &bollard::errors::Error) -> bool {
+    match error {
+        bollard::errors::Error::DockerResponseServerError { message, .. } => {
+            message.contains("executable file not found") || message.contains("no such file or directory")
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> CreateSpec {
+        CreateSpec {
+            transaction_id: "tid".into(),
+            name: "n".into(),
+            image: "user/image:1".into(),
+            memory_mb: 256,
+            cpu_shares: 0,
+            cpu_limit: None,
+        }
+    }
+
+    fn answer(status_code: u16, message: &str) -> bollard::errors::Error {
+        bollard::errors::Error::DockerResponseServerError { status_code, message: message.into() }
+    }
+
+    #[test]
+    fn a_missing_executable_is_the_image_fault_and_keeps_the_engine_error() {
+        let engine =
+            "failed to create task for container: exec: \"/nope\": executable file not found in $PATH";
+        let error = DockerError::Engine { operation: "start", source: answer(400, engine) };
+        match startup_error(&spec(), error) {
+            StartupError::Blackbox { message, source: Some(source) } => {
+                assert_eq!(message, "executable file not found in image user/image:1");
+                let docker = source.downcast_ref::<DockerError>().expect("the engine error is the cause");
+                assert!(matches!(docker, DockerError::Engine { operation: "start", .. }), "{docker:?}");
+            }
+            other => panic!("expected a blackbox error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn only_the_engine_message_of_a_start_is_read() {
+        let missing = "exec: \"/bin/x\": stat /bin/x: no such file or directory";
+        assert!(executable_missing(&answer(500, missing)));
+        assert!(!executable_missing(&answer(500, "cannot allocate memory")));
+        // The same words anywhere but the engine's answer are not its signal.
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory");
+        assert!(!executable_missing(&bollard::errors::Error::IOError { err: io }));
+        // Nor from another call than the start.
+        let error = DockerError::Engine { operation: "create", source: answer(500, missing) };
+        assert!(matches!(startup_error(&spec(), error), StartupError::Other(_)));
+    }
+
+    #[test]
+    fn other_startup_failures_keep_their_cause() {
+        let error = DockerError::TimedOut { operation: "create", seconds: 3 };
+        let StartupError::Other(source) = startup_error(&spec(), error) else { panic!("expected Other") };
+        assert!(matches!(
+            source.downcast_ref::<DockerError>(),
+            Some(DockerError::TimedOut { seconds: 3, .. })
+        ));
+    }
+
+    #[test]
+    fn a_container_being_removed_or_dead_counts_as_removed() {
+        assert!(removal_under_way(Some(ContainerStateStatusEnum::REMOVING)));
+        assert!(removal_under_way(Some(ContainerStateStatusEnum::DEAD)));
+        assert!(!removal_under_way(Some(ContainerStateStatusEnum::RUNNING)));
+        assert!(!removal_under_way(Some(ContainerStateStatusEnum::PAUSED)));
+        assert!(!removal_under_way(None));
     }
 }

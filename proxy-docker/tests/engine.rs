@@ -94,6 +94,28 @@ async fn a_container_gets_its_limits_labels_and_least_privilege() {
     .await;
 }
 
+/// Removals racing on one container: the engine answers the losers 409 ("removal
+/// already in progress") or 404; each is a success, decided from the container's
+/// state, not from the answer's text.
+#[tokio::test]
+async fn concurrent_removals_of_one_container_all_succeed() {
+    with_env(
+        "race",
+        |_| {},
+        |env| async move {
+            let image = script_image(&env.docker, "exec sleep 600").await;
+            let container = env.factory.create_container(&spec("race", &image, 64)).await.expect("created");
+            let removals = (0..6).map(|_| container.destroy());
+            for result in futures_util::future::join_all(removals).await {
+                result.expect("a racing removal succeeds");
+            }
+            let gone = env.docker.inspect_container(&container.id().0, None).await;
+            assert!(gone.is_err(), "removed: {gone:?}");
+        },
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn suspend_pauses_and_resume_unpauses() {
     with_env(
@@ -245,8 +267,9 @@ async fn a_missing_image_is_named_and_leaves_nothing() {
             );
             assert!(error.to_string().contains("is not pulled"), "{error}");
             match env.factory.create(spec).await.unwrap_err() {
-                StartupError::Other(message) => {
-                    assert!(message.contains("proxy-test-no-such-image"), "{message}")
+                StartupError::Other(source) => {
+                    let cause = source.downcast_ref::<DockerError>();
+                    assert!(matches!(cause, Some(DockerError::ImageMissing { .. })), "{source:?}")
                 }
                 other => panic!("{other:?}"),
             }
@@ -270,8 +293,13 @@ async fn a_container_that_does_not_start_is_removed() {
                 .unwrap();
             let spec = spec("nostart", &image, 32);
             match env.factory.create(spec).await.unwrap_err() {
-                StartupError::Blackbox(message) => {
-                    assert_eq!(message, format!("executable file not found in image {image}"))
+                StartupError::Blackbox { message, source } => {
+                    assert_eq!(message, format!("executable file not found in image {image}"));
+                    let cause = source.as_ref().and_then(|s| s.downcast_ref::<DockerError>());
+                    assert!(
+                        matches!(cause, Some(DockerError::Engine { operation: "start", .. })),
+                        "{source:?}"
+                    )
                 }
                 other => panic!("{other:?}"),
             }

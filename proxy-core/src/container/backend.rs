@@ -86,29 +86,131 @@ pub enum InitError {
     },
 }
 
+/// A backend's error, kept whole as the cause of a [`StartupError`] or an
+/// [`OperationError`]: its text and its own causes are the wrapped error's. Shared,
+/// so that the errors holding it can be cloned into events.
+///
+/// ```
+/// use proxy_core::container::backend::BackendError;
+/// let error = BackendError::new(std::io::Error::other("the engine hung up"));
+/// assert_eq!(error.to_string(), "the engine hung up");
+/// assert!(error.downcast_ref::<std::io::Error>().is_some());
+/// ```
+#[derive(Clone)]
+pub struct BackendError(Arc<dyn std::error::Error + Send + Sync + 'static>);
+
+impl BackendError {
+    /// Wraps `error` (an error value, or a message: `BackendError::new("boom")`).
+    pub fn new(error: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Self {
+        BackendError(Arc::from(error.into()))
+    }
+
+    /// The wrapped error.
+    pub fn get(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        &*self.0
+    }
+
+    /// The wrapped error, if it is an `E`.
+    pub fn downcast_ref<E: std::error::Error + 'static>(&self) -> Option<&E> {
+        self.0.downcast_ref::<E>()
+    }
+}
+
+impl fmt::Debug for BackendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for BackendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&*self.0, f)
+    }
+}
+
+impl std::error::Error for BackendError {
+    // Transparent: the wrapped error's causes are this one's.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
 /// Why a container could not be created.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum StartupError {
     /// The platform failed (whisk error).
-    #[error("container startup failed: {0}")]
-    Whisk(String),
+    #[error("container startup failed: {message}")]
+    Whisk {
+        /// What the activation's response says.
+        message: String,
+        /// The backend's error behind it, if any.
+        #[source]
+        source: Option<BackendError>,
+    },
     /// The user's image is at fault (developer error).
-    #[error("blackbox container startup failed: {0}")]
-    Blackbox(String),
+    #[error("blackbox container startup failed: {message}")]
+    Blackbox {
+        /// What the activation's response says.
+        message: String,
+        /// The backend's error behind it, if any.
+        #[source]
+        source: Option<BackendError>,
+    },
     /// Anything else (whisk error, "Failed to provision resources to run the action.").
     #[error("container startup failed for an unknown reason: {0}")]
-    Other(String),
+    Other(#[source] BackendError),
+}
+
+impl StartupError {
+    /// A platform failure whose activation response says `message`, without a cause.
+    ///
+    /// ```
+    /// use proxy_core::container::StartupError;
+    /// let error = StartupError::whisk("no space left");
+    /// assert!(matches!(&error, StartupError::Whisk { message, source: None } if message == "no space left"));
+    /// ```
+    pub fn whisk(message: impl Into<String>) -> Self {
+        StartupError::Whisk { message: message.into(), source: None }
+    }
+
+    /// An image fault whose activation response says `message`, without a cause.
+    pub fn blackbox(message: impl Into<String>) -> Self {
+        StartupError::Blackbox { message: message.into(), source: None }
+    }
+
+    /// Any other failure, caused by `source` (an error value, or a message).
+    pub fn other(source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Self {
+        StartupError::Other(BackendError::new(source))
+    }
 }
 
 /// A container operation (pause, resume, destroy, logs) that failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("container operation `{operation}` failed: {message}")]
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("container operation `{operation}` failed: {source}")]
 pub struct OperationError {
     /// The operation.
     pub operation: &'static str,
     /// What went wrong.
-    pub message: String,
+    #[source]
+    pub source: BackendError,
+}
+
+impl OperationError {
+    /// `operation` failed because of `source` (an error value, or a message).
+    ///
+    /// ```
+    /// use proxy_core::container::OperationError;
+    /// let error = OperationError::new("destroy", "boom");
+    /// assert_eq!(error.to_string(), "container operation `destroy` failed: boom");
+    /// assert_eq!(std::error::Error::source(&error).unwrap().to_string(), "boom");
+    /// ```
+    pub fn new(
+        operation: &'static str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    ) -> Self {
+        OperationError { operation, source: BackendError::new(source) }
+    }
 }
 
 /// The logs of one activation.

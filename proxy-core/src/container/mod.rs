@@ -18,8 +18,8 @@ mod work;
 
 pub use activation::{AckKind, Activation, ActivationSink};
 pub use backend::{
-    Container, ContainerFactory, ContainerFacts, ContainerId, CreateSpec, HealthError, InitError, LogRead,
-    Logs, OperationError, ResponseLimits, StartupError, Symptom,
+    BackendError, Container, ContainerFactory, ContainerFacts, ContainerId, CreateSpec, HealthError,
+    InitError, LogRead, Logs, OperationError, ResponseLimits, StartupError, Symptom,
 };
 pub use job::{
     Action, ActionLimits, ActivationMessage, Capacity, Condemned, PreWarmed, Run, StartSpec, Warmed, Warmth,

@@ -61,8 +61,10 @@ pub(super) async fn cold_start(
         }
         Err(error) => {
             let response = match &error {
-                StartupError::Whisk(message) => ActivationResponse::whisk_error(message.clone()),
-                StartupError::Blackbox(message) => ActivationResponse::developer_error(message.clone()),
+                StartupError::Whisk { message, .. } => ActivationResponse::whisk_error(message.clone()),
+                StartupError::Blackbox { message, .. } => {
+                    ActivationResponse::developer_error(message.clone())
+                }
                 StartupError::Other(_) => ActivationResponse::whisk_error(messages::RESOURCE_PROVISION_ERROR),
             };
             let activation = Activation::new(job, None, Interval::zero(Instant::now()), false, response);

@@ -504,7 +504,7 @@ impl UnderTest {
         let (kind, release) = match call {
             Call::Create(verdict) => {
                 let (step, release) =
-                    step(when, None, verdict.result(|| StartupError::Whisk("no space left".into())));
+                    step(when, None, verdict.result(|| StartupError::whisk("no space left")));
                 script.create(step);
                 (CallKind::Create, release)
             }
@@ -575,7 +575,7 @@ impl Verdict {
 }
 
 fn engine_error(operation: &'static str) -> OperationError {
-    OperationError { operation, message: "the engine said no".into() }
+    OperationError::new(operation, "the engine said no")
 }
 
 fn timed_out(outcome: Outcome) -> Option<Duration> {
