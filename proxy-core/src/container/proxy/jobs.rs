@@ -207,6 +207,11 @@ impl Jobs {
         let progress = Arc::new(Progress::default());
         job.progress = Some(progress.clone());
         let ticket = Ticket { id: job.id, run: job.run().clone(), progress };
+        if self.in_flight.capacity() == 0 {
+            // Most actions run one activation at a time: room for one, not the
+            // default four, in every warm proxy.
+            self.in_flight.reserve_exact(1);
+        }
         self.in_flight.push(job);
         ticket
     }
