@@ -1,4 +1,4 @@
-//! Every job a proxy accepts ends exactly once (DESIGN.md section 9, issue 7),
+//! Every job a proxy accepts ends exactly once (README, "Every job ends exactly once"; issue 7),
 //! checked at random: proptest tells stories (`exactly_once/story.rs`) of jobs,
 //! backend outcomes, held calls released out of order, removals, failures and the
 //! clock, to one to three real proxies on the scripted backend and tokio's paused
@@ -239,8 +239,8 @@ fn survey_of_random_stories() {
 }
 
 /// Shrunk stories of the randomized test, and a few that keep every promise, as
-/// named tests. Each known failure names its defect in its `ignore` until the
-/// proxy's fix lands (issue 7).
+/// named tests. Each failure found names the defect it exposed (all fixed in
+/// issue 7; see `proxy-core/UPSTREAM.md`, Deviations).
 mod named {
     use super::play::play;
     use super::story::{Call::*, Op::*, Outcome::*, ProxySpec, Story, Verdict::*, Wait::*, When::*};
