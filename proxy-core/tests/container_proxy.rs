@@ -12,8 +12,8 @@ use proxy_core::container::scripted::{
 };
 use proxy_core::container::{
     spawn_proxy, AckKind, Action, ActionLimits, ActivationMessage, ActivationResponse, ActivationStatus,
-    Capacity, ContainerProxyAny, ContainerProxyEvent as Event, OperationError, ProxyConfig, ProxyDeps, Run,
-    StartSpec, StartupError, ToParent,
+    ContainerProxyAny, ContainerProxyEvent as Event, OperationError, ProxyConfig, ProxyDeps, Run, StartSpec,
+    StartupError,
 };
 use proxy_core::machine::driver::{Notice, Notices, Running};
 use serde_json::json;
@@ -56,7 +56,7 @@ impl Proxy {
         let mut seen = Vec::new();
         while let Ok(notice) = self.notices.try_recv() {
             seen.push(match notice {
-                Notice::Message(message) => parent(&message),
+                Notice::Message(message) => message.to_string(),
                 Notice::Transition(t) => format!("{} -> {}", t.from, t.to),
                 Notice::Unhandled { state, event } => format!("unhandled {} in {state}", event.name()),
                 Notice::EffectPanicked { state } => format!("panic in {state}"),
@@ -91,17 +91,6 @@ const fn calls(
     destroys: usize,
 ) -> [usize; 7] {
     [creates, inits, runs, suspends, resumes, logs, destroys]
-}
-
-fn parent(message: &ToParent) -> String {
-    match message {
-        ToParent::NeedWork(Capacity::Prewarmed(_)) => "NeedWork(prewarmed)".into(),
-        ToParent::NeedWork(Capacity::Warm(_)) => "NeedWork(warm)".into(),
-        ToParent::ContainerRemoved { replace_prewarm } => format!("ContainerRemoved({replace_prewarm})"),
-        ToParent::RescheduleJob => "RescheduleJob".into(),
-        ToParent::Resend(run) => format!("Resend({})", run.msg.activation_id),
-        ToParent::DestroyFailed { .. } => "DestroyFailed".into(),
-    }
 }
 
 fn action(max_concurrent: usize, logs_mb: u64) -> Arc<Action> {
@@ -515,7 +504,15 @@ async fn a_failed_destroy_is_retried_then_reported_and_the_proxy_stops() {
     assert_eq!(proxy.seen().await, Vec::<String>::new());
     assert_eq!(proxy.calls()[6], 2);
     advance(Duration::from_secs(1)).await;
-    assert_eq!(proxy.seen().await, ["DestroyFailed", "Removing -> Removed", "stopped in Removed (Terminal)"]);
+    let container = format!("scripted-{}", proxy.factory.script.created.lock().unwrap()[0].name);
+    assert_eq!(
+        proxy.seen().await,
+        [
+            format!("DestroyFailed({container})"),
+            "Removing -> Removed".into(),
+            "stopped in Removed (Terminal)".into()
+        ]
+    );
     assert_eq!(proxy.calls()[6], 3);
 }
 

@@ -629,10 +629,10 @@ impl Seen {
     fn take(&mut self, notice: Notice<Event, ToParent>) -> String {
         match notice {
             Notice::Message(message) => {
-                let line = format!("< {}", parent(&message));
+                let line = format!("< {message}");
                 let hand_back = matches!(message, ToParent::Resend(_) | ToParent::DestroyFailed { .. });
                 if self.removal_signals > 0 && !hand_back {
-                    self.after_removal.push(parent(&message));
+                    self.after_removal.push(message.to_string());
                 }
                 match message {
                     ToParent::NeedWork(Capacity::Warm(_)) => self.warm_offers += 1,
@@ -676,16 +676,5 @@ fn how(blocking: bool) -> &'static str {
         "blocking"
     } else {
         "non-blocking"
-    }
-}
-
-fn parent(message: &ToParent) -> String {
-    match message {
-        ToParent::NeedWork(Capacity::Prewarmed(_)) => "NeedWork(prewarmed)".into(),
-        ToParent::NeedWork(Capacity::Warm(_)) => "NeedWork(warm)".into(),
-        ToParent::ContainerRemoved { replace_prewarm } => format!("ContainerRemoved({replace_prewarm})"),
-        ToParent::RescheduleJob => "RescheduleJob".into(),
-        ToParent::Resend(run) => format!("Resend({})", run.msg.activation_id),
-        ToParent::DestroyFailed { container, .. } => format!("DestroyFailed({container})"),
     }
 }

@@ -1,6 +1,8 @@
 //! The parent protocol: what a proxy tells its parent (the pool), and why an effect
 //! failed (upstream's `Status.Failure` causes), as the proxy's own events carry it.
 
+use std::fmt;
+
 use super::super::backend::{ContainerId, HealthError, OperationError, StartupError};
 use super::super::job::{Capacity, Run};
 use super::super::response::ActivationResponse;
@@ -28,6 +30,28 @@ pub enum ToParent {
         /// The last error.
         error: OperationError,
     },
+}
+
+/// One line for logs, transcripts and tests: `NeedWork(warm)`, `Resend(a1)`, ..
+/// A job shows as its activation id only (its message holds the caller's key).
+///
+/// ```
+/// use proxy_core::container::ToParent;
+/// assert_eq!(ToParent::ContainerRemoved { replace_prewarm: true }.to_string(), "ContainerRemoved(true)");
+/// ```
+impl fmt::Display for ToParent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ToParent::NeedWork(Capacity::Prewarmed(_)) => f.write_str("NeedWork(prewarmed)"),
+            ToParent::NeedWork(Capacity::Warm(_)) => f.write_str("NeedWork(warm)"),
+            ToParent::ContainerRemoved { replace_prewarm } => {
+                write!(f, "ContainerRemoved({replace_prewarm})")
+            }
+            ToParent::RescheduleJob => f.write_str("RescheduleJob"),
+            ToParent::Resend(run) => write!(f, "Resend({})", run.msg.activation_id),
+            ToParent::DestroyFailed { container, .. } => write!(f, "DestroyFailed({container})"),
+        }
+    }
 }
 
 /// Why an effect failed (upstream's `Status.Failure` causes). Those of a job's
