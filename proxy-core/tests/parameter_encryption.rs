@@ -45,7 +45,7 @@ impl Proxy {
         let config = ProxyConfig { encryption: Arc::new(keys), ..ProxyConfig::default() };
         let deps = Arc::new(ProxyDeps { factory: factory.clone(), sink: sink.clone(), config });
         let (running, notices) = spawn_proxy(deps);
-        Proxy { factory, sink, running: running, notices }
+        Proxy { factory, sink, running, notices }
     }
 
     fn send(&self, event: Event) {

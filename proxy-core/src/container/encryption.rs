@@ -249,7 +249,7 @@ impl ParameterEncryption {
 
     /// Whether `scheme` names a scheme this invoker can unlock (`noop` always).
     pub fn can_unlock(&self, scheme: &str) -> bool {
-        matches!(self.resolve("", scheme), Ok(_))
+        self.resolve("", scheme).is_ok()
     }
 
     fn resolve(&self, parameter: &str, scheme: &str) -> Result<Resolved<'_>, EncryptionError> {
