@@ -260,3 +260,19 @@ async fn an_unknown_scheme_sends_nothing_locked() {
     let sent = proxy.sent_to_the_container();
     assert!(!sent.contains(&locked_password) && !sent.contains(DB), "{sent}");
 }
+
+/// The resumed path unlocks too: a paused container, resumed for a locked job.
+#[tokio::test(start_paused = true)]
+async fn a_paused_container_resumed_for_a_locked_job_gets_the_plain_values() {
+    let keys = keys(K128);
+    let mut proxy = Proxy::with_keys(keys.clone());
+    proxy.send(Event::Run(plain_job("a1")));
+    proxy.seen().await;
+    tokio::time::advance(ProxyConfig::default().pause_grace).await;
+    assert_eq!(proxy.seen().await, ["Ready -> Pausing", "Pausing -> Paused"]);
+    proxy.send(Event::Run(locked_job("a2", &keys)));
+    proxy.seen().await;
+    assert_eq!(proxy.calls(), [1, 1, 2, 1, 1, 0, 0]);
+    let runs = proxy.factory.script.run_bodies.lock().unwrap().clone();
+    assert_eq!(runs[1].0, json!({"password": PASSWORD, "name": "world"}));
+}
