@@ -1,6 +1,6 @@
 //! Jobs and the data a container proxy holds (reference sections 1.2 and 1.3).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -144,6 +144,10 @@ pub struct ActivationMessage {
     pub content: Option<Value>,
     /// The parameter names that go to the environment at init, not to /run.
     pub init_args: BTreeSet<String>,
+    /// The parameters of `content` stored encrypted, each with the name of the scheme
+    /// that locked it (upstream's `lockedArgs`): they are unlocked before `/init` and
+    /// `/run` (see [`encryption`](super::encryption)).
+    pub locked_args: BTreeMap<String, String>,
     /// Whether a sequence caused it.
     pub caused_by_sequence: bool,
     /// The package binding, if the action was invoked through one.
@@ -172,6 +176,7 @@ impl ActivationMessage {
             blocking: true,
             content: None,
             init_args: BTreeSet::new(),
+            locked_args: BTreeMap::new(),
             caused_by_sequence: false,
             binding: None,
         }

@@ -6,6 +6,7 @@ pub mod args;
 pub mod backend;
 pub mod classify;
 pub mod client;
+pub mod encryption;
 pub mod job;
 pub mod lifecycle;
 pub mod naming;

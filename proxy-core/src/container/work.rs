@@ -15,6 +15,7 @@ use super::args;
 use super::backend::{
     Container, ContainerFactory, CreateSpec, InitError, LogRead, ResponseLimits, StartupError,
 };
+use super::encryption::{EncryptionError, ParameterEncryption};
 use super::job::{PreWarmed, Run, StartSpec, Warmed};
 use super::lifecycle::ContainerProxyEvent as Event;
 use super::outcome;
@@ -45,10 +46,17 @@ pub(super) async fn cold_start(
     spec: CreateSpec,
     ticket: Ticket,
     sink: Arc<dyn ActivationSink>,
+    keys: Arc<ParameterEncryption>,
     events: EventSink<Event>,
 ) -> Event {
     let memory_mb = spec.memory_mb;
     let job = &ticket.run;
+    // A job whose parameters do not unlock fails as it would after the create (see
+    // `refuse_locked`), without a container created for nothing: the proxy, still
+    // Cold, stops as after a failed create.
+    if let Err(error) = args::unlock_arguments(job.msg.content.as_ref(), &job.msg.locked_args, &keys) {
+        return refuse_locked(ticket.id, job, &ticket.progress, true, error, sink).await;
+    }
     match factory.create(spec).await {
         Ok(container) => {
             events.send(Event::PreWarmCompleted(PreWarmed {
@@ -57,7 +65,7 @@ pub(super) async fn cold_start(
                 memory_mb,
                 expires: None,
             }));
-            initialize_and_run(container, ticket, false, true, sink, events).await
+            initialize_and_run(container, ticket, false, true, sink, keys, events).await
         }
         Err(error) => {
             let response = match &error {
@@ -85,10 +93,11 @@ pub(super) async fn resume_and_run(
     container: Arc<dyn Container>,
     ticket: Ticket,
     sink: Arc<dyn ActivationSink>,
+    keys: Arc<ParameterEncryption>,
     events: EventSink<Event>,
 ) -> Event {
     match container.resume().await {
-        Ok(()) => initialize_and_run(container, ticket, true, false, sink, events).await,
+        Ok(()) => initialize_and_run(container, ticket, true, false, sink, keys, events).await,
         Err(error) => Event::Failure(Cause::Resume { error, job: ticket.id }),
     }
 }
@@ -102,12 +111,17 @@ pub(super) async fn initialize_and_run(
     reschedule: bool,
     init: bool,
     sink: Arc<dyn ActivationSink>,
+    keys: Arc<ParameterEncryption>,
     events: EventSink<Event>,
 ) -> Event {
     let Ticket { id, run: job, progress } = ticket;
     let action = job.action.clone();
     let timeout = action.limits.timeout;
-    let (env, parameters) = args::partition_arguments(job.msg.content.as_ref(), &job.msg.init_args);
+    let content = match args::unlock_arguments(job.msg.content.as_ref(), &job.msg.locked_args, &keys) {
+        Ok(content) => content,
+        Err(error) => return refuse_locked(id, &job, &progress, init, error, sink).await,
+    };
+    let (env, parameters) = args::partition_arguments(content.as_deref(), &job.msg.init_args);
 
     let mut init_interval = None;
     if init {
@@ -159,6 +173,52 @@ pub(super) async fn initialize_and_run(
     let is_timeout = run_interval.duration() >= timeout;
     let activation = Activation::new(&job, init_interval, total, is_timeout, response);
     finish(container, id, &job, &progress, activation, sink).await
+}
+
+/// A locked parameter did not unlock: the activation fails before anything reaches
+/// the container, acknowledged and stored as any failed activation, and never with
+/// the value, plain or locked, in the record or the log.
+///
+/// A whisk error, not an application error: the action and its developer did
+/// nothing wrong; the platform's key configuration does not match the one that
+/// locked the value (or the stored value was tampered with), which is for the
+/// operators to see and fix, as upstream counts whisk errors as the system's. Yet
+/// the container is healthy and untouched, so a warm one is kept (`RunCompleted`),
+/// unlike a whisk error the container answers. On a cold start no container is
+/// created (see `cold_start`). A prewarmed container that took the job cannot go
+/// back to being a prewarm (no lifecycle row leads there), so it goes the way of a
+/// failed `/init`: removed, its buffered jobs failing with the same response.
+async fn refuse_locked(
+    id: JobId,
+    job: &Run,
+    progress: &Progress,
+    init: bool,
+    error: EncryptionError,
+    sink: Arc<dyn ActivationSink>,
+) -> Event {
+    tracing::error!(
+        activation_id = %job.msg.activation_id,
+        action = %job.action.qualified_name(),
+        %error,
+        "a locked parameter did not unlock; the activation fails"
+    );
+    let response = ActivationResponse::whisk_error(error.to_string());
+    let activation = Activation::new(job, None, Interval::zero(Instant::now()), false, response.clone());
+    let blocking = job.msg.blocking;
+    let answered = progress.answer(activation);
+    // Nothing ran, so there are no logs to wait for.
+    let (before_logs, after_logs) = AckKind::plan(blocking, false);
+    for kind in before_logs.into_iter().chain(after_logs) {
+        sink.ack(kind, answered, blocking).await;
+        progress.acked(kind);
+    }
+    sink.store(answered, blocking).await;
+    progress.stored();
+    if init {
+        Event::Failure(Cause::ActivationUnsuccessful { job: id, response })
+    } else {
+        Event::RunCompleted(id)
+    }
 }
 
 /// Acknowledgements, logs and the store, then the event that tells the proxy

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::super::activation::ActivationSink;
 use super::super::backend::ContainerFactory;
+use super::super::encryption::ParameterEncryption;
 
 /// TCP health pings of prewarmed containers (reference 1.11).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +39,8 @@ pub struct ProxyConfig {
     pub destroy_attempts: u32,
     /// The wait before trying a failed destroy again.
     pub destroy_retry_delay: Duration,
+    /// The keys that unlock encrypted parameters; none by default.
+    pub encryption: Arc<ParameterEncryption>,
 }
 
 impl Default for ProxyConfig {
@@ -50,6 +53,7 @@ impl Default for ProxyConfig {
             user_cpus: None,
             destroy_attempts: 3,
             destroy_retry_delay: Duration::from_secs(1),
+            encryption: Arc::default(),
         }
     }
 }

@@ -128,10 +128,10 @@ impl ProxyCx {
         init: bool,
     ) {
         let ticket = self.jobs.start(job);
-        let (id, sink) = (ticket.id, self.deps.sink.clone());
+        let (id, sink, keys) = (ticket.id, self.deps.sink.clone(), self.deps.config.encryption.clone());
         self.effects
             .spawn_with(move |events| {
-                work::initialize_and_run(container, ticket, reschedule, init, sink, events)
+                work::initialize_and_run(container, ticket, reschedule, init, sink, keys, events)
             })
             .on_panic(panicked(id));
     }
@@ -139,9 +139,9 @@ impl ProxyCx {
     /// Z1: resumes the paused container, then runs `job` on it.
     pub(super) fn start_resume_and_run(&mut self, container: Arc<dyn Container>, job: Job) {
         let ticket = self.jobs.start(job);
-        let (id, sink) = (ticket.id, self.deps.sink.clone());
+        let (id, sink, keys) = (ticket.id, self.deps.sink.clone(), self.deps.config.encryption.clone());
         self.effects
-            .spawn_with(move |events| work::resume_and_run(container, ticket, sink, events))
+            .spawn_with(move |events| work::resume_and_run(container, ticket, sink, keys, events))
             .on_panic(panicked(id));
     }
 

@@ -73,11 +73,12 @@ impl ContainerProxyHandlers for ProxyCx {
             cpu_limit: config.cpu_limit(memory),
         };
         let (factory, sink) = (self.deps().factory.clone(), self.deps().sink.clone());
+        let keys = config.encryption.clone();
         let job = self.jobs.accept(event);
         let ticket = self.jobs.start(job);
         let id = ticket.id;
         self.effects
-            .spawn_with(move |events| work::cold_start(factory, spec, ticket, sink, events))
+            .spawn_with(move |events| work::cold_start(factory, spec, ticket, sink, keys, events))
             .on_panic(super::super::lifecycle::ContainerProxyEvent::Failure(Cause::Panicked {
                 job: Some(id),
             }));
