@@ -3,7 +3,7 @@
 //! companion object and unit-tests on its own:
 //!
 //! - [`data`]: the pool's view of one container (reference 1.2), [`PoolData`];
-//! - [`schedule`]: the decisions (`schedule`, `remove`, `removeExpired`,
+//! - [`mod@schedule`]: the decisions (`schedule`, `remove`, `removeExpired`,
 //!   `increasePrewarms`, `hasPoolSpaceFor`) as pure functions, with the free pool
 //!   [`FreePool`] indexed so that a scheduling decision does not scan it, and
 //!   upstream's linear scan kept as [`schedule::reference::schedule`];
