@@ -437,3 +437,28 @@ fn pool_space_counts_used_starting_and_the_new_one() {
     assert!(has_pool_space_for([], [], 1024, 1024));
     assert!(!has_pool_space_for([u64::MAX], [], 1, u64::MAX), "no overflow");
 }
+
+#[test]
+fn remove_expired_breaks_equal_expiries_by_lowest_key() {
+    // Deviation: upstream's order among equal expiries follows config order, then
+    // its `Map`'s iteration order.
+    let now = t(10_000);
+    let configs = [reactive_config("actionKind", 0), reactive_config("actionKind2", 0)];
+    let same = Some(now - Duration::from_secs(1));
+    let prewarmed: BTreeMap<&str, PreWarmedData<()>> = [
+        ("b", prewarmed("actionKind", same)),
+        ("a", prewarmed("actionKind2", same)),
+        ("c", prewarmed("actionKind", same)),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(remove_expired(&configs, &prewarmed, 2, now), vec!["a", "b"]);
+}
+
+#[test]
+fn increase_prewarms_answers_once_per_config_even_for_identical_ones() {
+    // Deviation: upstream's map keyed by config would hold one entry for both.
+    let configs = [reactive_config("k", 1), reactive_config("k", 1)];
+    let counts = increase_prewarms::<()>(false, false, &HashMap::new(), &configs, [], []);
+    assert_eq!(counts, vec![PrewarmCount { current: 0, desired: 1 }; 2]);
+}
