@@ -8,5 +8,6 @@
 //!   test container behind the `scripted` feature) implements.
 
 pub mod container;
+pub mod pool;
 
 pub use proxy_machine as machine;

@@ -1,0 +1,23 @@
+//! The container pool: the proxies' parent (upstream's `ContainerPool`, reference
+//! section 4). This is its pure core so far, the part upstream keeps on the
+//! companion object and unit-tests on its own:
+//!
+//! - [`data`]: the pool's view of one container (reference 1.2), [`PoolData`];
+//! - [`mod@schedule`]: the decisions (`schedule`, `remove`, `removeExpired`,
+//!   `increasePrewarms`, `hasPoolSpaceFor`) as pure functions, with the free pool
+//!   [`FreePool`] indexed so that a scheduling decision does not scan it, and
+//!   upstream's linear scan kept as [`schedule::reference::schedule`];
+//! - [`config`]: prewarm configuration (`PrewarmingConfig`).
+//!
+//! The actor that owns the proxies and applies these decisions is not written yet.
+
+pub mod config;
+pub mod data;
+pub mod schedule;
+
+pub use config::{ColdStartKey, PrewarmingConfig, ReactiveConfigError, ReactivePrewarmingConfig};
+pub use data::{MemoryData, PoolData, PreWarmedData, WarmedData, WarmingColdData, WarmingData, WarmthClass};
+pub use schedule::{
+    has_pool_space_for, increase_prewarms, memory_consumption_of, reactive_cold, remove, remove_expired,
+    schedule, FreePool, PrewarmCount,
+};
