@@ -276,3 +276,27 @@ async fn a_removed_prewarm_frees_its_memory_at_once_and_is_backfilled() {
     assert_eq!((h.creates(), h.destroys()), (2, 1));
     assert_eq!(h.snapshot().await.proxies, 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_rescheduled_container_stops_counting_and_its_job_runs_elsewhere() {
+    let h = Harness::new(256, vec![]);
+    let hello = action("hello", NODE, 256);
+    h.submit(job(&hello, "a1"));
+    h.settle().await;
+    // The warm container answers the next /run with a 503: the proxy hands the job
+    // back (Resend) and says RescheduleJob, then destroys its container (held).
+    h.factory.script.run(Step::now(RunOutcome::Health));
+    let (held, release) = Step::held(Ok(()));
+    h.factory.script.destroy(held);
+    h.submit(job(&hello, "a2"));
+    h.settle().await;
+    // Its memory is free at once: a2 went to a new container during the destroy.
+    assert_eq!(h.creates(), 2);
+    assert_eq!(h.stored(), BTreeMap::from([("a1".into(), 1), ("a2".into(), 1)]));
+    let snapshot = h.snapshot().await;
+    assert_eq!((snapshot.free, snapshot.memory_mb, snapshot.buffered), (1, 256, 0), "{snapshot:?}");
+    release.release();
+    h.settle().await;
+    assert_eq!(h.destroys(), 1);
+    assert_eq!(h.snapshot().await.proxies, 1);
+}

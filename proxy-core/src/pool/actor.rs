@@ -30,6 +30,9 @@
 //! - A proxy that stops while still tracked is dropped from every map, so its
 //!   memory is not counted forever (upstream watches no child).
 //! - The buffer's warning is rate-limited pool-wide (upstream: per run).
+//! - `RescheduleJob` resends the buffer's head, as `ContainerRemoved` does: the
+//!   memory it stops counting may make room, and a proxy that sent it sends
+//!   nothing more (upstream leaves the buffer to the next unrelated message).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
@@ -545,6 +548,8 @@ impl Pool {
             ToParent::RescheduleJob => {
                 self.free.remove(&key);
                 self.busy.remove(&key);
+                // Its memory is no longer counted: the buffer's head may fit now.
+                self.process_buffer();
             }
             ToParent::Resend(run) => self.resubmit(run),
             ToParent::DestroyFailed { container, error } => {
