@@ -143,16 +143,6 @@ enum Msg {
     Snapshot(oneshot::Sender<PoolSnapshot>),
 }
 
-impl std::fmt::Debug for Msg {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Msg::Run(run) => f.debug_tuple("Run").field(run).finish(),
-            Msg::Proxy(key, _) => f.debug_tuple("Proxy").field(key).finish(),
-            Msg::Snapshot(_) => f.write_str("Snapshot"),
-        }
-    }
-}
-
 /// The pool's state (reference section 4's `State`).
 struct Pool {
     config: PoolConfig,
