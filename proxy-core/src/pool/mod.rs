@@ -9,12 +9,15 @@
 //!   upstream's linear scan kept as [`schedule::reference::schedule`];
 //! - [`config`]: prewarm configuration (`PrewarmingConfig`).
 //!
-//! The actor that owns the proxies and applies these decisions is not written yet.
+//! - [`actor`]: the pool actor that owns the proxies and applies these decisions
+//!   ([`spawn_pool`], [`PoolHandle`]); its first slice.
 
+pub mod actor;
 pub mod config;
 pub mod data;
 pub mod schedule;
 
+pub use actor::{spawn_pool, PoolConfig, PoolHandle, PoolSnapshot, PoolStopped, ProxyKey};
 pub use config::{ColdStartKey, PrewarmingConfig, ReactiveConfigError, ReactivePrewarmingConfig};
 pub use data::{MemoryData, PoolData, PreWarmedData, WarmedData, WarmingColdData, WarmingData, WarmthClass};
 pub use schedule::{

@@ -1,0 +1,550 @@
+//! The pool actor (upstream's `ContainerPool` actor, reference section 4): owns one
+//! container proxy per container, speaks their parent protocol
+//! ([`ToParent`]), and applies the pure decisions of [`schedule`](mod@super::schedule)
+//! to each job handed to it with [`PoolHandle::submit`].
+//!
+//! It is a plain tokio task, not a machine on the lifecycle driver: the pool has a
+//! single state (its maps and buffer change, the set of legal messages does not),
+//! so a lifecycle table would have one row per message from that state to itself
+//! and would check nothing; and the driver's inbox takes one machine's events,
+//! where the pool's loop must merge its callers' jobs with the notices of a
+//! changing set of proxies, each tagged with the proxy's key. A task reading one
+//! channel, into which the callers, the pool itself (upstream's `self ! run`) and
+//! a forwarder per proxy write, keeps upstream's single-mailbox ordering.
+//!
+//! This is the first slice. Not here yet: the periodic reactive prewarm adjustment
+//! (and so no cold-start count is kept), the feed's back-pressure
+//! (`MessageFeed.Processed`: [`PoolHandle::submit`] is unbounded), adoption of warm
+//! containers at restart, and a shutdown of the pool (its task runs until the
+//! runtime stops).
+//!
+//! Deviations from upstream, each on purpose:
+//! - Eviction happens only if, once the chosen containers are gone, the new one
+//!   fits the budget; upstream evicts `min(action memory, free memory)` and then
+//!   creates regardless, which overcommits when busy containers hold the rest.
+//! - The replacement of a taken prewarm is started only if it fits the budget
+//!   (upstream starts it regardless); the next `ContainerRemoved { replace_prewarm:
+//!   true }` backfills it.
+//! - `NeedWork(Warm)` from a proxy the pool does not track is ignored with a
+//!   warning (upstream throws in the actor); the count never goes below zero.
+//! - A proxy that stops while still tracked is dropped from every map, so its
+//!   memory is not counted forever (upstream watches no child).
+//! - The buffer's warning is rate-limited pool-wide (upstream: per run).
+//! - `RescheduleJob` resends the buffer's head, as `ContainerRemoved` does: the
+//!   memory it stops counting may make room, and a proxy that sent it sends
+//!   nothing more (upstream leaves the buffer to the next unrelated message).
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+
+use crate::container::{
+    spawn_proxy, Capacity, ContainerId, ContainerProxyAny, ContainerProxyEvent, ProxyDeps, Run, StartSpec,
+    ToParent,
+};
+use crate::machine::driver::{Notice, Running};
+
+use super::config::PrewarmingConfig;
+use super::data::{MemoryData, PoolData, PreWarmedData, WarmedData};
+use super::schedule::{has_pool_space_for, increase_prewarms, memory_consumption_of, remove, FreePool};
+
+/// How often, at most, the pool warns that runs wait in its buffer (upstream's
+/// `logMessageInterval`).
+const BUFFER_WARNING_INTERVAL: Duration = Duration::from_secs(10);
+
+/// What a pool is given (upstream's `ContainerPoolConfig` and `prewarmConfig`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolConfig {
+    /// The memory all containers together may use, in MB (upstream's
+    /// `userMemory`), prewarms and prewarms being started included.
+    pub user_memory_mb: u64,
+    /// The prewarm kinds, started at once within the budget.
+    pub prewarm: Vec<PrewarmingConfig>,
+}
+
+/// Identifies one proxy the pool owns: the pool's analogue of upstream's child
+/// `ActorRef`. Keys are never reused within a pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ProxyKey(pub u64);
+
+/// What the pool holds at one instant, for tests and metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PoolSnapshot {
+    /// Containers with room for another activation (upstream's `freePool`).
+    pub free: usize,
+    /// Containers at their concurrency limit (upstream's `busyPool`).
+    pub busy: usize,
+    /// Prewarms ready to be taken (upstream's `prewarmedPool`).
+    pub prewarmed: usize,
+    /// Prewarms being created (upstream's `prewarmStartingPool`).
+    pub prewarm_starting: usize,
+    /// Runs waiting for room (upstream's `runBuffer`).
+    pub buffered: usize,
+    /// The memory of every container above, in MB.
+    pub memory_mb: u64,
+    /// Proxies still running, tracked or not (one being removed is not tracked).
+    pub proxies: usize,
+}
+
+/// The pool has stopped: the job is given back.
+#[derive(Debug, thiserror::Error)]
+#[error("the container pool has stopped; activation {} was not taken", .0.msg.activation_id)]
+pub struct PoolStopped(pub Run);
+
+/// The callers' side of a pool: cheap to clone.
+#[derive(Debug, Clone)]
+pub struct PoolHandle {
+    tx: mpsc::UnboundedSender<Msg>,
+}
+
+impl PoolHandle {
+    /// Hands the pool a job. It runs on a warm, prewarmed or new container, or
+    /// waits in the pool's buffer until one has room; it ends exactly once, through
+    /// the proxies' [`ActivationSink`](crate::container::ActivationSink).
+    pub fn submit(&self, run: Run) -> Result<(), PoolStopped> {
+        self.tx.send(Msg::Run(run)).map_err(|mpsc::error::SendError(msg)| match msg {
+            Msg::Run(run) => PoolStopped(run),
+            // Only a run was sent.
+            _ => unreachable!("submit sends a run"),
+        })
+    }
+
+    /// What the pool holds once it has handled every message sent before this call;
+    /// `None` if it has stopped.
+    pub async fn snapshot(&self) -> Option<PoolSnapshot> {
+        let (reply, answer) = oneshot::channel();
+        self.tx.send(Msg::Snapshot(reply)).ok()?;
+        answer.await.ok()
+    }
+}
+
+/// Starts a pool on its own task: the initial prewarms of `config` are started at
+/// once, within the budget, each on a proxy built from `deps`.
+pub fn spawn_pool(config: PoolConfig, deps: Arc<ProxyDeps>) -> PoolHandle {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let mut pool = Pool::new(config, deps, tx.clone());
+    tokio::spawn(async move {
+        pool.adjust_prewarms(true);
+        pool.run(rx).await;
+    });
+    PoolHandle { tx }
+}
+
+/// One message in the pool's mailbox.
+enum Msg {
+    /// A job, from a caller, from the pool itself, or handed back by a proxy.
+    Run(Run),
+    /// A proxy's notice.
+    Proxy(ProxyKey, Notice<ContainerProxyEvent, ToParent>),
+    /// A snapshot request.
+    Snapshot(oneshot::Sender<PoolSnapshot>),
+}
+
+/// The pool's state (reference section 4's `State`).
+struct Pool {
+    config: PoolConfig,
+    deps: Arc<ProxyDeps>,
+    /// Where the pool sends to itself and where the forwarders write.
+    tx: mpsc::UnboundedSender<Msg>,
+    next_key: u64,
+    proxies: HashMap<ProxyKey, Running<ContainerProxyAny>>,
+    free: FreePool<ProxyKey, ContainerId>,
+    busy: BTreeMap<ProxyKey, PoolData<ContainerId>>,
+    prewarmed: BTreeMap<ProxyKey, PreWarmedData<ContainerId>>,
+    prewarm_starting: BTreeMap<ProxyKey, (String, u64)>,
+    buffer: VecDeque<Run>,
+    /// The activation id of the buffer's head while it is resent to the pool
+    /// (upstream's `resent`, PR #4593): only the head is resent, once at a time.
+    resent: Option<String>,
+    last_buffer_warning: Option<Instant>,
+}
+
+/// How a container was found for a run, for the log (upstream's `containerState`).
+type Found = (ProxyKey, PoolData<ContainerId>, &'static str);
+
+impl Pool {
+    fn new(config: PoolConfig, deps: Arc<ProxyDeps>, tx: mpsc::UnboundedSender<Msg>) -> Self {
+        Pool {
+            config,
+            deps,
+            tx,
+            next_key: 0,
+            proxies: HashMap::new(),
+            free: FreePool::new(),
+            busy: BTreeMap::new(),
+            prewarmed: BTreeMap::new(),
+            prewarm_starting: BTreeMap::new(),
+            buffer: VecDeque::new(),
+            resent: None,
+            last_buffer_warning: None,
+        }
+    }
+
+    async fn run(&mut self, mut rx: mpsc::UnboundedReceiver<Msg>) {
+        // The pool holds a sender itself, so the channel never closes: the task
+        // runs until the runtime stops (a shutdown is not part of this slice).
+        while let Some(msg) = rx.recv().await {
+            match msg {
+                Msg::Run(run) => self.on_run(run),
+                Msg::Proxy(key, notice) => self.on_notice(key, notice),
+                Msg::Snapshot(reply) => {
+                    let _ = reply.send(self.snapshot());
+                }
+            }
+        }
+    }
+
+    fn snapshot(&self) -> PoolSnapshot {
+        PoolSnapshot {
+            free: self.free.len(),
+            busy: self.busy.len(),
+            prewarmed: self.prewarmed.len(),
+            prewarm_starting: self.prewarm_starting.len(),
+            buffered: self.buffer.len(),
+            memory_mb: self.used_mb().sum::<u64>() + self.starting_mb().sum::<u64>(),
+            proxies: self.proxies.len(),
+        }
+    }
+
+    /// The memory of the busy, free and prewarmed containers.
+    fn used_mb(&self) -> impl Iterator<Item = u64> + '_ {
+        let busy = self.busy.values().map(PoolData::memory_mb);
+        let free = self.free.iter().map(|(_, data)| data.memory_mb());
+        let prewarmed = self.prewarmed.values().map(|p| p.memory_mb);
+        busy.chain(free).chain(prewarmed)
+    }
+
+    fn starting_mb(&self) -> impl Iterator<Item = u64> + '_ {
+        self.prewarm_starting.values().map(|(_, memory)| *memory)
+    }
+
+    fn has_space_for(&self, memory_mb: u64) -> bool {
+        has_pool_space_for(self.used_mb(), self.starting_mb(), memory_mb, self.config.user_memory_mb)
+    }
+
+    /// A new proxy, its notices forwarded into the pool's mailbox under its key.
+    fn new_proxy(&mut self) -> ProxyKey {
+        let key = ProxyKey(self.next_key);
+        self.next_key += 1;
+        let (running, mut notices) = spawn_proxy(self.deps.clone());
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            while let Some(notice) = notices.recv().await {
+                // Transitions are for observers; the pool acts on messages only.
+                if matches!(notice, Notice::Transition(_)) {
+                    continue;
+                }
+                if tx.send(Msg::Proxy(key, notice)).is_err() {
+                    break;
+                }
+            }
+        });
+        self.proxies.insert(key, running);
+        key
+    }
+
+    /// Sends `event` to the proxy of `key`; a run it cannot take comes back to the
+    /// pool, so that it still ends exactly once.
+    fn send(&mut self, key: ProxyKey, event: ContainerProxyEvent) {
+        let refused = match self.proxies.get(&key) {
+            Some(running) => running.send(event).err(),
+            None => Some(event),
+        };
+        if let Some(ContainerProxyEvent::Run(run)) = refused {
+            tracing::warn!(proxy = key.0, activation = %run.msg.activation_id, "proxy gone; run resubmitted");
+            self.resubmit(run);
+        }
+    }
+
+    fn resubmit(&self, run: Run) {
+        // The pool holds the receiver while it runs, so this send cannot fail.
+        let _ = self.tx.send(Msg::Run(run));
+    }
+
+    /// Upstream's `prewarmContainer`: a new proxy asked to start a prewarm.
+    fn start_prewarm(&mut self, spec: StartSpec) {
+        let key = self.new_proxy();
+        self.prewarm_starting.insert(key, (spec.kind.clone(), spec.memory_mb));
+        self.send(key, ContainerProxyEvent::Start(spec));
+    }
+
+    /// Upstream's `adjustPrewarmedContainer(init, scheduled = false)`: starts the
+    /// prewarms each kind lacks, each only if it fits.
+    fn adjust_prewarms(&mut self, init: bool) {
+        let counts = increase_prewarms(
+            init,
+            false,
+            &HashMap::new(),
+            &self.config.prewarm,
+            self.prewarmed.values(),
+            self.prewarm_starting.values().map(|(kind, memory)| (kind.as_str(), *memory)),
+        );
+        let configs = self.config.prewarm.clone();
+        for (config, count) in configs.iter().zip(counts) {
+            for _ in 0..count.to_start() {
+                if self.has_space_for(config.memory_mb) {
+                    self.start_prewarm(config.start_spec());
+                } else {
+                    tracing::warn!(kind = %config.kind, memory_mb = config.memory_mb, "no room to prewarm");
+                }
+            }
+        }
+    }
+
+    /// Upstream's `takePrewarmContainer`: the prewarm of the action's exact kind and
+    /// memory that expires first (one that never expires counts as expiring now),
+    /// moved to the free pool, with a replacement started if it fits.
+    fn take_prewarm(&mut self, run: &Run) -> Option<(ProxyKey, PoolData<ContainerId>)> {
+        let kind = &run.action.kind;
+        let memory_mb = run.action.limits.memory_mb;
+        let now = Instant::now();
+        let (&key, _) = self
+            .prewarmed
+            .iter()
+            .filter(|(_, p)| &p.kind == kind && p.memory_mb == memory_mb)
+            .min_by_key(|(key, p)| (p.expires.unwrap_or(now), **key))?;
+        let data = PoolData::PreWarmed(self.prewarmed.remove(&key)?);
+        self.free.insert(key, data.clone());
+        let spec = self
+            .config
+            .prewarm
+            .iter()
+            .find(|c| &c.kind == kind && c.memory_mb == memory_mb)
+            .map(PrewarmingConfig::start_spec)
+            .unwrap_or_else(|| StartSpec {
+                kind: kind.clone(),
+                image: run.action.image.clone(),
+                memory_mb,
+                ttl: None,
+            });
+        if self.has_space_for(memory_mb) {
+            self.start_prewarm(spec);
+        } else {
+            tracing::debug!(%kind, memory_mb, "no room to replace the taken prewarm now");
+        }
+        Some((key, data))
+    }
+
+    /// Upstream's `createContainer`: a new proxy, counted as `MemoryData` in the
+    /// free pool until it reports what it became.
+    fn create_cold(&mut self, memory_mb: u64) -> (ProxyKey, PoolData<ContainerId>) {
+        let key = self.new_proxy();
+        let data = PoolData::Memory(MemoryData { memory_mb });
+        self.free.insert(key, data.clone());
+        (key, data)
+    }
+
+    /// Upstream's `removeContainer`: `Remove` to the proxy, dropped from the maps.
+    fn evict(&mut self, key: ProxyKey) {
+        self.free.remove(&key);
+        self.busy.remove(&key);
+        self.send(key, ContainerProxyEvent::Remove);
+    }
+
+    /// The containers `remove` chooses to make room for `memory_mb`, if removing
+    /// them makes it fit (see the module's deviations).
+    fn eviction_for(&self, memory_mb: u64) -> Vec<ProxyKey> {
+        let free_mb = memory_consumption_of(self.free.iter().map(|(_, data)| data));
+        let chosen = remove(self.free.iter(), memory_mb.min(free_mb));
+        let freed: u64 = chosen.iter().filter_map(|key| self.free.get(key)).map(PoolData::memory_mb).sum();
+        let used: u64 = self.used_mb().sum::<u64>() + self.starting_mb().sum::<u64>();
+        let fits = used
+            .checked_sub(freed)
+            .and_then(|rest| rest.checked_add(memory_mb))
+            .is_some_and(|total| total <= self.config.user_memory_mb);
+        if fits {
+            chosen
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Where `run` goes: warm, prewarmed, cold, or cold after an eviction.
+    fn find_container(&mut self, run: &Run) -> Option<Found> {
+        let memory_mb = run.action.limits.memory_mb;
+        if let Some((key, data)) = self.free.schedule(&run.action, &run.msg.namespace) {
+            let state = data.initing_state();
+            return Some((*key, data.clone(), state));
+        }
+        if let Some((key, data)) = self.take_prewarm(run) {
+            return Some((key, data, "prewarmed"));
+        }
+        if self.has_space_for(memory_mb) {
+            let (key, data) = self.create_cold(memory_mb);
+            return Some((key, data, "cold"));
+        }
+        let evicted = self.eviction_for(memory_mb);
+        if evicted.is_empty() {
+            return None;
+        }
+        for key in evicted {
+            tracing::info!(proxy = key.0, "evicting an idle warm container");
+            self.evict(key);
+        }
+        if let Some((key, data)) = self.take_prewarm(run) {
+            return Some((key, data, "recreatedPrewarm"));
+        }
+        let (key, data) = self.create_cold(memory_mb);
+        Some((key, data, "recreated"))
+    }
+
+    /// Upstream's `case r: Run`.
+    fn on_run(&mut self, run: Run) {
+        let is_resent =
+            self.buffer.front().is_some_and(|head| head.msg.activation_id == run.msg.activation_id);
+        if !(self.buffer.is_empty() || is_resent) {
+            // Runs ahead of it wait for room: it waits behind them.
+            self.buffer.push_back(run);
+            return;
+        }
+        if is_resent {
+            // It may be resent again, or run now.
+            self.resent = None;
+        }
+        match self.find_container(&run) {
+            Some((key, data, state)) => {
+                let next = data.next_run(&run, Instant::now());
+                if next.has_capacity() {
+                    self.busy.remove(&key);
+                    self.free.insert(key, next);
+                } else {
+                    self.free.remove(&key);
+                    self.busy.insert(key, next);
+                }
+                tracing::debug!(proxy = key.0, activation = %run.msg.activation_id, state, "run scheduled");
+                if is_resent {
+                    self.buffer.pop_front();
+                    self.process_buffer();
+                }
+                self.send(key, ContainerProxyEvent::Run(run));
+            }
+            None => {
+                let now = Instant::now();
+                if self.last_buffer_warning.is_none_or(|at| now >= at + BUFFER_WARNING_INTERVAL) {
+                    self.last_buffer_warning = Some(now);
+                    tracing::warn!(
+                        activation = %run.msg.activation_id,
+                        buffered = self.buffer.len(),
+                        "no room for the run: it waits in the buffer"
+                    );
+                }
+                if !is_resent {
+                    self.buffer.push_back(run);
+                }
+            }
+        }
+    }
+
+    /// Upstream's `processBufferOrFeed`, without the feed: resends the buffer's head
+    /// unless it is on its way already.
+    fn process_buffer(&mut self) {
+        if self.resent.is_some() {
+            return;
+        }
+        if let Some(head) = self.buffer.front() {
+            self.resent = Some(head.msg.activation_id.clone());
+            self.resubmit(head.clone());
+        }
+    }
+
+    fn forget(&mut self, key: ProxyKey) {
+        self.free.remove(&key);
+        self.busy.remove(&key);
+        self.prewarmed.remove(&key);
+        self.prewarm_starting.remove(&key);
+    }
+
+    fn on_notice(&mut self, key: ProxyKey, notice: Notice<ContainerProxyEvent, ToParent>) {
+        match notice {
+            Notice::Message(message) => self.on_message(key, message),
+            Notice::Unhandled { event: ContainerProxyEvent::Run(run), state } => {
+                tracing::debug!(proxy = key.0, state, activation = %run.msg.activation_id, "run handed back");
+                self.resubmit(run);
+            }
+            Notice::Unhandled { state, event } => {
+                tracing::debug!(proxy = key.0, state, event = event.name(), "event not handled");
+            }
+            Notice::EffectPanicked { state } => {
+                tracing::error!(proxy = key.0, state, "proxy effect panicked")
+            }
+            Notice::Stopped { state, reason } => {
+                self.proxies.remove(&key);
+                let tracked = self.free.contains_key(&key)
+                    || self.busy.contains_key(&key)
+                    || self.prewarmed.contains_key(&key)
+                    || self.prewarm_starting.contains_key(&key);
+                if tracked {
+                    tracing::warn!(proxy = key.0, state, ?reason, "proxy stopped while tracked");
+                    self.forget(key);
+                    self.process_buffer();
+                }
+            }
+            Notice::Transition(_) => {}
+        }
+    }
+
+    fn on_message(&mut self, key: ProxyKey, message: ToParent) {
+        match message {
+            ToParent::NeedWork(Capacity::Warm(warmed)) => {
+                let Some(old) = self.free.get(&key).or_else(|| self.busy.get(&key)) else {
+                    tracing::warn!(proxy = key.0, "NeedWork from a proxy the pool does not track");
+                    return;
+                };
+                // The pool keeps its own last_used (set when it scheduled the run),
+                // and one activation fewer is out.
+                let last_used = old.last_used().unwrap_or(warmed.last_used);
+                let active = old.active_activation_count().saturating_sub(1);
+                let data = PoolData::Warmed(WarmedData {
+                    container: warmed.container.id().clone(),
+                    invocation_namespace: warmed.invocation_namespace,
+                    action: warmed.action,
+                    last_used,
+                    active_activation_count: active,
+                    resume_run: None,
+                });
+                if data.has_capacity() {
+                    self.busy.remove(&key);
+                    self.free.insert(key, data);
+                } else {
+                    self.free.remove(&key);
+                    self.busy.insert(key, data);
+                }
+                self.process_buffer();
+            }
+            ToParent::NeedWork(Capacity::Prewarmed(prewarmed)) => {
+                if self.prewarm_starting.remove(&key).is_none() {
+                    tracing::warn!(proxy = key.0, "a prewarm the pool was not starting");
+                }
+                self.prewarmed.insert(
+                    key,
+                    PreWarmedData {
+                        container: prewarmed.container.id().clone(),
+                        kind: prewarmed.kind,
+                        memory_mb: prewarmed.memory_mb,
+                        expires: prewarmed.expires,
+                    },
+                );
+            }
+            ToParent::ContainerRemoved { replace_prewarm } => {
+                self.forget(key);
+                self.process_buffer();
+                if replace_prewarm {
+                    self.adjust_prewarms(false);
+                }
+            }
+            ToParent::RescheduleJob => {
+                self.free.remove(&key);
+                self.busy.remove(&key);
+                // Its memory is no longer counted: the buffer's head may fit now.
+                self.process_buffer();
+            }
+            ToParent::Resend(run) => self.resubmit(run),
+            ToParent::DestroyFailed { container, error } => {
+                tracing::error!(proxy = key.0, %container, error = &error as &dyn std::error::Error, "container left behind");
+            }
+        }
+    }
+}
