@@ -13,7 +13,9 @@ use proxy_core::container::scripted::{
 use proxy_core::container::{
     Action, ActionLimits, ActivationMessage, ActivationResponse, ProxyConfig, ProxyDeps, Run,
 };
-use proxy_core::pool::{spawn_pool, PoolConfig, PoolHandle, PoolSnapshot, PrewarmingConfig};
+use proxy_core::pool::{
+    spawn_pool, PoolConfig, PoolHandle, PoolSnapshot, PrewarmingConfig, ReactivePrewarmingConfig,
+};
 use tokio::time::advance;
 
 const NODE: &str = "nodejs:20";
@@ -26,11 +28,15 @@ struct Harness {
 
 impl Harness {
     fn new(user_memory_mb: u64, prewarm: Vec<PrewarmingConfig>) -> Self {
+        Self::with(PoolConfig::new(user_memory_mb, prewarm))
+    }
+
+    fn with(pool_config: PoolConfig) -> Self {
         let factory = ScriptedFactory::new();
         let sink = RecordingSink::new();
-        let config = ProxyConfig { user_memory_mb, ..ProxyConfig::default() };
+        let config = ProxyConfig { user_memory_mb: pool_config.user_memory_mb, ..ProxyConfig::default() };
         let deps = Arc::new(ProxyDeps { factory: factory.clone(), sink: sink.clone(), config });
-        let pool = spawn_pool(PoolConfig { user_memory_mb, prewarm }, deps);
+        let pool = spawn_pool(pool_config, deps);
         Harness { factory, sink, pool }
     }
 
@@ -299,4 +305,105 @@ async fn a_rescheduled_container_stops_counting_and_its_job_runs_elsewhere() {
     h.settle().await;
     assert_eq!(h.destroys(), 1);
     assert_eq!(h.snapshot().await.proxies, 1);
+}
+
+/// A reactive kind: `min..=max` prewarms living `ttl`, `increment` more per
+/// `threshold` cold starts.
+fn reactive(
+    kind: &str,
+    initial_count: usize,
+    (min, max): (usize, usize),
+    ttl: Duration,
+    (threshold, increment): (usize, usize),
+) -> PrewarmingConfig {
+    let reactive = ReactivePrewarmingConfig::new(min, max, ttl, threshold, increment).expect("valid");
+    PrewarmingConfig { reactive: Some(reactive), ..prewarm(kind, 256, initial_count) }
+}
+
+/// A pool of 4096 MB whose adjustment first runs after a minute, then every minute.
+fn ticking(prewarm: Vec<PrewarmingConfig>) -> Harness {
+    Harness::with(PoolConfig {
+        prewarm_expiration_check_init_delay: Duration::from_secs(60),
+        prewarm_expiration_check_interval: Duration::from_secs(60),
+        ..PoolConfig::new(4096, prewarm)
+    })
+}
+
+const LONG: Duration = Duration::from_secs(3600);
+
+#[test]
+fn the_adjustment_defaults_are_upstreams() {
+    let config = PoolConfig::new(512, vec![]);
+    assert_eq!(config.prewarm_expiration_check_init_delay, Duration::from_secs(600));
+    assert_eq!(config.prewarm_expiration_check_interval, Duration::from_secs(600));
+    assert_eq!(config.prewarm_expiration_limit, 100);
+    assert_eq!(PoolConfig::default().user_memory_mb, 1024);
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_no_cold_starts_the_tick_backfills_a_reactive_kind_to_min() {
+    let h = ticking(vec![reactive(NODE, 0, (2, 4), LONG, (1, 1))]);
+    assert_eq!(h.snapshot().await.prewarmed, 0, "initial count 0");
+    advance(Duration::from_secs(59)).await;
+    assert_eq!(h.snapshot().await.prewarmed, 0, "no tick before the initial delay");
+    advance(Duration::from_secs(1)).await;
+    let snapshot = h.snapshot().await;
+    assert_eq!((snapshot.prewarmed, h.creates()), (2, 2), "{snapshot:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_tick_backfills_by_cold_starts_within_min_and_max() {
+    // 5 cold starts / threshold 2 * increment 2 = 4, capped at max 3, of `NODE`;
+    // 1 cold start of `python` / 2 * 2 = 0, raised to min 1.
+    let h =
+        ticking(vec![reactive(NODE, 0, (1, 3), LONG, (2, 2)), reactive("python:3", 0, (1, 5), LONG, (2, 2))]);
+    for i in 0..5 {
+        h.submit(job(&action(&format!("n{i}"), NODE, 256), &format!("n{i}")));
+    }
+    h.submit(job(&action("p", "python:3", 256), "p"));
+    // Neither a kind nobody prewarms nor another memory size counts.
+    h.submit(job(&action("g", "go:1", 256), "g"));
+    h.submit(job(&action("big", NODE, 512), "big"));
+    h.settle().await;
+    assert_eq!(h.creates(), 8, "all cold");
+    advance(Duration::from_secs(60)).await;
+    let snapshot = h.snapshot().await;
+    assert_eq!(snapshot.prewarmed, 3 + 1, "{snapshot:?}");
+    assert_eq!(h.creates(), 8 + 4);
+}
+
+#[tokio::test(start_paused = true)]
+async fn below_the_threshold_cold_starts_are_raised_to_min() {
+    // 2 cold starts / threshold 3 = 0 increments: min 1.
+    let h = ticking(vec![reactive(NODE, 0, (1, 4), LONG, (3, 1))]);
+    for i in 0..2 {
+        h.submit(job(&action(&format!("n{i}"), NODE, 256), &format!("n{i}")));
+    }
+    h.settle().await;
+    advance(Duration::from_secs(60)).await;
+    assert_eq!(h.snapshot().await.prewarmed, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_cold_start_count_resets_on_each_tick() {
+    // Prewarms live 25 s and min is 0: the 3 started on the first tick (for 3 cold
+    // starts) are gone by the second, which, with no cold start since, starts none.
+    let h = ticking(vec![reactive(NODE, 0, (0, 4), Duration::from_secs(25), (1, 1))]);
+    for i in 0..3 {
+        h.submit(job(&action(&format!("n{i}"), NODE, 256), &format!("n{i}")));
+    }
+    h.settle().await;
+    advance(Duration::from_secs(60)).await;
+    assert_eq!(h.snapshot().await.prewarmed, 3);
+    advance(Duration::from_secs(30)).await;
+    assert_eq!(h.snapshot().await.prewarmed, 0, "expired");
+    advance(Duration::from_secs(30)).await;
+    let snapshot = h.snapshot().await;
+    assert_eq!((snapshot.prewarmed, snapshot.prewarm_starting), (0, 0), "{snapshot:?}");
+    assert_eq!(h.creates(), 3 + 3);
+    // A cold start after the reset counts in the next period.
+    h.submit(job(&action("late", NODE, 256), "late"));
+    h.settle().await;
+    advance(Duration::from_secs(60)).await;
+    assert_eq!(h.snapshot().await.prewarmed, 1);
 }

@@ -12,8 +12,12 @@
 //! channel, into which the callers, the pool itself (upstream's `self ! run`) and
 //! a forwarder per proxy write, keeps upstream's single-mailbox ordering.
 //!
-//! This is the first slice. Not here yet: the periodic reactive prewarm adjustment
-//! (and so no cold-start count is kept), the feed's back-pressure
+//! Prewarms are kept as upstream keeps them: started at once, replaced when taken
+//! or removed, and, when any configured kind is reactive, adjusted on a periodic
+//! tick (upstream's `AdjustPrewarmedContainer`) from the cold starts counted per
+//! kind and memory since the last tick (see [`PoolConfig`]).
+//!
+//! Not here yet: the feed's back-pressure
 //! (`MessageFeed.Processed`: [`PoolHandle::submit`] is unbounded), adoption of warm
 //! containers at restart, and a shutdown of the pool (its task runs until the
 //! runtime stops).
@@ -33,6 +37,11 @@
 //! - `RescheduleJob` resends the buffer's head, as `ContainerRemoved` does: the
 //!   memory it stops counting may make room, and a proxy that sent it sends
 //!   nothing more (upstream leaves the buffer to the next unrelated message).
+//! - The adjustment tick has no random variance
+//!   (`prewarmExpirationCheckIntervalVariance`, which upstream adds to spread the
+//!   sweeps of many invokers): one pool's ticks are exactly
+//!   [`PoolConfig::prewarm_expiration_check_interval`] apart, which the tests rely
+//!   on. A zero interval schedules no tick (tokio's interval refuses zero).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
@@ -47,22 +56,69 @@ use crate::container::{
 };
 use crate::machine::driver::{Notice, Running};
 
-use super::config::PrewarmingConfig;
+use super::config::{ColdStartKey, PrewarmingConfig};
 use super::data::{MemoryData, PoolData, PreWarmedData, WarmedData};
-use super::schedule::{has_pool_space_for, increase_prewarms, memory_consumption_of, remove, FreePool};
+use super::schedule::{
+    has_pool_space_for, increase_prewarms, memory_consumption_of, remove, remove_expired, FreePool,
+};
 
 /// How often, at most, the pool warns that runs wait in its buffer (upstream's
 /// `logMessageInterval`).
 const BUFFER_WARNING_INTERVAL: Duration = Duration::from_secs(10);
 
+/// Upstream's default `prewarm-expiration-check-init-delay` (10 minutes).
+pub const DEFAULT_PREWARM_EXPIRATION_CHECK_INIT_DELAY: Duration = Duration::from_secs(600);
+/// Upstream's default `prewarm-expiration-check-interval` (10 minutes).
+pub const DEFAULT_PREWARM_EXPIRATION_CHECK_INTERVAL: Duration = Duration::from_secs(600);
+/// Upstream's default `prewarm-expiration-limit`.
+pub const DEFAULT_PREWARM_EXPIRATION_LIMIT: usize = 100;
+/// Upstream's default `user-memory` (1024 MB).
+pub const DEFAULT_USER_MEMORY_MB: u64 = 1024;
+
 /// What a pool is given (upstream's `ContainerPoolConfig` and `prewarmConfig`).
+///
+/// Build it with [`PoolConfig::new`], or with a struct literal ending in
+/// `..PoolConfig::default()`: the adjustment fields then take upstream's defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PoolConfig {
     /// The memory all containers together may use, in MB (upstream's
-    /// `userMemory`), prewarms and prewarms being started included.
+    /// `userMemory`), prewarms and prewarms being started included. Default
+    /// [`DEFAULT_USER_MEMORY_MB`].
     pub user_memory_mb: u64,
-    /// The prewarm kinds, started at once within the budget.
+    /// The prewarm kinds, started at once within the budget. Default: none.
     pub prewarm: Vec<PrewarmingConfig>,
+    /// When the first prewarm adjustment runs after the pool starts (upstream's
+    /// `prewarmExpirationCheckInitDelay`). Default
+    /// [`DEFAULT_PREWARM_EXPIRATION_CHECK_INIT_DELAY`].
+    pub prewarm_expiration_check_init_delay: Duration,
+    /// How often the adjustment runs after that (upstream's
+    /// `prewarmExpirationCheckInterval`, without its variance; zero: never).
+    /// Default [`DEFAULT_PREWARM_EXPIRATION_CHECK_INTERVAL`].
+    pub prewarm_expiration_check_interval: Duration,
+    /// The most expired prewarms one adjustment removes (upstream's
+    /// `prewarmExpirationLimit`); the rest wait for the next. Default
+    /// [`DEFAULT_PREWARM_EXPIRATION_LIMIT`].
+    pub prewarm_expiration_limit: usize,
+}
+
+impl PoolConfig {
+    /// A pool of `user_memory_mb` with the `prewarm` kinds and upstream's default
+    /// adjustment timing and limit.
+    pub fn new(user_memory_mb: u64, prewarm: Vec<PrewarmingConfig>) -> Self {
+        PoolConfig { user_memory_mb, prewarm, ..PoolConfig::default() }
+    }
+}
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        PoolConfig {
+            user_memory_mb: DEFAULT_USER_MEMORY_MB,
+            prewarm: Vec::new(),
+            prewarm_expiration_check_init_delay: DEFAULT_PREWARM_EXPIRATION_CHECK_INIT_DELAY,
+            prewarm_expiration_check_interval: DEFAULT_PREWARM_EXPIRATION_CHECK_INTERVAL,
+            prewarm_expiration_limit: DEFAULT_PREWARM_EXPIRATION_LIMIT,
+        }
+    }
 }
 
 /// Identifies one proxy the pool owns: the pool's analogue of upstream's child
@@ -122,15 +178,38 @@ impl PoolHandle {
 }
 
 /// Starts a pool on its own task: the initial prewarms of `config` are started at
-/// once, within the budget, each on a proxy built from `deps`.
+/// once, within the budget, each on a proxy built from `deps`. If any prewarm kind
+/// is reactive, the prewarms are adjusted periodically (see [`PoolConfig`]).
 pub fn spawn_pool(config: PoolConfig, deps: Arc<ProxyDeps>) -> PoolHandle {
     let (tx, rx) = mpsc::unbounded_channel();
+    let reactive = config.prewarm.iter().any(|c| c.reactive.is_some());
+    let interval = config.prewarm_expiration_check_interval;
+    if reactive && !interval.is_zero() {
+        spawn_adjustment_ticks(tx.clone(), config.prewarm_expiration_check_init_delay, interval);
+    }
     let mut pool = Pool::new(config, deps, tx.clone());
     tokio::spawn(async move {
-        pool.adjust_prewarms(true);
+        pool.adjust_prewarms(true, false);
         pool.run(rx).await;
     });
     PoolHandle { tx }
+}
+
+/// Upstream's `scheduleAtFixedRate(initDelay, interval)` of
+/// `AdjustPrewarmedContainer`: a tick into the pool's mailbox, so that it is
+/// handled in order with everything else.
+fn spawn_adjustment_ticks(tx: mpsc::UnboundedSender<Msg>, init_delay: Duration, interval: Duration) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval_at(Instant::now() + init_delay, interval);
+        // A pool that fell behind adjusts once, not once per missed period.
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            if tx.send(Msg::AdjustPrewarms).is_err() {
+                break;
+            }
+        }
+    });
 }
 
 /// One message in the pool's mailbox.
@@ -141,6 +220,8 @@ enum Msg {
     Proxy(ProxyKey, Notice<ContainerProxyEvent, ToParent>),
     /// A snapshot request.
     Snapshot(oneshot::Sender<PoolSnapshot>),
+    /// The periodic prewarm adjustment (upstream's `AdjustPrewarmedContainer`).
+    AdjustPrewarms,
 }
 
 /// The pool's state (reference section 4's `State`).
@@ -160,6 +241,9 @@ struct Pool {
     /// (upstream's `resent`, PR #4593): only the head is resent, once at a time.
     resent: Option<String>,
     last_buffer_warning: Option<Instant>,
+    /// Cold starts of a configured prewarm kind and memory since the last
+    /// adjustment (upstream's `coldStartCount`).
+    cold_starts: HashMap<ColdStartKey, usize>,
 }
 
 /// How a container was found for a run, for the log (upstream's `containerState`).
@@ -180,6 +264,7 @@ impl Pool {
             buffer: VecDeque::new(),
             resent: None,
             last_buffer_warning: None,
+            cold_starts: HashMap::new(),
         }
     }
 
@@ -193,6 +278,7 @@ impl Pool {
                 Msg::Snapshot(reply) => {
                     let _ = reply.send(self.snapshot());
                 }
+                Msg::AdjustPrewarms => self.on_adjust_tick(),
             }
         }
     }
@@ -271,13 +357,14 @@ impl Pool {
         self.send(key, ContainerProxyEvent::Start(spec));
     }
 
-    /// Upstream's `adjustPrewarmedContainer(init, scheduled = false)`: starts the
-    /// prewarms each kind lacks, each only if it fits.
-    fn adjust_prewarms(&mut self, init: bool) {
+    /// Upstream's `adjustPrewarmedContainer(init, scheduled)`: starts the prewarms
+    /// each kind lacks, each only if it fits. `scheduled` (the periodic tick) sizes
+    /// reactive kinds by their cold starts.
+    fn adjust_prewarms(&mut self, init: bool, scheduled: bool) {
         let counts = increase_prewarms(
             init,
-            false,
-            &HashMap::new(),
+            scheduled,
+            &self.cold_starts,
             &self.config.prewarm,
             self.prewarmed.values(),
             self.prewarm_starting.values().map(|(kind, memory)| (kind.as_str(), *memory)),
@@ -291,6 +378,38 @@ impl Pool {
                     tracing::warn!(kind = %config.kind, memory_mb = config.memory_mb, "no room to prewarm");
                 }
             }
+        }
+    }
+
+    /// Upstream's `case AdjustPrewarmedContainer` (`adjustPrewarmedContainer(false,
+    /// true)`): removes expired prewarms (oldest first, at most the limit), backfills
+    /// every kind to its desired count, and starts a new cold-start period.
+    fn on_adjust_tick(&mut self) {
+        let expired = remove_expired(
+            &self.config.prewarm,
+            self.prewarmed.iter(),
+            self.config.prewarm_expiration_limit,
+            Instant::now(),
+        );
+        for key in expired {
+            tracing::debug!(proxy = key.0, "removing an expired prewarm");
+            // Dropped now, so the backfill below counts it gone.
+            self.prewarmed.remove(&key);
+            self.send(key, ContainerProxyEvent::Remove);
+        }
+        for (key, count) in &self.cold_starts {
+            tracing::info!(kind = %key.kind, memory_mb = key.memory_mb, count, "cold starts since the last adjustment");
+        }
+        self.adjust_prewarms(false, true);
+        self.cold_starts.clear();
+    }
+
+    /// Upstream's `incrementColdStartCount`: only a kind and memory some prewarm
+    /// config has are counted.
+    fn count_cold_start(&mut self, kind: &str, memory_mb: u64) {
+        if self.config.prewarm.iter().any(|c| c.kind == kind && c.memory_mb == memory_mb) {
+            let key = ColdStartKey { kind: kind.to_owned(), memory_mb };
+            *self.cold_starts.entry(key).or_default() += 1;
         }
     }
 
@@ -374,6 +493,8 @@ impl Pool {
         }
         if self.has_space_for(memory_mb) {
             let (key, data) = self.create_cold(memory_mb);
+            // As upstream, only this path counts: not a cold start after an eviction.
+            self.count_cold_start(&run.action.kind, memory_mb);
             return Some((key, data, "cold"));
         }
         let evicted = self.eviction_for(memory_mb);
@@ -532,7 +653,7 @@ impl Pool {
                 self.forget(key);
                 self.process_buffer();
                 if replace_prewarm {
-                    self.adjust_prewarms(false);
+                    self.adjust_prewarms(false, false);
                 }
             }
             ToParent::RescheduleJob => {
@@ -546,5 +667,70 @@ impl Pool {
                 tracing::error!(proxy = key.0, %container, error = &error as &dyn std::error::Error, "container left behind");
             }
         }
+    }
+}
+
+// The expiry step of the adjustment is tested here, on the pool's own state: a
+// proxy removes its prewarm itself when the TTL passes (a deviation of the proxy,
+// `Started + StateTimeout`), so through the public API the pool never holds an
+// expired prewarm long enough to see the sweep.
+#[cfg(all(test, feature = "scripted"))]
+mod tests {
+    use super::*;
+    use crate::container::scripted::{RecordingSink, ScriptedFactory};
+    use crate::container::ProxyConfig;
+    use crate::pool::ReactivePrewarmingConfig;
+
+    fn pool(limit: usize, min_count: usize) -> Pool {
+        let reactive = ReactivePrewarmingConfig::new(min_count, 4, Duration::from_secs(60), 1, 1).unwrap();
+        let prewarm = vec![PrewarmingConfig {
+            initial_count: 0,
+            kind: "nodejs:20".into(),
+            image: "runtime:latest".into(),
+            memory_mb: 256,
+            reactive: Some(reactive),
+        }];
+        let config = PoolConfig { prewarm_expiration_limit: limit, ..PoolConfig::new(4096, prewarm) };
+        let deps = Arc::new(ProxyDeps {
+            factory: ScriptedFactory::new(),
+            sink: RecordingSink::new(),
+            config: ProxyConfig::default(),
+        });
+        let (tx, _rx) = mpsc::unbounded_channel();
+        Pool::new(config, deps, tx)
+    }
+
+    fn prewarmed(kind: &str, expires: Option<Instant>) -> PreWarmedData<ContainerId> {
+        PreWarmedData { container: ContainerId("c".into()), kind: kind.into(), memory_mb: 256, expires }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_tick_removes_expired_prewarms_oldest_first_up_to_the_limit() {
+        let mut pool = pool(2, 0);
+        let t0 = Instant::now();
+        // Keys 0, 1 and 2 expire at t0+3s, t0+1s and t0+2s; key 3 later; key 4 never.
+        for (key, secs) in [(0, 3), (1, 1), (2, 2), (3, 100)] {
+            pool.prewarmed
+                .insert(ProxyKey(key), prewarmed("nodejs:20", Some(t0 + Duration::from_secs(secs))));
+        }
+        pool.prewarmed.insert(ProxyKey(4), prewarmed("nodejs:20", None));
+        tokio::time::advance(Duration::from_secs(10)).await;
+        pool.on_adjust_tick();
+        let left: Vec<u64> = pool.prewarmed.keys().map(|k| k.0).collect();
+        assert_eq!(left, [0, 3, 4], "the two oldest expired went, the third waits");
+        pool.on_adjust_tick();
+        let left: Vec<u64> = pool.prewarmed.keys().map(|k| k.0).collect();
+        assert_eq!(left, [3, 4]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_expired_prewarm_removed_by_the_tick_is_backfilled_to_min() {
+        let mut pool = pool(100, 1);
+        let t0 = Instant::now();
+        pool.prewarmed.insert(ProxyKey(100), prewarmed("nodejs:20", Some(t0 + Duration::from_secs(1))));
+        tokio::time::advance(Duration::from_secs(10)).await;
+        pool.on_adjust_tick();
+        assert!(pool.prewarmed.is_empty());
+        assert_eq!(pool.prewarm_starting.len(), 1, "a fresh one replaces it");
     }
 }
