@@ -1,7 +1,8 @@
 //! Scenario tests of the pool actor on the scripted backend and tokio's paused
 //! clock: which container each run goes to (warm, prewarmed, cold, after an
-//! eviction, after waiting in the buffer), counted by the backend's calls, and
-//! that every job ends exactly once.
+//! eviction, after waiting in the buffer), counted by the backend's calls, that
+//! every job ends exactly once, and the periodic prewarm adjustment of reactive
+//! kinds by their cold starts.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -361,7 +362,8 @@ async fn the_tick_backfills_by_cold_starts_within_min_and_max() {
         h.submit(job(&action(&format!("n{i}"), NODE, 256), &format!("n{i}")));
     }
     h.submit(job(&action("p", "python:3", 256), "p"));
-    // Neither a kind nobody prewarms nor another memory size counts.
+    // Cold too, but of a kind nobody prewarms and of another memory size: they
+    // start no prewarm of their own.
     h.submit(job(&action("g", "go:1", 256), "g"));
     h.submit(job(&action("big", NODE, 512), "big"));
     h.settle().await;
