@@ -1,6 +1,7 @@
 //! Random stories of the pool actor on the scripted backend and tokio's paused
 //! clock (issue 8, item 7): activations of 2-4 actions of different kinds, memory
-//! and concurrency over a small budget, with optional prewarms, /run outcomes
+//! and concurrency over a small budget, with optional prewarms, /init outcomes
+//! (success, developer error, 503), /run outcomes
 //! that succeed, fail as the developer's error, answer 503 (the job is handed back
 //! and the pool resubmits it) or are held and released later in random order, and
 //! clock advances. After each story, once everything is released and the pool is
@@ -20,7 +21,7 @@ use std::time::Duration;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use proxy_core::container::scripted::{
-    ok_response, Record, RecordingSink, Release, RunOutcome, ScriptedFactory, Step,
+    ok_response, InitOutcome, Record, RecordingSink, Release, RunOutcome, ScriptedFactory, Step,
 };
 use proxy_core::container::{
     Action, ActionLimits, ActivationMessage, ActivationResponse, ProxyConfig, ProxyDeps, Run,
@@ -71,6 +72,18 @@ enum Outcome {
     Held,
 }
 
+/// How one scripted /init ends, in the order the backend is asked (inits past
+/// the script's end succeed at once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Init {
+    /// 200.
+    Ok,
+    /// The developer's error: the job ends with it, the container is destroyed.
+    Failed,
+    /// A 503: the container is unhealthy.
+    Health,
+}
+
 /// One step of a story, after which the pool's memory is sampled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Op {
@@ -88,6 +101,7 @@ struct Story {
     budget_mb: u64,
     actions: Vec<ActionSpec>,
     prewarm: Option<PrewarmSpec>,
+    inits: Vec<Init>,
     outcomes: Vec<Outcome>,
     ops: Vec<Op>,
 }
@@ -119,6 +133,8 @@ impl Story {
                 );
             }
         }
+        let inits: Vec<String> = self.inits.iter().map(|o| format!("Init::{o:?}")).collect();
+        let _ = writeln!(s, "    inits: vec![{}],", inits.join(", "));
         let outcomes: Vec<String> = self.outcomes.iter().map(|o| format!("Outcome::{o:?}")).collect();
         let _ = writeln!(s, "    outcomes: vec![{}],", outcomes.join(", "));
         let ops: Vec<String> = self.ops.iter().map(|o| format!("Op::{o:?}")).collect();
@@ -141,6 +157,7 @@ fn story() -> impl Strategy<Value = Story> {
         1 => Just(Outcome::Health),
         2 => Just(Outcome::Held),
     ];
+    let init = prop_oneof![4 => Just(Init::Ok), 1 => Just(Init::Failed), 1 => Just(Init::Health)];
     let op = prop_oneof![
         4 => (0..4usize).prop_map(Op::Submit),
         2 => (0..8usize).prop_map(Op::Release),
@@ -150,10 +167,11 @@ fn story() -> impl Strategy<Value = Story> {
         (2..=8u64).prop_map(|n| n * 128),
         proptest::collection::vec(action, 2..=4),
         prewarm,
+        proptest::collection::vec(init, 0..6),
         proptest::collection::vec(outcome, 0..16),
         proptest::collection::vec(op, 1..24),
     )
-        .prop_map(|(budget_mb, actions, mut prewarm, outcomes, mut ops)| {
+        .prop_map(|(budget_mb, actions, mut prewarm, inits, outcomes, mut ops)| {
             // Excluded ingredient (a pool bug, see
             // `a_run_no_prewarm_matches_starves_when_prewarms_fill_the_budget`):
             // prewarms always leave room for the largest action (256 MB).
@@ -171,7 +189,7 @@ fn story() -> impl Strategy<Value = Story> {
                     *i %= actions.len();
                 }
             }
-            Story { budget_mb, actions, prewarm, outcomes, ops }
+            Story { budget_mb, actions, prewarm, inits, outcomes, ops }
         })
 }
 
@@ -279,6 +297,13 @@ async fn play(story: &Story) -> Result<(), String> {
             }
         };
         h.factory.script.run(step);
+    }
+    for init in &story.inits {
+        h.factory.script.init(Step::now(match init {
+            Init::Ok => InitOutcome::Ok,
+            Init::Failed => InitOutcome::Failed(ActivationResponse::developer_error("no init")),
+            Init::Health => InitOutcome::Health,
+        }));
     }
     let mut submitted = Vec::new();
     h.sample(0).await;
@@ -391,6 +416,7 @@ async fn held_runs_released_out_of_order_end_once() {
             ActionSpec { kind: 1, memory_mb: 128, max_concurrent: 2 },
         ],
         prewarm: Some(PrewarmSpec { kind: 0, memory_mb: 128, count: 1 }),
+        inits: vec![Init::Ok, Init::Failed],
         outcomes: vec![Outcome::Held, Outcome::Held, Outcome::Health, Outcome::DevError, Outcome::Held],
         ops: vec![
             Op::Submit(0),
@@ -420,6 +446,7 @@ async fn a_run_no_prewarm_matches_starves_when_prewarms_fill_the_budget() {
             ActionSpec { kind: 0, memory_mb: 128, max_concurrent: 1 },
         ],
         prewarm: Some(PrewarmSpec { kind: 0, memory_mb: 256, count: 1 }),
+        inits: vec![],
         outcomes: vec![],
         ops: vec![Op::Submit(0)],
     })
