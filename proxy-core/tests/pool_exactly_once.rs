@@ -171,18 +171,7 @@ fn story() -> impl Strategy<Value = Story> {
         proptest::collection::vec(outcome, 0..16),
         proptest::collection::vec(op, 1..24),
     )
-        .prop_map(|(budget_mb, actions, mut prewarm, inits, outcomes, mut ops)| {
-            // Excluded ingredient (a pool bug, see
-            // `a_run_no_prewarm_matches_starves_when_prewarms_fill_the_budget`):
-            // prewarms always leave room for the largest action (256 MB).
-            if let Some(p) = &mut prewarm {
-                while p.count > 0 && p.memory_mb * p.count as u64 + 256 > budget_mb {
-                    p.count -= 1;
-                }
-                if p.count == 0 {
-                    prewarm = None;
-                }
-            }
+        .prop_map(|(budget_mb, actions, prewarm, inits, outcomes, mut ops)| {
             // Submits address the story's actions.
             for op in &mut ops {
                 if let Op::Submit(i) = op {
@@ -234,7 +223,7 @@ impl Harness {
             })
             .into_iter()
             .collect();
-        let pool = spawn_pool(PoolConfig { user_memory_mb: story.budget_mb, prewarm }, deps);
+        let pool = spawn_pool(PoolConfig::new(story.budget_mb, prewarm), deps);
         Harness { factory, sink, pool, budget_mb: story.budget_mb, worst: None }
     }
 
@@ -432,12 +421,10 @@ async fn held_runs_released_out_of_order_end_once() {
 }
 
 /// Found by the random test (seed 1796189230923426333), shrunk: the prewarm fills
-/// the budget and the run's action does not match it (128 MB, not 256). The pool
-/// evicts only idle warm containers, never a prewarm (as upstream's
-/// `ContainerPool.remove` over the free pool), so the run waits in the buffer
-/// forever and is never stored.
+/// the budget and the run's action does not match it (128 MB, not 256). Upstream
+/// evicts only idle warm containers, never a prewarm, so the run waited in the
+/// buffer for ever; now the prewarm goes as a last resort (UPSTREAM.md D27).
 #[tokio::test(start_paused = true)]
-#[ignore = "pool bug: prewarms filling the budget are never evicted, so a run no prewarm matches waits in the buffer forever"]
 async fn a_run_no_prewarm_matches_starves_when_prewarms_fill_the_budget() {
     check(Story {
         budget_mb: 256,
@@ -447,6 +434,44 @@ async fn a_run_no_prewarm_matches_starves_when_prewarms_fill_the_budget() {
         ],
         prewarm: Some(PrewarmSpec { kind: 0, memory_mb: 256, count: 1 }),
         inits: vec![],
+        outcomes: vec![],
+        ops: vec![Op::Submit(0)],
+    })
+    .await;
+}
+
+/// Found by the random test once prewarms could be removed (seed
+/// 1796189775696353593): the run waits behind an idle warm container and a prewarm
+/// that only together make room for it; neither alone does. Both go (D27).
+#[tokio::test(start_paused = true)]
+async fn a_run_waiting_behind_an_idle_container_and_a_prewarm_gets_room_from_both() {
+    check(Story {
+        budget_mb: 256,
+        actions: vec![
+            ActionSpec { kind: 0, memory_mb: 256, max_concurrent: 1 },
+            ActionSpec { kind: 0, memory_mb: 128, max_concurrent: 1 },
+        ],
+        prewarm: Some(PrewarmSpec { kind: 0, memory_mb: 128, count: 1 }),
+        inits: vec![],
+        outcomes: vec![],
+        ops: vec![Op::Submit(1), Op::Submit(0)],
+    })
+    .await;
+}
+
+/// Found by the random test (seed 1796189761401259584): a 503 at /init hands the job
+/// back while the replacement prewarm is still starting and fills the budget; the
+/// job must run once that prewarm is up (the pool looks at its buffer then, D27).
+#[tokio::test(start_paused = true)]
+async fn a_job_handed_back_while_a_prewarm_starts_runs_once_it_is_up() {
+    check(Story {
+        budget_mb: 256,
+        actions: vec![
+            ActionSpec { kind: 0, memory_mb: 128, max_concurrent: 1 },
+            ActionSpec { kind: 0, memory_mb: 128, max_concurrent: 1 },
+        ],
+        prewarm: Some(PrewarmSpec { kind: 0, memory_mb: 256, count: 1 }),
+        inits: vec![Init::Health],
         outcomes: vec![],
         ops: vec![Op::Submit(0)],
     })

@@ -481,6 +481,44 @@ impl Pool {
         }
     }
 
+    /// The last resort when `remove` finds no room: idle warm containers (least
+    /// recently used first) and then prewarms (soonest to expire first, those
+    /// without a TTL last), as many as make room for `memory_mb`, if together they
+    /// do. Each comes with whether it is a prewarm.
+    fn last_resort_eviction_for(&self, memory_mb: u64) -> Vec<(ProxyKey, bool)> {
+        let used: u64 = self.used_mb().sum::<u64>() + self.starting_mb().sum::<u64>();
+        let Some(mut over) =
+            used.checked_add(memory_mb).map(|total| total.saturating_sub(self.config.user_memory_mb))
+        else {
+            return Vec::new();
+        };
+        let mut idle: Vec<(&ProxyKey, &PoolData<ContainerId>)> = self
+            .free
+            .iter()
+            .filter(|(_, data)| matches!(data, PoolData::Warmed(_)) && data.active_activation_count() == 0)
+            .collect();
+        idle.sort_by_key(|(key, data)| (data.last_used(), **key));
+        let mut prewarms: Vec<(&ProxyKey, &PreWarmedData<ContainerId>)> = self.prewarmed.iter().collect();
+        prewarms.sort_by_key(|(key, data)| (data.expires.is_none(), data.expires, **key));
+        let candidates = idle
+            .into_iter()
+            .map(|(key, data)| (*key, false, data.memory_mb()))
+            .chain(prewarms.into_iter().map(|(key, data)| (*key, true, data.memory_mb)));
+        let mut chosen = Vec::new();
+        for (key, prewarm, memory) in candidates {
+            if over == 0 {
+                break;
+            }
+            chosen.push((key, prewarm));
+            over = over.saturating_sub(memory);
+        }
+        if over == 0 {
+            chosen
+        } else {
+            Vec::new()
+        }
+    }
+
     /// Where `run` goes: warm, prewarmed, cold, or cold after an eviction.
     fn find_container(&mut self, run: &Run) -> Option<Found> {
         let memory_mb = run.action.limits.memory_mb;
@@ -499,7 +537,30 @@ impl Pool {
         }
         let evicted = self.eviction_for(memory_mb);
         if evicted.is_empty() {
-            return None;
+            // Deviation (UPSTREAM.md D27): upstream never removes a prewarm to make
+            // room, so a run whose kind no prewarm matches waits for ever when
+            // prewarms (with idle warm containers) fill the budget. As a last
+            // resort idle warm containers and prewarms go together; the periodic
+            // adjustment backfills prewarms when there is room.
+            let chosen = self.last_resort_eviction_for(memory_mb);
+            if chosen.is_empty() {
+                return None;
+            }
+            for (key, prewarm) in chosen {
+                if prewarm {
+                    tracing::info!(
+                        proxy = key.0,
+                        "removing a prewarm to make room for a run no prewarm matches"
+                    );
+                    self.prewarmed.remove(&key);
+                    self.send(key, ContainerProxyEvent::Remove);
+                } else {
+                    tracing::info!(proxy = key.0, "evicting an idle warm container");
+                    self.evict(key);
+                }
+            }
+            let (key, data) = self.create_cold(memory_mb);
+            return Some((key, data, "recreated"));
         }
         for key in evicted {
             tracing::info!(proxy = key.0, "evicting an idle warm container");
@@ -648,6 +709,10 @@ impl Pool {
                         expires: prewarmed.expires,
                     },
                 );
+                // Deviation (D27): a run buffered while this prewarm was starting
+                // may fit now, by taking it or by its removal; upstream waits for
+                // some other message.
+                self.process_buffer();
             }
             ToParent::ContainerRemoved { replace_prewarm } => {
                 self.forget(key);
