@@ -105,6 +105,12 @@ pub enum AckKind {
 }
 
 impl AckKind {
+    /// The acknowledgement of an activation that collects no logs: the result and
+    /// the completion at once for a blocking caller, the completion alone otherwise.
+    pub fn without_logs(blocking: bool) -> Option<AckKind> {
+        AckKind::plan(blocking, false).0
+    }
+
     /// The acknowledgements of one activation, before and after log collection.
     pub fn plan(blocking: bool, collects_logs: bool) -> (Option<AckKind>, Option<AckKind>) {
         match (blocking, collects_logs) {
@@ -136,5 +142,7 @@ mod tests {
         assert_eq!(AckKind::plan(true, true), (Some(Result), Some(Completion)));
         assert_eq!(AckKind::plan(false, false), (Some(Completion), None));
         assert_eq!(AckKind::plan(false, true), (None, Some(Completion)));
+        assert_eq!(AckKind::without_logs(true), Some(CombinedCompletionAndResult));
+        assert_eq!(AckKind::without_logs(false), Some(Completion));
     }
 }

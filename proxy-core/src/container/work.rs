@@ -78,11 +78,8 @@ pub(super) async fn cold_start(
             let activation = Activation::new(job, None, Interval::zero(Instant::now()), false, response);
             let activation = ticket.progress.answer(activation);
             // Regardless of the blocking flag, as upstream.
-            let kind = AckKind::CombinedCompletionAndResult;
-            sink.ack(kind, activation, job.msg.blocking).await;
-            ticket.progress.acked(kind);
-            sink.store(activation, job.msg.blocking).await;
-            ticket.progress.stored();
+            let kinds = [AckKind::CombinedCompletionAndResult];
+            ack_and_store(&*sink, activation, kinds, job.msg.blocking, Some(&ticket.progress)).await;
             Event::Failure(Cause::Startup { error, job: Some(ticket.id) })
         }
     }
@@ -207,13 +204,7 @@ async fn refuse_locked(
     let blocking = job.msg.blocking;
     let answered = progress.answer(activation);
     // Nothing ran, so there are no logs to wait for.
-    let (before_logs, after_logs) = AckKind::plan(blocking, false);
-    for kind in before_logs.into_iter().chain(after_logs) {
-        sink.ack(kind, answered, blocking).await;
-        progress.acked(kind);
-    }
-    sink.store(answered, blocking).await;
-    progress.stored();
+    ack_and_store(&*sink, answered, AckKind::without_logs(blocking), blocking, Some(progress)).await;
     if init {
         Event::Failure(Cause::ActivationUnsuccessful { job: id, response })
     } else {
@@ -274,6 +265,28 @@ async fn finish(
     } else {
         let response = activation.response.clone();
         Event::Failure(Cause::ActivationUnsuccessful { job: id, response })
+    }
+}
+
+/// Acknowledges `activation` with each of `kinds`, in order, then stores it; each
+/// step is noted in `progress` when the job has one (see `Progress`). The one
+/// sequence of every activation that ends without logs to collect.
+pub(super) async fn ack_and_store(
+    sink: &dyn ActivationSink,
+    activation: &Activation,
+    kinds: impl IntoIterator<Item = AckKind>,
+    blocking: bool,
+    progress: Option<&Progress>,
+) {
+    for kind in kinds {
+        sink.ack(kind, activation, blocking).await;
+        if let Some(progress) = progress {
+            progress.acked(kind);
+        }
+    }
+    sink.store(activation, blocking).await;
+    if let Some(progress) = progress {
+        progress.stored();
     }
 }
 

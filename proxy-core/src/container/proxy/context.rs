@@ -102,10 +102,7 @@ impl ProxyCx {
                     let blocking = job.run().msg.blocking;
                     let sink = self.deps.sink.clone();
                     tokio::spawn(async move {
-                        if let Some(kind) = ack {
-                            sink.ack(kind, &activation, blocking).await;
-                        }
-                        sink.store(&activation, blocking).await;
+                        work::ack_and_store(&*sink, &activation, ack, blocking, None).await;
                     });
                     job.stored();
                 }
@@ -205,9 +202,7 @@ impl ProxyCx {
         // On a task of its own, not an effect: a shutdown must not abort it.
         tokio::spawn(async move {
             let blocking = run.msg.blocking;
-            let kind = if blocking { AckKind::CombinedCompletionAndResult } else { AckKind::Completion };
-            sink.ack(kind, &activation, blocking).await;
-            sink.store(&activation, blocking).await;
+            work::ack_and_store(&*sink, &activation, AckKind::without_logs(blocking), blocking, None).await;
         });
         // The store is under way and cannot fail (a sink logs its own failures).
         job.stored();
