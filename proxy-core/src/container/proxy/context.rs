@@ -130,7 +130,7 @@ impl ProxyCx {
             .spawn_with(move |events| {
                 work::initialize_and_run(container, ticket, reschedule, init, sink, keys, events)
             })
-            .on_panic(panicked(id));
+            .on_panic(panicked(Some(id)));
     }
 
     /// Z1: resumes the paused container, then runs `job` on it.
@@ -139,7 +139,7 @@ impl ProxyCx {
         let (id, sink, keys) = (ticket.id, self.deps.sink.clone(), self.deps.config.encryption.clone());
         self.effects
             .spawn_with(move |events| work::resume_and_run(container, ticket, sink, keys, events))
-            .on_panic(panicked(id));
+            .on_panic(panicked(Some(id)));
     }
 
     /// Starts up to `max_concurrent - in flight` buffered jobs on the warm container.
@@ -265,6 +265,6 @@ impl ProxyCx {
 }
 
 /// What a panic of the effect working for `job` becomes.
-fn panicked(job: JobId) -> ContainerProxyEvent {
-    ContainerProxyEvent::Failure(Cause::Panicked { job: Some(job) })
+pub(super) fn panicked(job: Option<JobId>) -> ContainerProxyEvent {
+    ContainerProxyEvent::Failure(Cause::Panicked { job })
 }

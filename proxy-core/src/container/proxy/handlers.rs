@@ -12,7 +12,7 @@ use super::super::lifecycle::{
 };
 use super::super::naming::container_name;
 use super::super::work;
-use super::context::{Buffered, ProxyCx};
+use super::context::{panicked, Buffered, ProxyCx};
 use super::jobs::JobId;
 use super::parent::{Cause, ToParent};
 
@@ -55,9 +55,7 @@ impl ContainerProxyHandlers for ProxyCx {
             cpu_limit: config.cpu_limit(event.memory_mb),
         };
         let factory = self.deps().factory.clone();
-        self.effects
-            .spawn(work::create_prewarm(factory, spec, event))
-            .on_panic(super::super::lifecycle::ContainerProxyEvent::Failure(Cause::Panicked { job: None }));
+        self.effects.spawn(work::create_prewarm(factory, spec, event)).on_panic(panicked(None));
     }
 
     // U2: cold start.
@@ -79,9 +77,7 @@ impl ContainerProxyHandlers for ProxyCx {
         let id = ticket.id;
         self.effects
             .spawn_with(move |events| work::cold_start(factory, spec, ticket, sink, keys, events))
-            .on_panic(super::super::lifecycle::ContainerProxyEvent::Failure(Cause::Panicked {
-                job: Some(id),
-            }));
+            .on_panic(panicked(Some(id)));
         Warmth::Cold
     }
 

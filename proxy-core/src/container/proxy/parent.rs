@@ -110,20 +110,6 @@ pub enum Cause {
     },
 }
 
-impl Cause {
-    /// The job this failure belongs to, if any.
-    pub fn job(&self) -> Option<JobId> {
-        match self {
-            Cause::Health { job, .. }
-            | Cause::ActivationUnsuccessful { job, .. }
-            | Cause::LogReading { job }
-            | Cause::Resume { job, .. } => Some(*job),
-            Cause::Startup { job, .. } | Cause::Panicked { job } => *job,
-            Cause::Suspend(_) | Cause::HealthPing(_) => None,
-        }
-    }
-}
-
 /// What becomes of a job whose activation failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Fate {
@@ -136,6 +122,19 @@ pub(crate) enum Fate {
 }
 
 impl Cause {
+    /// The job this failure belongs to, if any.
+    pub fn job(&self) -> Option<JobId> {
+        match self {
+            Cause::Health { job, .. }
+            | Cause::ActivationUnsuccessful { job, .. }
+            | Cause::LogReading { job }
+            | Cause::Resume { job, .. } => Some(*job),
+            Cause::Startup { job, .. } | Cause::Panicked { job } => *job,
+            Cause::Suspend(_) | Cause::HealthPing(_) => None,
+        }
+    }
+
+    /// What becomes of the job this failure names.
     pub(crate) fn fate(&self) -> Fate {
         match self {
             Cause::Health { .. } | Cause::Resume { .. } => Fate::HandBack,
