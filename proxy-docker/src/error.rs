@@ -111,14 +111,8 @@ pub enum DockerError {
         attached: usize,
     },
     /// No random bytes for a container's token.
-    #[error("cannot read random bytes for a container token from {path}: {source}")]
-    NoRandomness {
-        /// The source tried.
-        path: &'static str,
-        /// The read error.
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("cannot draw a container token")]
+    NoRandomness(#[source] proxy_core::random::NoRandomness),
     /// Any other engine call failed.
     #[error("Docker engine call `{operation}` failed: {source}")]
     Engine {

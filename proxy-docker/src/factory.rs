@@ -393,18 +393,11 @@ fn isolates(network: &bollard::models::NetworkInspect) -> bool {
     network.options.as_ref().and_then(|o| o.get(ICC_OPTION)).map(String::as_str) == Some("false")
 }
 
-/// A fresh token for one container: 16 bytes of `/dev/urandom` in hex. Without a
-/// source of randomness no container is created (a guessable token guards nothing).
+/// A fresh token for one container: 16 random bytes in hex. Without a source of
+/// randomness no container is created (a guessable token guards nothing).
 fn runtime_token() -> Result<String, DockerError> {
-    use std::io::Read;
-    let mut bytes = [0u8; 16];
-    std::fs::File::open(RANDOM_SOURCE)
-        .and_then(|mut f| f.read_exact(&mut bytes))
-        .map_err(|source| DockerError::NoRandomness { path: RANDOM_SOURCE, source })?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    proxy_core::random::hex(16).map_err(DockerError::NoRandomness)
 }
-
-const RANDOM_SOURCE: &str = "/dev/urandom";
 
 /// Whether this host can open a TCP connection to `addr`: an answer (even a
 /// refusal, the runtime may not listen yet) says it routes there.

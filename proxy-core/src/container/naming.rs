@@ -18,20 +18,20 @@ static CONTAINER_COUNTER: AtomicU64 = AtomicU64::new(0);
 pub const NONCE_LEN: usize = 8;
 
 /// This process's nonce: [`NONCE_LEN`] lowercase hex digits, drawn once. It comes from
-/// `/dev/urandom`; where that cannot be read, from std's randomly seeded hasher over
-/// the process id and the time, which still differs between processes.
+/// the operating system's random source ([`crate::random`]); where that fails, from
+/// std's randomly seeded hasher over the process id and the time, which still
+/// differs between processes (a name need not be secret, only unique).
 pub fn nonce() -> &'static str {
     static NONCE: OnceLock<String> = OnceLock::new();
     NONCE.get_or_init(|| {
-        let value = urandom_u32().unwrap_or_else(hashed_u32);
+        let value = random_u32().unwrap_or_else(hashed_u32);
         format!("{value:0width$x}", width = NONCE_LEN)
     })
 }
 
-fn urandom_u32() -> Option<u32> {
-    use std::io::Read;
+fn random_u32() -> Option<u32> {
     let mut bytes = [0u8; 4];
-    std::fs::File::open("/dev/urandom").ok()?.read_exact(&mut bytes).ok()?;
+    crate::random::fill(&mut bytes).ok()?;
     Some(u32::from_le_bytes(bytes))
 }
 
