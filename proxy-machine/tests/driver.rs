@@ -3,11 +3,13 @@
 //! messages before transitions, unhandled events handed back, shutdown. All on
 //! tokio's paused clock.
 
+mod common;
+use common::{drain, settle};
+
 use std::time::Duration;
 
 use proxy_machine::driver::{self, Driven, Effects, Notice, StopReason};
 use proxy_machine::lifecycle;
-use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::{advance, Instant};
 
 /// The job's context.
@@ -72,28 +74,8 @@ impl Driven for JobAny {
     }
 }
 
-/// The notices so far, as text, with the time of each transition since `start`.
-fn drain(notices: &mut UnboundedReceiver<Notice<JobEvent, String>>, start: Instant) -> Vec<String> {
-    let mut seen = Vec::new();
-    while let Ok(notice) = notices.try_recv() {
-        seen.push(match notice {
-            Notice::Message(m) => m,
-            Notice::Transition(t) => {
-                format!("{} -{}-> {} @{}s", t.from, t.event, t.to, (t.at - start).as_secs())
-            }
-            Notice::Unhandled { state, event } => format!("unhandled {} in {state}", event.name()),
-            Notice::EffectPanicked { state } => format!("panic in {state}"),
-            Notice::Stopped { state, reason } => format!("stopped in {state}: {reason:?}"),
-        });
-    }
-    seen
-}
-
-/// Lets the driver task run until it waits again.
-async fn settle() {
-    for _ in 0..10 {
-        tokio::task::yield_now().await;
-    }
+fn name(event: &JobEvent) -> String {
+    event.name().to_string()
 }
 
 fn job(work: Duration) -> JobAny {
@@ -108,10 +90,10 @@ async fn the_state_timer_fires_after_its_duration() {
     settle().await;
     advance(Duration::from_millis(4_999)).await;
     settle().await;
-    assert_eq!(drain(&mut notices, start), ["started 1", "Idle -Start-> Busy @0s"]);
+    assert_eq!(drain(&mut notices, start, name), ["started 1", "Idle -Start-> Busy @0s"]);
     advance(Duration::from_millis(1)).await;
     settle().await;
-    assert_eq!(drain(&mut notices, start), ["gave up on 1", "Busy -Tick-> Idle @5s"]);
+    assert_eq!(drain(&mut notices, start, name), ["gave up on 1", "Busy -Tick-> Idle @5s"]);
     let _stopped = running.shutdown(Duration::ZERO).await.unwrap();
 }
 
@@ -126,10 +108,10 @@ async fn every_event_handled_in_the_state_re_arms_its_timer() {
     settle().await;
     advance(Duration::from_secs(4)).await;
     settle().await;
-    assert_eq!(drain(&mut notices, start), ["started 2", "Idle -Start-> Busy @0s"]);
+    assert_eq!(drain(&mut notices, start, name), ["started 2", "Idle -Start-> Busy @0s"]);
     advance(Duration::from_secs(1)).await;
     settle().await;
-    assert_eq!(drain(&mut notices, start), ["gave up on 2", "Busy -Tick-> Idle @8s"]);
+    assert_eq!(drain(&mut notices, start, name), ["gave up on 2", "Busy -Tick-> Idle @8s"]);
     let _stopped = running.shutdown(Duration::ZERO).await.unwrap();
 }
 
@@ -142,7 +124,7 @@ async fn effects_come_back_as_events_and_messages_precede_their_transition() {
     advance(Duration::from_secs(2)).await;
     settle().await;
     assert_eq!(
-        drain(&mut notices, start),
+        drain(&mut notices, start, name),
         ["started 3", "Idle -Start-> Busy @0s", "finished 3", "Busy -Finish-> Idle @2s"]
     );
     let _stopped = running.shutdown(Duration::ZERO).await.unwrap();
@@ -155,11 +137,11 @@ async fn deferred_events_are_replayed_once_the_state_changes() {
     running.send(JobEvent::Start(4)).unwrap();
     running.send(JobEvent::Cancel).unwrap(); // Busy defers it
     settle().await;
-    assert_eq!(drain(&mut notices, start), ["started 4", "Idle -Start-> Busy @0s"]);
+    assert_eq!(drain(&mut notices, start, name), ["started 4", "Idle -Start-> Busy @0s"]);
     advance(Duration::from_secs(1)).await;
     settle().await;
     assert_eq!(
-        drain(&mut notices, start),
+        drain(&mut notices, start, name),
         [
             "finished 4",
             "Busy -Finish-> Idle @1s",
@@ -179,7 +161,7 @@ async fn an_unhandled_event_is_handed_back_and_changes_nothing() {
     running.send(JobEvent::Poke).unwrap();
     running.send(JobEvent::Finish).unwrap();
     settle().await;
-    assert_eq!(drain(&mut notices, start), ["unhandled Poke in Idle", "unhandled Finish in Idle"]);
+    assert_eq!(drain(&mut notices, start, name), ["unhandled Poke in Idle", "unhandled Finish in Idle"]);
     let machine = running.shutdown(Duration::ZERO).await.unwrap();
     assert_eq!(machine.state_name(), "Idle");
 }
@@ -194,7 +176,7 @@ async fn shutdown_hands_back_deferred_events_and_returns_the_machine() {
     let machine = running.shutdown(Duration::ZERO).await.unwrap();
     assert_eq!(machine.state_name(), "Busy");
     assert_eq!(
-        drain(&mut notices, start),
+        drain(&mut notices, start, name),
         ["started 5", "Idle -Start-> Busy @0s", "unhandled Cancel in Busy", "stopped in Busy: Shutdown"]
     );
     // The channel is closed: nothing arrives after `Stopped`.

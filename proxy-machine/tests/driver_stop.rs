@@ -4,6 +4,9 @@
 //! panic becomes an event the table handles. Time-dependent tests run on tokio's
 //! paused clock.
 
+mod common;
+use common::{drain, settle};
+
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::pin::Pin;
@@ -141,35 +144,11 @@ fn describe(event: &WorkerEvent) -> String {
     }
 }
 
-/// The notices so far, as text, with the time of each transition since `start`.
-fn drain(notices: &mut UnboundedReceiver<Notice<WorkerEvent, String>>, start: Instant) -> Vec<String> {
-    let mut seen = Vec::new();
-    while let Ok(notice) = notices.try_recv() {
-        seen.push(match notice {
-            Notice::Message(m) => m,
-            Notice::Transition(t) => {
-                format!("{} -{}-> {} @{}s", t.from, t.event, t.to, (t.at - start).as_secs())
-            }
-            Notice::Unhandled { state, event } => format!("unhandled {} in {state}", describe(&event)),
-            Notice::EffectPanicked { state } => format!("panic in {state}"),
-            Notice::Stopped { state, reason } => format!("stopped in {state}: {reason:?}"),
-        });
-    }
-    seen
-}
-
 /// Polls `future` once, without letting any other task run: a shutdown's signal is
 /// sent then, before the driver sees what is in its inbox.
 fn poll_once<F: Future + Unpin>(future: &mut F) {
     let pending = Pin::new(future).poll(&mut Context::from_waker(Waker::noop())).is_pending();
     assert!(pending, "the machine cannot have stopped yet");
-}
-
-/// Lets the driver task run until it waits again.
-async fn settle() {
-    for _ in 0..10 {
-        tokio::task::yield_now().await;
-    }
 }
 
 #[tokio::test(start_paused = true)]
@@ -184,7 +163,7 @@ async fn events_queued_behind_a_terminal_event_come_back_unhandled_in_order() {
     let machine = running.join().await.unwrap();
     assert_eq!(machine.state_name(), "Done");
     assert_eq!(
-        drain(&mut notices, start),
+        drain(&mut notices, start, describe),
         [
             "drained",
             "Idle -Drain-> Done @0s",
@@ -208,7 +187,7 @@ async fn a_requested_stop_hands_back_deferred_events_then_the_inbox() {
     let machine = running.join().await.unwrap();
     assert_eq!(machine.state_name(), "Busy");
     assert_eq!(
-        drain(&mut notices, start),
+        drain(&mut notices, start, describe),
         [
             "took 1",
             "Idle -Job-> Busy @0s",
@@ -387,7 +366,7 @@ async fn shutdown_hands_back_the_inbox_at_once_and_lets_an_effect_finish_within_
     settle().await;
     assert!(inbox.send(WorkerEvent::Job(9)).is_err(), "the inbox is closed at once");
     assert_eq!(
-        drain(&mut notices, start),
+        drain(&mut notices, start, describe),
         ["took 1", "Idle -Job-> Busy @0s", "unhandled Job(7) in Busy", "unhandled Job(8) in Busy"]
     );
     let machine = stopping.await.unwrap();
@@ -396,7 +375,7 @@ async fn shutdown_hands_back_the_inbox_at_once_and_lets_an_effect_finish_within_
     assert_eq!(machine.state_name(), "Idle");
     assert_eq!(completed.load(Ordering::SeqCst), 1);
     assert_eq!(
-        drain(&mut notices, start),
+        drain(&mut notices, start, describe),
         ["finished 1", "Busy -Finished-> Idle @1s", "stopped in Idle: Shutdown"]
     );
 }
@@ -415,7 +394,7 @@ async fn an_effect_that_outlasts_the_grace_is_aborted_and_abandon_hands_back_its
     assert_eq!(machine.state_name(), "Busy");
     assert_eq!(machine.context().held, None, "abandon handed it back");
     assert_eq!(
-        drain(&mut notices, start),
+        drain(&mut notices, start, describe),
         [
             "took 1",
             "Idle -Job-> Busy @0s",
@@ -440,7 +419,7 @@ async fn the_shutdown_event_is_handled_first_and_the_machine_may_stop_on_its_own
     assert_eq!(Instant::now() - start, Duration::from_secs(2));
     assert_eq!(machine.state_name(), "Done");
     assert_eq!(
-        drain(&mut notices, start),
+        drain(&mut notices, start, describe),
         [
             "took 1",
             "Idle -Job-> Busy @0s",
@@ -464,7 +443,7 @@ async fn timers_run_during_the_grace() {
     assert_eq!(Instant::now() - start, Duration::from_secs(10));
     assert_eq!(machine.state_name(), "Done");
     assert_eq!(
-        drain(&mut notices, start),
+        drain(&mut notices, start, describe),
         [
             "took 1",
             "Idle -Job-> Busy @0s",
@@ -490,7 +469,7 @@ async fn a_zero_grace_stops_at_once_skipping_the_shutdown_event_but_still_hands_
     assert_eq!(Instant::now(), start);
     assert_eq!(machine.state_name(), "Busy");
     assert_eq!(
-        drain(&mut notices, start),
+        drain(&mut notices, start, describe),
         [
             "took 1",
             "Idle -Job-> Busy @0s",
@@ -512,7 +491,7 @@ async fn a_panicking_effect_with_on_panic_reaches_the_state_the_table_names() {
     tokio::time::advance(Duration::from_secs(1)).await;
     settle().await;
     assert_eq!(
-        drain(&mut notices, start),
+        drain(&mut notices, start, describe),
         [
             "took 1",
             "Idle -Job-> Busy @0s",
@@ -535,7 +514,10 @@ async fn a_panicking_effect_without_on_panic_leaves_the_machine_where_it_was() {
     settle().await;
     tokio::time::advance(Duration::from_secs(1)).await;
     settle().await;
-    assert_eq!(drain(&mut notices, start), ["took 1", "Idle -Job-> Busy @0s", "progress 1", "panic in Busy"]);
+    assert_eq!(
+        drain(&mut notices, start, describe),
+        ["took 1", "Idle -Job-> Busy @0s", "progress 1", "panic in Busy"]
+    );
     let machine = running.shutdown(Duration::ZERO).await.unwrap();
     assert_eq!(machine.state_name(), "Busy");
 }
