@@ -27,7 +27,7 @@
 //!    them until its `RescheduleJob`; harmless, since it sends such a container
 //!    nothing more than it can refuse and hand back.
 //!
-//! `PROXY_POOL_CASES` sets the number of stories (600 by default, about 10 s in
+//! `PROXY_POOL_CASES` sets the number of stories (5,000 by default, about 7 s in
 //! CI's debug build); `PROXY_POOL_SEED` replays a run's seed, which a failure
 //! prints with the shrunk story as Rust to paste into a named test below.
 
@@ -55,7 +55,7 @@ const CASES_VAR: &str = "PROXY_POOL_CASES";
 /// The variable that replays a run's seed.
 const SEED_VAR: &str = "PROXY_POOL_SEED";
 /// Stories per run when the variable is not set: CI's figure.
-const DEFAULT_CASES: u32 = 600;
+const DEFAULT_CASES: u32 = 5_000;
 /// The kinds actions and prewarms are drawn from: two, so that a prewarm matches
 /// some actions and not others.
 const KINDS: [&str; 2] = ["nodejs:20", "python:3"];
