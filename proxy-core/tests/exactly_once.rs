@@ -26,6 +26,7 @@
 
 #[path = "exactly_once/check.rs"]
 mod check;
+mod common;
 #[path = "exactly_once/play.rs"]
 mod play;
 #[path = "exactly_once/story.rs"]
@@ -34,8 +35,9 @@ mod story;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
+use common::runner::runtime;
 use proptest::strategy::{Strategy, ValueTree};
-use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
+use proptest::test_runner::{TestCaseError, TestError, TestRunner};
 
 /// The variable that sets how many random stories a run tells.
 const CASES_VAR: &str = "PROXY_EXACTLY_ONCE_CASES";
@@ -46,53 +48,9 @@ const DEFAULT_CASES: u32 = 10_000;
 /// The most steps in one story.
 const MAX_OPS: usize = 40;
 
-/// Panics the scripted backend makes on purpose print nothing (thousands of stories
-/// script some); any other panic prints as usual.
-fn quiet_scripted_panics() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let default = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let scripted = info.payload().downcast_ref::<&str>().is_some_and(|m| m.ends_with("as scripted"));
-            if !scripted {
-                default(info);
-            }
-        }));
-    });
-}
-
-/// A fresh runtime per case, on the paused clock: no case sees another's tasks or time.
-fn runtime() -> tokio::runtime::Runtime {
-    quiet_scripted_panics();
-    tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .start_paused(true)
-        .build()
-        .expect("a current-thread runtime")
-}
-
-fn env_number(var: &str) -> Option<u64> {
-    let value = std::env::var(var).ok()?;
-    Some(value.trim().parse().unwrap_or_else(|_| panic!("{var} must be a number, not {value:?}")))
-}
-
 /// The run's case count and seed, and a runner seeded with it.
 fn runner() -> (u32, u64, TestRunner) {
-    let cases = env_number(CASES_VAR).map_or(DEFAULT_CASES, |n| u32::try_from(n).unwrap_or(u32::MAX));
-    let seed = env_number(SEED_VAR).unwrap_or_else(|| {
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-        now.as_nanos() as u64
-    });
-    let seed_bytes: Vec<u8> = seed.to_le_bytes().repeat(2);
-    let config = Config {
-        cases,
-        // The named tests below are this test's regression file.
-        failure_persistence: None,
-        ..Config::default()
-    };
-    // XorShift, not ChaCha: in a debug build ChaCha's unoptimised SIMD took 40% of a run.
-    let rng = TestRng::from_seed(RngAlgorithm::XorShift, &seed_bytes);
-    (cases, seed, TestRunner::new_with_rng(Config { rng_algorithm: RngAlgorithm::XorShift, ..config }, rng))
+    common::runner::runner(CASES_VAR, SEED_VAR, DEFAULT_CASES)
 }
 
 #[test]
@@ -504,6 +462,53 @@ mod named {
                 Job { proxy: 0, blocking: true },
             ],
         );
+        play(&story).await.assert_holds();
+    }
+
+    // Defect: a destroy whose backend panics sent no event: the proxy waited in
+    // Removing for ever, the container neither destroyed nor reported. A panic is a
+    // failed attempt now: retried, then reported (D4).
+    #[tokio::test(start_paused = true)]
+    async fn a_destroy_that_panics_is_retried() {
+        let story = one_proxy(
+            1,
+            vec![
+                Script { proxy: 0, call: Destroy(BackendPanics), when: Now },
+                Prewarm { proxy: 0, ttl: false },
+            ],
+        );
+        play(&story).await.assert_holds();
+    }
+
+    // Defect: as above for a suspend: the proxy waited in Pausing for ever. A panic
+    // is a failed suspend now, which condemns the container.
+    #[tokio::test(start_paused = true)]
+    async fn a_suspend_that_panics_condemns_the_container() {
+        let story = one_proxy(
+            1,
+            vec![
+                Script { proxy: 0, call: Suspend(BackendPanics), when: Now },
+                Job { proxy: 0, blocking: true },
+                Advance(PauseGrace),
+                Job { proxy: 0, blocking: true },
+            ],
+        );
+        play(&story).await.assert_holds();
+    }
+
+    // Defect: a panic collecting the logs, after the blocking caller got its result,
+    // stored a whisk error with a second result. The answered activation is
+    // finished now (D31).
+    #[tokio::test(start_paused = true)]
+    async fn a_panic_collecting_logs_after_the_result_does_not_answer_twice() {
+        let story = Story {
+            proxies: vec![ProxySpec { max_concurrent: 1, logs: true }],
+            ops: vec![
+                Script { proxy: 0, call: Run(TimedOut), when: Now },
+                Job { proxy: 0, blocking: true },
+                Script { proxy: 0, call: Logs(BackendPanics), when: Now },
+            ],
+        };
         play(&story).await.assert_holds();
     }
 }

@@ -42,12 +42,15 @@ enum Trigger {
 pub struct Step<T> {
     trigger: Trigger,
     outcome: T,
+    /// Whether the backend panics (a bug in it) when the step ends, instead of
+    /// returning the outcome.
+    panics: bool,
 }
 
 impl<T> Step<T> {
     /// Ends with `outcome` after `delay` on tokio's clock.
     pub fn after(delay: Duration, outcome: T) -> Self {
-        Step { trigger: Trigger::After(delay), outcome }
+        Step { trigger: Trigger::After(delay), outcome, panics: false }
     }
 
     /// Ends with `outcome` at once.
@@ -58,7 +61,15 @@ impl<T> Step<T> {
     /// Ends with `outcome` when the returned [`Release`] is released (or dropped).
     pub fn held(outcome: T) -> (Self, Release) {
         let (release, released) = oneshot::channel();
-        (Step { trigger: Trigger::Released(released), outcome }, Release(release))
+        (Step { trigger: Trigger::Released(released), outcome, panics: false }, Release(release))
+    }
+
+    /// The same step, except that when it ends the backend panics (a bug in it)
+    /// instead of returning the outcome: for the calls whose outcome has no
+    /// panicking variant (create, suspend, resume, logs, destroy). The proxy must
+    /// not hang on it, nor lose a job.
+    pub fn panicking(self) -> Self {
+        Step { panics: true, ..self }
     }
 
     async fn play(self) -> T {
@@ -70,6 +81,9 @@ impl<T> Step<T> {
             Trigger::Released(released) => {
                 let _ = released.await;
             }
+        }
+        if self.panics {
+            panic!("the scripted backend panics, as scripted");
         }
         self.outcome
     }

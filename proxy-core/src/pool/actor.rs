@@ -143,6 +143,12 @@ pub struct PoolSnapshot {
     pub memory_mb: u64,
     /// Proxies still running, tracked or not (one being removed is not tracked).
     pub proxies: usize,
+    /// Activations the pool counts in flight on its free and busy containers: one
+    /// more per run it sends, one fewer per `NeedWork(Warm)`; zero once every
+    /// activation ended, if the proxies' capacity signals balance.
+    pub activations: usize,
+    /// Containers reported left behind (`DestroyFailed`) since the pool started.
+    pub destroy_failed: usize,
 }
 
 /// The pool has stopped: the job is given back.
@@ -244,6 +250,8 @@ struct Pool {
     /// Cold starts of a configured prewarm kind and memory since the last
     /// adjustment (upstream's `coldStartCount`).
     cold_starts: HashMap<ColdStartKey, usize>,
+    /// `DestroyFailed` reports so far (for [`PoolSnapshot::destroy_failed`]).
+    destroy_failed: usize,
 }
 
 /// How a container was found for a run, for the log (upstream's `containerState`).
@@ -265,6 +273,7 @@ impl Pool {
             resent: None,
             last_buffer_warning: None,
             cold_starts: HashMap::new(),
+            destroy_failed: 0,
         }
     }
 
@@ -292,6 +301,13 @@ impl Pool {
             buffered: self.buffer.len(),
             memory_mb: self.used_mb().sum::<u64>() + self.starting_mb().sum::<u64>(),
             proxies: self.proxies.len(),
+            activations: self
+                .busy
+                .values()
+                .chain(self.free.iter().map(|(_, data)| data))
+                .map(PoolData::active_activation_count)
+                .sum(),
+            destroy_failed: self.destroy_failed,
         }
     }
 
@@ -729,6 +745,7 @@ impl Pool {
             }
             ToParent::Resend(run) => self.resubmit(run),
             ToParent::DestroyFailed { container, error } => {
+                self.destroy_failed += 1;
                 tracing::error!(proxy = key.0, %container, error = &error as &dyn std::error::Error, "container left behind");
             }
         }

@@ -214,12 +214,8 @@ fn shape(records: &[&Record]) -> String {
 /// Every container made was destroyed (once it worked) or reported as left behind.
 fn containers(under: &UnderTest) -> Vec<(&'static str, String)> {
     let script = &under.factory.script;
-    let worked = |kind: CallKind| {
-        let plan = under.plan.get(&kind).map(Vec::as_slice).unwrap_or_default();
-        let fails = |n: usize| plan.iter().any(|step| step.call == n && step.fails);
-        (0..kind.count(script)).filter(|&n| !fails(n)).count()
-    };
-    let (created, destroyed) = (worked(CallKind::Create), worked(CallKind::Destroy));
+    let (created, destroyed) =
+        (under.plan.worked(script, CallKind::Create), under.plan.worked(script, CallKind::Destroy));
     let reported = under.seen.destroy_failed;
     let mut found = Vec::new();
     if created > 1 {

@@ -4,24 +4,20 @@
 //! phase runs the clock for a bounded time.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use proxy_core::container::client::{ConnectionError, TransportError};
-use proxy_core::container::response::messages;
-use proxy_core::container::scripted::{
-    ok_response, InitOutcome, Record, RecordingSink, Release, RunOutcome, Script, ScriptedFactory, Step,
-};
+use proxy_core::container::scripted::{Record, RecordingSink, ScriptedFactory};
 use proxy_core::container::{
-    spawn_proxy, Action, ActionLimits, ActivationMessage, ActivationResponse, Capacity, ContainerProxyAny,
-    ContainerProxyEvent as Event, Logs, OperationError, ProxyDeps, Run, StartSpec, StartupError, ToParent,
+    spawn_proxy, Action, ActionLimits, ActivationMessage, Capacity, ContainerProxyAny,
+    ContainerProxyEvent as Event, ProxyDeps, Run, StartSpec, ToParent,
 };
 use proxy_core::machine::driver::{Notice, Notices, Running, StopReason};
-use serde_json::json;
 
 use super::check::{self, Report};
-use super::story::{config, Call, Op, Outcome, ProxySpec, Story, Verdict, When, ACTION_TIMEOUT, PREWARM_TTL};
+use super::story::{config, Op, ProxySpec, Story, ACTION_TIMEOUT, PREWARM_TTL};
+pub(crate) use crate::common::script::CallKind;
+use crate::common::script::Plan;
 
 /// Scheduler rounds without anything new that count as settled.
 const QUIET_ROUNDS: usize = 3;
@@ -42,67 +38,6 @@ pub(crate) async fn play(story: &Story) -> Report {
     }
     play.finish().await;
     check::judge(story, &play)
-}
-
-/// The backend calls a story scripts, as the scripted backend counts them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum CallKind {
-    /// `create`.
-    Create,
-    /// `/init`.
-    Init,
-    /// `/run`.
-    Run,
-    /// `logs`.
-    Logs,
-    /// `suspend`.
-    Suspend,
-    /// `resume`.
-    Resume,
-    /// `destroy`.
-    Destroy,
-}
-
-impl CallKind {
-    /// How many calls of this kind the backend got so far.
-    pub(crate) fn count(self, script: &Script) -> usize {
-        let calls = &script.calls;
-        match self {
-            CallKind::Create => &calls.creates,
-            CallKind::Init => &calls.inits,
-            CallKind::Run => &calls.runs,
-            CallKind::Logs => &calls.logs,
-            CallKind::Suspend => &calls.suspends,
-            CallKind::Resume => &calls.resumes,
-            CallKind::Destroy => &calls.destroys,
-        }
-        .load(Ordering::SeqCst)
-    }
-
-    /// Whether the call is part of an activation (destroying the container under it
-    /// kills the activation on a real engine).
-    fn is_activation(self) -> bool {
-        matches!(self, CallKind::Init | CallKind::Run | CallKind::Logs)
-    }
-}
-
-/// One step queued on a backend. Calls pop the queue, or play a default success
-/// when it is empty: a step is played by the first call after the steps queued
-/// before it, and not before it was queued.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Planned {
-    /// Which call of its kind plays it (0: the first).
-    pub(crate) call: usize,
-    /// Whether it ends in failure (for create and destroy: no container made or removed).
-    pub(crate) fails: bool,
-}
-
-/// A held step and its release, while not yet released.
-struct Hold {
-    kind: CallKind,
-    /// Which call of its kind plays it (0: the first).
-    call: usize,
-    release: Option<Release>,
 }
 
 /// A job the parent sent.
@@ -160,9 +95,8 @@ pub(crate) struct UnderTest {
     notices: Notices<ContainerProxyAny>,
     /// The jobs sent to it.
     pub(crate) jobs: Vec<Ticket>,
-    /// The steps queued per call kind, in order.
-    pub(crate) plan: BTreeMap<CallKind, Vec<Planned>>,
-    holds: Vec<Hold>,
+    /// What was scripted on its backend, and what of it is still held.
+    pub(crate) plan: Plan,
     /// What its parent saw.
     pub(crate) seen: Seen,
     records_seen: usize,
@@ -180,15 +114,12 @@ pub(crate) struct Play {
     /// Whether some settle ran out of rounds (a proxy that never stops moving).
     pub(crate) unsettled: bool,
     jobs_sent: usize,
-    /// The clock time scripted calls wait in all (not held ones): the most the
-    /// effects a stopped proxy left behind can still take.
-    late: Duration,
 }
 
 impl Play {
     fn new(story: &Story) -> Self {
         let proxies = story.proxies.iter().map(|spec| UnderTest::new(*spec)).collect();
-        Play { proxies, transcript: Vec::new(), unsettled: false, jobs_sent: 0, late: Duration::ZERO }
+        Play { proxies, transcript: Vec::new(), unsettled: false, jobs_sent: 0 }
     }
 
     fn note(&mut self, proxy: usize, line: impl AsRef<str>) {
@@ -211,14 +142,8 @@ impl Play {
             Op::Job { proxy, blocking } => self.send_job(proxy, blocking),
             Op::Script { proxy, call, when } => {
                 self.note(proxy, format!("# next {call:?}, {when:?}"));
-                self.late += match (when, call) {
-                    (When::After(wait), _) => wait.duration(),
-                    (When::Now, Call::Init(Outcome::TimedOut) | Call::Run(Outcome::TimedOut)) => {
-                        ACTION_TIMEOUT
-                    }
-                    _ => Duration::ZERO,
-                };
-                self.proxies[proxy].script(call, when);
+                let under = &mut self.proxies[proxy];
+                under.plan.script(&under.factory.script, call, when);
             }
             Op::Release { proxy, pick } => self.release(proxy, pick),
             Op::Race { proxy, pick, yields, blocking } => {
@@ -296,7 +221,10 @@ impl Play {
             }
             self.tick().await;
         }
-        let late_seconds = usize::try_from(self.late.as_secs()).unwrap_or(usize::MAX);
+        // The clock time scripted calls wait in all (not held ones): the most the
+        // effects a stopped proxy left behind can still take.
+        let late: Duration = self.proxies.iter().map(|p| p.plan.late).sum();
+        let late_seconds = usize::try_from(late.as_secs()).unwrap_or(usize::MAX);
         for _ in 0..AFTERMATH_SECONDS.min(late_seconds + 1) {
             self.tick().await;
         }
@@ -335,27 +263,15 @@ impl Play {
     }
 
     fn release(&mut self, proxy: usize, pick: usize) {
-        let under = &mut self.proxies[proxy];
-        let held: Vec<usize> = (0..under.holds.len()).filter(|&i| under.holds[i].release.is_some()).collect();
-        if held.is_empty() {
-            self.note(proxy, "# nothing held to release");
-            return;
+        match self.proxies[proxy].plan.release(pick) {
+            Some((kind, call)) => self.note(proxy, format!("# release {kind:?} call #{}", call + 1)),
+            None => self.note(proxy, "# nothing held to release"),
         }
-        let hold = &mut under.holds[held[pick % held.len()]];
-        let (kind, call) = (hold.kind, hold.call);
-        if let Some(release) = hold.release.take() {
-            release.release();
-        }
-        self.note(proxy, format!("# release {kind:?} call #{}", call + 1));
     }
 
     fn release_all(&mut self) {
         for under in &mut self.proxies {
-            for hold in &mut under.holds {
-                if let Some(release) = hold.release.take() {
-                    release.release();
-                }
-            }
+            under.plan.release_all();
         }
     }
 
@@ -441,11 +357,8 @@ impl Play {
         for under in &mut self.proxies {
             let destroys = CallKind::Destroy.count(&under.factory.script);
             if destroys > under.destroys_seen {
-                for hold in under.holds.iter().filter(|h| h.release.is_some() && h.kind.is_activation()) {
-                    if hold.call < hold.kind.count(&under.factory.script) {
-                        under.seen.destroyed_under.push((hold.kind, hold.call));
-                    }
-                }
+                let in_flight = under.plan.activations_in_flight(&under.factory.script);
+                under.seen.destroyed_under.extend(in_flight);
                 under.destroys_seen = destroys;
             }
         }
@@ -476,8 +389,7 @@ impl UnderTest {
             running: Some(running),
             notices,
             jobs: Vec::new(),
-            plan: BTreeMap::new(),
-            holds: Vec::new(),
+            plan: Plan::default(),
             seen: Seen { state: "Uninitialized", ..Seen::default() },
             records_seen: 0,
             stores: 0,
@@ -492,136 +404,6 @@ impl UnderTest {
             None => Err(event),
         }
     }
-
-    /// Queues how the next call of `call`'s kind ends.
-    fn script(&mut self, call: Call, when: When) {
-        let script = &self.factory.script;
-        let fails = match call {
-            Call::Create(verdict) | Call::Logs(verdict) | Call::Suspend(verdict) => verdict == Verdict::Fails,
-            Call::Resume(verdict) | Call::Destroy(verdict) => verdict == Verdict::Fails,
-            Call::Init(outcome) | Call::Run(outcome) => outcome != Outcome::Success,
-        };
-        let (kind, release) = match call {
-            Call::Create(verdict) => {
-                let (step, release) =
-                    step(when, None, verdict.result(|| StartupError::whisk("no space left")));
-                script.create(step);
-                (CallKind::Create, release)
-            }
-            Call::Init(outcome) => {
-                let (step, release) = step(when, timed_out(outcome), init_outcome(outcome));
-                script.init(step);
-                (CallKind::Init, release)
-            }
-            Call::Run(outcome) => {
-                let (step, release) = step(when, timed_out(outcome), run_outcome(outcome));
-                script.run(step);
-                (CallKind::Run, release)
-            }
-            Call::Logs(verdict) => {
-                let logs = Logs { lines: vec!["a log line".into()], failed: false };
-                let (step, release) =
-                    step(when, None, verdict.result(|| engine_error("logs")).map(|()| logs));
-                script.logs(step);
-                (CallKind::Logs, release)
-            }
-            Call::Suspend(verdict) => {
-                let (step, release) = step(when, None, verdict.result(|| engine_error("pause")));
-                script.suspend(step);
-                (CallKind::Suspend, release)
-            }
-            Call::Resume(verdict) => {
-                let (step, release) = step(when, None, verdict.result(|| engine_error("unpause")));
-                script.resume(step);
-                (CallKind::Resume, release)
-            }
-            Call::Destroy(verdict) => {
-                let (step, release) = step(when, None, verdict.result(|| engine_error("rm")));
-                script.destroy(step);
-                (CallKind::Destroy, release)
-            }
-        };
-        let calls_so_far = kind.count(script);
-        let queue = self.plan.entry(kind).or_default();
-        let call = queue.last().map_or(calls_so_far, |last| calls_so_far.max(last.call + 1));
-        queue.push(Planned { call, fails });
-        if let Some(release) = release {
-            self.holds.push(Hold { kind, call, release: Some(release) });
-        }
-    }
-}
-
-/// A step ending with `outcome` at `when`, and its release if it is held; a
-/// time-out played `Now` ends after `timeout`.
-fn step<T>(when: When, timeout: Option<Duration>, outcome: T) -> (Step<T>, Option<Release>) {
-    match (when, timeout) {
-        (When::Now, None) => (Step::now(outcome), None),
-        (When::Now, Some(timeout)) => (Step::after(timeout, outcome), None),
-        (When::After(wait), _) => (Step::after(wait.duration(), outcome), None),
-        (When::Held, _) => {
-            let (step, release) = Step::held(outcome);
-            (step, Some(release))
-        }
-    }
-}
-
-impl Verdict {
-    fn result<E>(self, error: impl FnOnce() -> E) -> Result<(), E> {
-        match self {
-            Verdict::Succeeds => Ok(()),
-            Verdict::Fails => Err(error()),
-        }
-    }
-}
-
-fn engine_error(operation: &'static str) -> OperationError {
-    OperationError::new(operation, "the engine said no")
-}
-
-fn timed_out(outcome: Outcome) -> Option<Duration> {
-    (outcome == Outcome::TimedOut).then_some(ACTION_TIMEOUT)
-}
-
-fn limit_ms() -> u128 {
-    ACTION_TIMEOUT.as_millis()
-}
-
-/// What the backend reports for an `/init` that ends so.
-fn init_outcome(outcome: Outcome) -> InitOutcome {
-    match outcome {
-        Outcome::Success => InitOutcome::Ok,
-        Outcome::ApplicationError | Outcome::DeveloperError => InitOutcome::Failed(
-            ActivationResponse::developer_error(json!("The action failed during initialization: boom")),
-        ),
-        Outcome::Health => InitOutcome::Health,
-        Outcome::TimedOut => InitOutcome::Failed(ActivationResponse::developer_error(
-            messages::timed_out_during_init(limit_ms()),
-        )),
-        Outcome::ConnectionLost => InitOutcome::Connection(ConnectionError::NoResponseReceived),
-        Outcome::NotDelivered => InitOutcome::Connection(not_delivered()),
-        Outcome::Panics => InitOutcome::Panic,
-    }
-}
-
-/// A connection reset before the whole request was written.
-fn not_delivered() -> ConnectionError {
-    let reset = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset by the scripted peer");
-    ConnectionError::NotDelivered(TransportError::new(reset))
-}
-
-/// What the backend reports for a `/run` that ends so: the raw transport outcome for
-/// the connection failures, classified by the proxy as any backend's.
-fn run_outcome(outcome: Outcome) -> RunOutcome {
-    RunOutcome::Response(match outcome {
-        Outcome::Success => ok_response(),
-        Outcome::ApplicationError => ActivationResponse::application_error(json!("no such user")),
-        Outcome::DeveloperError => ActivationResponse::developer_error(json!("the action crashed")),
-        Outcome::Health => return RunOutcome::Health,
-        Outcome::TimedOut => ActivationResponse::developer_error(messages::timed_out(limit_ms())),
-        Outcome::ConnectionLost => return RunOutcome::Connection(ConnectionError::NoResponseReceived),
-        Outcome::NotDelivered => return RunOutcome::Connection(not_delivered()),
-        Outcome::Panics => return RunOutcome::Panic,
-    })
 }
 
 impl Seen {

@@ -5,39 +5,20 @@
 //!
 //! Adding a kind of step is one variant of [`Op`], its weight in [`op`], and its
 //! arm in `play::Play::apply`; the checks need nothing new, since they judge what
-//! the parent and the sink saw, not which step caused it. The two planned ones:
-//! - a graceful `Shutdown { proxy, grace: Wait }`: the arm takes the proxy's
-//!   `running` handle (an `Option` for this) and awaits `shutdown(grace)` under
-//!   `tokio::time::timeout`, so the case stays bounded; every job the proxy held
-//!   must come back as a hand-back, which check (1) already demands;
-//! - an effect that panics, a `Verdict::Panics`: play.rs wraps the scripted
-//!   container in one that panics on that call, and `Seen::panics` counts the
-//!   `EffectPanicked` notices; the job of the call must still end exactly once.
+//! the parent and the sink saw, not which step caused it. The backend calls
+//! (`Call`, `Outcome`, `Verdict`: panics included) and their generators live in
+//! `tests/common/script.rs`, shared with the pool's randomized test.
 
 use std::fmt;
-use std::time::Duration;
 
 use proptest::collection::vec;
 use proptest::prelude::*;
-use proxy_core::container::ProxyConfig;
 
-/// Every action's time limit: a call scripted to time out ends after it.
-pub(crate) const ACTION_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// The TTL of a prewarm started with `ttl: true`.
-pub(crate) const PREWARM_TTL: Duration = Duration::from_secs(30);
-
-/// The settings of every proxy of a story: upstream's grace and unused timeout, and
-/// three destroy attempts a second apart.
-pub(crate) fn config() -> ProxyConfig {
-    ProxyConfig {
-        pause_grace: Duration::from_secs(10),
-        unused_timeout: Duration::from_secs(600),
-        destroy_attempts: 3,
-        destroy_retry_delay: Duration::from_secs(1),
-        ..ProxyConfig::default()
-    }
-}
+// The calls and their generators are the pool test's too (`tests/common/script.rs`).
+use crate::common::script::{call, wait, when};
+pub(crate) use crate::common::script::{
+    config, Call, Outcome, Verdict, Wait, When, ACTION_TIMEOUT, PREWARM_TTL,
+};
 
 /// A case: some proxies, each with its own action, scripted backend and sink, and
 /// the steps taken on them. The final phase (release everything, `Remove`, let the
@@ -123,86 +104,6 @@ pub(crate) enum Op {
     },
 }
 
-/// A backend call and how it ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Call {
-    /// Creating the container (the prewarm's, or a cold start's).
-    Create(Verdict),
-    /// `/init`.
-    Init(Outcome),
-    /// `/run`.
-    Run(Outcome),
-    /// Collecting an activation's logs.
-    Logs(Verdict),
-    /// Pausing the container.
-    Suspend(Verdict),
-    /// Unpausing it (for a run, or before a destroy).
-    Resume(Verdict),
-    /// Destroying it.
-    Destroy(Verdict),
-}
-
-/// How an `/init` or a `/run` ends, as the runtime or the transport would have it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Outcome {
-    /// 200 (a successful result).
-    Success,
-    /// The action answered with an error (for `/init`: a failed init, a developer error).
-    ApplicationError,
-    /// The action failed (a developer error: the container goes).
-    DeveloperError,
-    /// 503: the container is unhealthy and the job must run elsewhere.
-    Health,
-    /// No answer within the action's time limit: with `When::Now` the call ends
-    /// after [`ACTION_TIMEOUT`], with a developer error saying so.
-    TimedOut,
-    /// The connection broke after the request was sent: a developer error, as the
-    /// backend reports it once `/run` or `/init` reached the runtime.
-    ConnectionLost,
-    /// The connection broke before the request was all written: a rescheduling run
-    /// is a health error (the job runs elsewhere), any other a developer error.
-    NotDelivered,
-    /// The backend panics in the call (a bug in it).
-    Panics,
-}
-
-/// How a container operation ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Verdict {
-    /// It worked.
-    Succeeds,
-    /// The engine refused.
-    Fails,
-}
-
-/// When a scripted call ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum When {
-    /// At once (a time-out: after the action's time limit).
-    Now,
-    /// When a `Release` or a `Race` picks it, or in the final phase.
-    Held,
-    /// After this much time on the clock.
-    After(Wait),
-}
-
-/// An amount of time, named after what it reaches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Wait {
-    /// 1 ms: the smallest step, to land just past a deadline.
-    Tick,
-    /// 1 s, the destroy retry delay.
-    DestroyRetry,
-    /// The action's time limit.
-    ActionTimeout,
-    /// The pause grace of a warm container.
-    PauseGrace,
-    /// The prewarm TTL.
-    PrewarmTtl,
-    /// The unused timeout of a paused container.
-    UnusedTimeout,
-}
-
 impl Story {
     /// The story without proxies no step addresses, the others renumbered.
     pub(crate) fn without_unused_proxies(&self) -> Story {
@@ -260,21 +161,6 @@ impl Op {
     }
 }
 
-impl Wait {
-    /// How long it is.
-    pub(crate) fn duration(self) -> Duration {
-        let config = config();
-        match self {
-            Wait::Tick => Duration::from_millis(1),
-            Wait::DestroyRetry => config.destroy_retry_delay,
-            Wait::ActionTimeout => ACTION_TIMEOUT,
-            Wait::PauseGrace => config.pause_grace,
-            Wait::PrewarmTtl => PREWARM_TTL,
-            Wait::UnusedTimeout => config.unused_timeout,
-        }
-    }
-}
-
 impl fmt::Debug for Story {
     /// As Rust: the shrunk case of a failure pastes into a named test as it is.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -320,55 +206,5 @@ fn op(proxies: usize) -> impl Strategy<Value = Op> {
         4 => proxy.clone().prop_map(|proxy| Op::Remove { proxy }),
         8 => wait().prop_map(Op::Advance),
         2 => (proxy.clone(), wait()).prop_map(|(proxy, grace)| Op::Shutdown { proxy, grace }),
-    ]
-}
-
-fn call() -> impl Strategy<Value = Call> {
-    prop_oneof![
-        2 => verdict().prop_map(Call::Create),
-        4 => outcome().prop_map(Call::Init),
-        12 => outcome().prop_map(Call::Run),
-        2 => verdict().prop_map(Call::Logs),
-        2 => verdict().prop_map(Call::Suspend),
-        2 => verdict().prop_map(Call::Resume),
-        3 => verdict().prop_map(Call::Destroy),
-    ]
-}
-
-fn outcome() -> impl Strategy<Value = Outcome> {
-    prop_oneof![
-        4 => Just(Outcome::Success),
-        1 => Just(Outcome::ApplicationError),
-        1 => Just(Outcome::DeveloperError),
-        3 => Just(Outcome::Health),
-        1 => Just(Outcome::TimedOut),
-        1 => Just(Outcome::ConnectionLost),
-        1 => Just(Outcome::NotDelivered),
-        1 => Just(Outcome::Panics),
-    ]
-}
-
-fn verdict() -> impl Strategy<Value = Verdict> {
-    // A scripted success is worth having too: held, it keeps the call in flight.
-    prop_oneof![1 => Just(Verdict::Succeeds), 2 => Just(Verdict::Fails)]
-}
-
-fn when() -> impl Strategy<Value = When> {
-    prop_oneof![
-        2 => Just(When::Now),
-        3 => Just(When::Held),
-        // Short waits only: the final phase lets the clock run for seconds, not minutes.
-        1 => prop_oneof![Just(Wait::Tick), Just(Wait::DestroyRetry), Just(Wait::ActionTimeout)].prop_map(When::After),
-    ]
-}
-
-fn wait() -> impl Strategy<Value = Wait> {
-    prop_oneof![
-        Just(Wait::Tick),
-        Just(Wait::DestroyRetry),
-        Just(Wait::ActionTimeout),
-        Just(Wait::PauseGrace),
-        Just(Wait::PrewarmTtl),
-        Just(Wait::UnusedTimeout),
     ]
 }

@@ -10,7 +10,7 @@ use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 use super::super::activation::{AckKind, Activation};
-use super::super::backend::Container;
+use super::super::backend::{Container, OperationError};
 use super::super::job::{Capacity, Condemned, PreWarmed, Run, Warmed};
 use super::super::lifecycle::ContainerProxyEvent;
 use super::super::response::{messages, ActivationResponse, Interval};
@@ -99,15 +99,22 @@ impl ProxyCx {
                 Remains::Everything => self.hand_back(job),
                 Remains::Finish { activation, ack } => {
                     let activation = activation.clone();
-                    let blocking = job.run().msg.blocking;
-                    let sink = self.deps.sink.clone();
-                    tokio::spawn(async move {
-                        work::ack_and_store(&*sink, &activation, ack, blocking, None).await;
-                    });
-                    job.stored();
+                    self.finish_answered(job, activation, ack);
                 }
             }
         }
+    }
+
+    /// Finishes a job whose caller has (or was being sent) `activation` but whose
+    /// effect ended early: `ack` if it is still owed, and the store, on a task of
+    /// its own (a shutdown must not abort it).
+    fn finish_answered(&mut self, job: Job, activation: Activation, ack: Option<AckKind>) {
+        let blocking = job.run().msg.blocking;
+        let sink = self.deps.sink.clone();
+        tokio::spawn(async move {
+            work::ack_and_store(&*sink, &activation, ack, blocking, None).await;
+        });
+        job.stored();
     }
 
     /// Takes on `run` and hands it straight back: the container is going away.
@@ -218,9 +225,20 @@ impl ProxyCx {
             Fate::Stored => job.stored(),
             // After the transition, as upstream's `self ! job` lands behind it.
             Fate::HandBack => self.effects.raise(ContainerProxyEvent::Run(job.hand_back())),
-            Fate::StoreAsWhiskError => {
-                self.store_failed(job, ActivationResponse::whisk_error(messages::ABNORMAL_RUN))
-            }
+            // Deviation (UPSTREAM.md D31): an effect that panicked after the caller
+            // was answered (collecting the logs, say) finishes the activation it
+            // answered; a whisk error now would be a second, different result
+            // (upstream's `abnormalRun` for any failure, D11, sends it).
+            Fate::StoreAsWhiskError => match job.remains() {
+                Remains::Nothing => job.stored(),
+                Remains::Finish { activation, ack } => {
+                    let activation = activation.clone();
+                    self.finish_answered(job, activation, ack);
+                }
+                Remains::Everything => {
+                    self.store_failed(job, ActivationResponse::whisk_error(messages::ABNORMAL_RUN))
+                }
+            },
         }
         true
     }
@@ -245,7 +263,9 @@ impl ProxyCx {
         self.settle_buffered(buffered);
         self.emit(message);
         self.stop_ping();
-        self.effects.spawn(work::destroy(container.clone(), paused, Duration::ZERO));
+        self.effects
+            .spawn(work::destroy(container.clone(), paused, Duration::ZERO))
+            .on_panic(destroy_panicked());
         Condemned { container: container.clone(), failed_attempts: 0 }
     }
 
@@ -262,6 +282,21 @@ impl ProxyCx {
         self.ping = Some(cancel);
         self.effects.spawn_maybe(work::health_ping(addr, check, cancelled));
     }
+}
+
+/// What a panic of a destroy (a backend bug) becomes: a failed attempt, retried and
+/// then reported as `DestroyFailed`, as any failed destroy (D4). Without it the
+/// proxy waited in Removing for ever and the container was neither destroyed nor
+/// reported (found by the randomized tests once the backend could panic there).
+pub(super) fn destroy_panicked() -> ContainerProxyEvent {
+    ContainerProxyEvent::DestroyFailed(OperationError::new("destroy", "the backend panicked"))
+}
+
+/// What a panic of a suspend (a backend bug) becomes: a failed suspend, which
+/// condemns the container as any other. Without it the proxy waited in Pausing for
+/// ever, its container counted by the pool and never used again.
+pub(super) fn suspend_panicked() -> ContainerProxyEvent {
+    ContainerProxyEvent::Failure(Cause::Suspend(OperationError::new("suspend", "the backend panicked")))
 }
 
 /// What a panic of the effect working for `job` becomes.

@@ -12,7 +12,7 @@ use super::super::lifecycle::{
 };
 use super::super::naming::container_name;
 use super::super::work;
-use super::context::{panicked, Buffered, ProxyCx};
+use super::context::{destroy_panicked, panicked, suspend_panicked, Buffered, ProxyCx};
 use super::jobs::JobId;
 use super::parent::{Cause, ToParent};
 
@@ -231,7 +231,7 @@ impl ContainerProxyHandlers for ProxyCx {
 
     // Y2
     fn ready_state_timeout(&mut self, state: Warmed) -> Warmed {
-        self.effects.spawn(work::suspend(state.container.clone()));
+        self.effects.spawn(work::suspend(state.container.clone())).on_panic(suspend_panicked());
         state
     }
 
@@ -340,7 +340,9 @@ impl ContainerProxyHandlers for ProxyCx {
         let config = &self.deps().config;
         if failed_attempts < config.destroy_attempts {
             tracing::warn!(container = %container.id(), error = %event, attempt = failed_attempts, "destroy failed; retrying");
-            self.effects.spawn(work::destroy(container.clone(), false, config.destroy_retry_delay));
+            self.effects
+                .spawn(work::destroy(container.clone(), false, config.destroy_retry_delay))
+                .on_panic(destroy_panicked());
             ContainerProxyRemovingDestroyFailed::Removing(Condemned { container, failed_attempts })
         } else {
             tracing::error!(container = %container.id(), error = %event, "destroy failed; giving up");
