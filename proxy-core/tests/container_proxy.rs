@@ -7,78 +7,16 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use proxy_core::container::scripted::{
-    ok_response, InitOutcome, Record, RecordingSink, RunOutcome, ScriptedFactory, Step,
-};
+use proxy_core::container::scripted::{ok_response, InitOutcome, Record, RunOutcome, Step};
 use proxy_core::container::{
-    spawn_proxy, AckKind, Action, ActionLimits, ActivationMessage, ActivationResponse, ActivationStatus,
-    ContainerProxyAny, ContainerProxyEvent as Event, OperationError, ProxyConfig, ProxyDeps, Run, StartSpec,
-    StartupError,
+    AckKind, Action, ActionLimits, ActivationMessage, ActivationResponse, ActivationStatus,
+    ContainerProxyEvent as Event, OperationError, ProxyConfig, Run, StartSpec, StartupError,
 };
-use proxy_core::machine::driver::{Notice, Notices, Running};
 use serde_json::json;
 use tokio::time::advance;
 
-struct Proxy {
-    factory: Arc<ScriptedFactory>,
-    sink: Arc<RecordingSink>,
-    running: Option<Running<ContainerProxyAny>>,
-    notices: Notices<ContainerProxyAny>,
-}
-
-impl Proxy {
-    fn new() -> Self {
-        Self::with(ProxyConfig::default())
-    }
-
-    fn with(config: ProxyConfig) -> Self {
-        let factory = ScriptedFactory::new();
-        let sink = RecordingSink::new();
-        let deps = Arc::new(ProxyDeps { factory: factory.clone(), sink: sink.clone(), config });
-        let (running, notices) = spawn_proxy(deps);
-        Proxy { factory, sink, running: Some(running), notices }
-    }
-
-    fn send(&self, event: Event) {
-        self.running.as_ref().expect("running").send(event).expect("the proxy is alive");
-    }
-
-    /// Lets every task run until all wait on the clock or on the test.
-    async fn settle(&self) {
-        for _ in 0..50 {
-            tokio::task::yield_now().await;
-        }
-    }
-
-    /// The parent messages and transitions so far, as text.
-    async fn seen(&mut self) -> Vec<String> {
-        self.settle().await;
-        let mut seen = Vec::new();
-        while let Ok(notice) = self.notices.try_recv() {
-            seen.push(match notice {
-                Notice::Message(message) => message.to_string(),
-                Notice::Transition(t) => format!("{} -> {}", t.from, t.to),
-                Notice::Unhandled { state, event } => format!("unhandled {} in {state}", event.name()),
-                Notice::EffectPanicked { state } => format!("panic in {state}"),
-                Notice::Stopped { state, reason } => format!("stopped in {state} ({reason:?})"),
-            });
-        }
-        seen
-    }
-
-    fn calls(&self) -> [usize; 7] {
-        self.factory.script.calls.snapshot()
-    }
-
-    fn records(&self) -> Vec<Record> {
-        self.sink.records()
-    }
-
-    async fn finished(&mut self) -> bool {
-        self.settle().await;
-        self.running.as_ref().expect("running").is_finished()
-    }
-}
+mod common;
+use common::proxy::Proxy;
 
 /// Calls: [creates, inits, runs, suspends, resumes, logs, destroys].
 const fn calls(

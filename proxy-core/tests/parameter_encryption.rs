@@ -9,13 +9,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use proxy_core::container::encryption::{ParameterEncryption, ParameterStorageConfig, AES_128, AES_256};
-use proxy_core::container::scripted::{Record, RecordingSink, ScriptedFactory};
+use proxy_core::container::scripted::{Record, RecordingSink};
 use proxy_core::container::{
-    spawn_proxy, AckKind, Action, ActionLimits, ActivationMessage, ActivationStatus, ContainerProxyAny,
-    ContainerProxyEvent as Event, ProxyConfig, ProxyDeps, Run, StartSpec, ToParent,
+    AckKind, Action, ActionLimits, ActivationMessage, ActivationStatus, ContainerProxyEvent as Event,
+    ProxyConfig, Run, StartSpec,
 };
-use proxy_core::machine::driver::{Notice, Notices, Running};
 use serde_json::json;
+
+mod common;
+use common::proxy::Proxy;
 
 /// The keys of upstream's `ParameterEncryptionTests`.
 const K128: &str = "ra1V6AfOYAv0jCzEdufIFA==";
@@ -31,60 +33,8 @@ fn keys(aes128: &str) -> ParameterEncryption {
     ParameterEncryption::from_config(&config).unwrap()
 }
 
-struct Proxy {
-    factory: Arc<ScriptedFactory>,
-    sink: Arc<RecordingSink>,
-    running: Running<ContainerProxyAny>,
-    notices: Notices<ContainerProxyAny>,
-}
-
-impl Proxy {
-    fn with_keys(keys: ParameterEncryption) -> Self {
-        let factory = ScriptedFactory::new();
-        let sink = RecordingSink::new();
-        let config = ProxyConfig { encryption: Arc::new(keys), ..ProxyConfig::default() };
-        let deps = Arc::new(ProxyDeps { factory: factory.clone(), sink: sink.clone(), config });
-        let (running, notices) = spawn_proxy(deps);
-        Proxy { factory, sink, running, notices }
-    }
-
-    fn send(&self, event: Event) {
-        self.running.send(event).expect("the proxy is alive");
-    }
-
-    /// The parent messages and transitions since the last call, once every task waits.
-    async fn seen(&mut self) -> Vec<String> {
-        for _ in 0..50 {
-            tokio::task::yield_now().await;
-        }
-        let mut seen = Vec::new();
-        while let Ok(notice) = self.notices.try_recv() {
-            seen.push(match notice {
-                Notice::Message(ToParent::NeedWork(_)) => "NeedWork".into(),
-                Notice::Message(ToParent::ContainerRemoved { replace_prewarm }) => {
-                    format!("ContainerRemoved({replace_prewarm})")
-                }
-                Notice::Message(other) => format!("{other:?}"),
-                Notice::Transition(t) => format!("{} -> {}", t.from, t.to),
-                Notice::Unhandled { state, event } => format!("unhandled {} in {state}", event.name()),
-                Notice::EffectPanicked { state } => format!("panic in {state}"),
-                Notice::Stopped { state, reason } => format!("stopped in {state} ({reason:?})"),
-            });
-        }
-        seen
-    }
-
-    /// [creates, inits, runs, suspends, resumes, logs, destroys].
-    fn calls(&self) -> [usize; 7] {
-        self.factory.script.calls.snapshot()
-    }
-
-    /// Everything the container was sent, `/init` and `/run` bodies, as text.
-    fn sent_to_the_container(&self) -> String {
-        let inits = self.factory.script.init_bodies.lock().unwrap().clone();
-        let runs = self.factory.script.run_bodies.lock().unwrap().clone();
-        format!("{inits:?} {runs:?}")
-    }
+fn with_keys(keys: ParameterEncryption) -> Proxy {
+    Proxy::with(ProxyConfig { encryption: Arc::new(keys), ..ProxyConfig::default() })
 }
 
 fn action() -> Arc<Action> {
@@ -144,9 +94,9 @@ fn error_of(sink: &RecordingSink, id: &str) -> String {
 #[tokio::test(start_paused = true)]
 async fn init_gets_the_plain_init_parameter_and_run_the_plain_run_parameter() {
     let keys = keys(K128);
-    let mut proxy = Proxy::with_keys(keys.clone());
+    let mut proxy = with_keys(keys.clone());
     proxy.send(Event::Run(locked_job("a1", &keys)));
-    assert_eq!(proxy.seen().await, ["Uninitialized -> Running", "NeedWork", "Running -> Ready"]);
+    assert_eq!(proxy.seen().await, ["Uninitialized -> Running", "NeedWork(warm)", "Running -> Ready"]);
     let inits = proxy.factory.script.init_bodies.lock().unwrap().clone();
     assert_eq!(inits.len(), 1);
     let env = inits[0]["env"].as_object().unwrap();
@@ -161,11 +111,11 @@ async fn init_gets_the_plain_init_parameter_and_run_the_plain_run_parameter() {
 #[tokio::test(start_paused = true)]
 async fn a_warm_container_runs_an_activation_whose_parameters_unlock() {
     let keys = keys(K128);
-    let mut proxy = Proxy::with_keys(keys.clone());
+    let mut proxy = with_keys(keys.clone());
     proxy.send(Event::Run(plain_job("a1")));
     proxy.seen().await;
     proxy.send(Event::Run(locked_job("a2", &keys)));
-    assert_eq!(proxy.seen().await, ["Ready -> Running", "NeedWork", "Running -> Ready"]);
+    assert_eq!(proxy.seen().await, ["Ready -> Running", "NeedWork(warm)", "Running -> Ready"]);
     let runs = proxy.factory.script.run_bodies.lock().unwrap().clone();
     assert_eq!(runs[1].0, json!({"password": PASSWORD, "name": "world"}));
 }
@@ -174,14 +124,14 @@ async fn a_warm_container_runs_an_activation_whose_parameters_unlock() {
 /// runs nothing for it, and runs the next activation.
 #[tokio::test(start_paused = true)]
 async fn a_wrong_key_on_a_warm_container_fails_the_activation_and_keeps_the_container() {
-    let mut proxy = Proxy::with_keys(keys(K128));
+    let mut proxy = with_keys(keys(K128));
     proxy.send(Event::Run(plain_job("a1")));
-    assert_eq!(proxy.seen().await, ["Uninitialized -> Running", "NeedWork", "Running -> Ready"]);
+    assert_eq!(proxy.seen().await, ["Uninitialized -> Running", "NeedWork(warm)", "Running -> Ready"]);
     let before = proxy.sink.records.lock().unwrap().len();
 
     let locker = keys(OTHER_K128);
     proxy.send(Event::Run(locked_job("a2", &locker)));
-    assert_eq!(proxy.seen().await, ["Ready -> Running", "NeedWork", "Running -> Ready"]);
+    assert_eq!(proxy.seen().await, ["Ready -> Running", "NeedWork(warm)", "Running -> Ready"]);
     assert_eq!(proxy.calls(), [1, 1, 1, 0, 0, 0, 0], "no /run for a2, no destroy");
     assert_eq!(proxy.sink.records.lock().unwrap()[before..], whisk_error("a2"));
     let error = error_of(&proxy.sink, "a2");
@@ -189,7 +139,7 @@ async fn a_wrong_key_on_a_warm_container_fails_the_activation_and_keeps_the_cont
     assert!(!error.contains(PASSWORD), "{error}");
 
     proxy.send(Event::Run(plain_job("a3")));
-    assert_eq!(proxy.seen().await, ["Ready -> Running", "NeedWork", "Running -> Ready"]);
+    assert_eq!(proxy.seen().await, ["Ready -> Running", "NeedWork(warm)", "Running -> Ready"]);
     assert_eq!(proxy.calls(), [1, 1, 2, 0, 0, 0, 0], "a3 ran in the same container");
 }
 
@@ -197,7 +147,7 @@ async fn a_wrong_key_on_a_warm_container_fails_the_activation_and_keeps_the_cont
 /// activation is stored failed, the proxy stops as after a failed create.
 #[tokio::test(start_paused = true)]
 async fn a_missing_key_on_a_cold_start_creates_no_container() {
-    let mut proxy = Proxy::with_keys(ParameterEncryption::default());
+    let mut proxy = with_keys(ParameterEncryption::default());
     let locker = keys(K128);
     proxy.send(Event::Run(locked_job("a1", &locker)));
     assert_eq!(
@@ -220,11 +170,14 @@ async fn a_missing_key_on_a_cold_start_creates_no_container() {
 /// to it, and it goes as after a failed `/init` (it cannot be a prewarm again).
 #[tokio::test(start_paused = true)]
 async fn a_wrong_key_on_a_prewarm_sends_nothing_and_removes_it_as_a_failed_init() {
-    let mut proxy = Proxy::with_keys(keys(K128));
+    let mut proxy = with_keys(keys(K128));
     let start =
         StartSpec { kind: "blackbox".into(), image: "runtime:latest".into(), memory_mb: 256, ttl: None };
     proxy.send(Event::Start(start));
-    assert_eq!(proxy.seen().await, ["Uninitialized -> Starting", "NeedWork", "Starting -> Started"]);
+    assert_eq!(
+        proxy.seen().await,
+        ["Uninitialized -> Starting", "NeedWork(prewarmed)", "Starting -> Started"]
+    );
     let locker = keys(OTHER_K128);
     proxy.send(Event::Run(locked_job("a1", &locker)));
     assert_eq!(
@@ -246,7 +199,7 @@ async fn a_wrong_key_on_a_prewarm_sends_nothing_and_removes_it_as_a_failed_init(
 #[tokio::test(start_paused = true)]
 async fn an_unknown_scheme_sends_nothing_locked() {
     let keys = keys(K128);
-    let mut proxy = Proxy::with_keys(keys.clone());
+    let mut proxy = with_keys(keys.clone());
     proxy.send(Event::Run(plain_job("a1")));
     proxy.seen().await;
     let mut run = locked_job("a2", &keys);
@@ -254,7 +207,7 @@ async fn an_unknown_scheme_sends_nothing_locked() {
     msg.locked_args.insert("password".into(), "aes-512".into());
     let locked_password = msg.content.as_ref().unwrap()["password"].as_str().unwrap().to_string();
     proxy.send(Event::Run(run));
-    assert_eq!(proxy.seen().await, ["Ready -> Running", "NeedWork", "Running -> Ready"]);
+    assert_eq!(proxy.seen().await, ["Ready -> Running", "NeedWork(warm)", "Running -> Ready"]);
     let error = error_of(&proxy.sink, "a2");
     assert!(error.contains("aes-512") && !error.contains(&locked_password), "{error}");
     let sent = proxy.sent_to_the_container();
@@ -265,7 +218,7 @@ async fn an_unknown_scheme_sends_nothing_locked() {
 #[tokio::test(start_paused = true)]
 async fn a_paused_container_resumed_for_a_locked_job_gets_the_plain_values() {
     let keys = keys(K128);
-    let mut proxy = Proxy::with_keys(keys.clone());
+    let mut proxy = with_keys(keys.clone());
     proxy.send(Event::Run(plain_job("a1")));
     proxy.seen().await;
     tokio::time::advance(ProxyConfig::default().pause_grace).await;
