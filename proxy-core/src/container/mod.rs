@@ -23,7 +23,8 @@ pub use backend::{
     InitError, LogRead, Logs, OperationError, ResponseLimits, StartupError, Survivor, Symptom,
 };
 pub use job::{
-    Action, ActionLimits, ActivationMessage, Adopted, Capacity, Condemned, PreWarmed, Run, StartSpec, Warmed, Warmth,
+    Action, ActionLimits, ActivationMessage, Adopted, Capacity, Condemned, PreWarmed, Run, StartSpec, Warmed,
+    Warmth,
 };
 pub use lifecycle::{ContainerProxy, ContainerProxyAny, ContainerProxyEvent};
 pub use proxy::{

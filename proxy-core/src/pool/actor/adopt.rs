@@ -30,13 +30,21 @@ impl Pool {
         let survivors = match factory.survivors().await {
             Ok(survivors) => survivors,
             Err(error) => {
-                tracing::warn!(error = &error as &dyn std::error::Error, "cannot list survivors: none adopted");
+                tracing::warn!(
+                    error = &error as &dyn std::error::Error,
+                    "cannot list survivors: none adopted"
+                );
                 self.adoption = Some(adoption);
                 return;
             }
         };
         let ledger = adoption.ledger().clone();
-        let entries = match tokio::task::spawn_blocking(move || ledger.read()).await {
+        let read = move || {
+            // Nothing of this pool writes yet.
+            ledger.clear_temporary();
+            ledger.read()
+        };
+        let entries = match tokio::task::spawn_blocking(read).await {
             Ok(Ok(entries)) => entries,
             Ok(Err(error)) => {
                 tracing::warn!(error = &error as &dyn std::error::Error, "cannot read the adoption ledger");
@@ -109,7 +117,10 @@ impl Pool {
         );
         let invocation_namespace = record.invocation_namespace.clone();
         adoption.adopted(key, id, record);
-        self.send(key, ContainerProxyEvent::Adopt(Adopted { container, invocation_namespace, action, paused }));
+        self.send(
+            key,
+            ContainerProxyEvent::Adopt(Adopted { container, invocation_namespace, action, paused }),
+        );
     }
 
     /// The adopted container whose record matches `run`, now the run's: its data
@@ -128,7 +139,8 @@ impl Pool {
     /// first time.
     pub(super) fn record_warm(&mut self, key: ProxyKey, data: &WarmedData<ContainerId>) {
         if let Some(adoption) = self.adoption.as_mut() {
-            adoption.warm(key, &data.container, || AdoptionRecord::of(&data.action, &data.invocation_namespace));
+            adoption
+                .warm(key, &data.container, || AdoptionRecord::of(&data.action, &data.invocation_namespace));
         }
     }
 

@@ -115,9 +115,22 @@ impl Ledger {
         }
     }
 
+    /// Removes the temporary files a crash between a write and its rename left.
+    /// Only while nothing writes: a write's own temporary file would go too.
+    pub fn clear_temporary(&self) {
+        let Ok(listing) = std::fs::read_dir(&self.dir) else { return };
+        for item in listing.flatten() {
+            let name = item.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') && name.ends_with(TEMP_SUFFIX) {
+                let _ = std::fs::remove_file(item.path());
+            }
+        }
+    }
+
     /// Every record of the ledger (none when the directory does not exist), each
     /// with its container; a file that does not parse is an entry with its error.
-    /// Temporary files a crash left are removed.
+    /// Temporary files are skipped.
     pub fn read(&self) -> Result<Vec<Entry>, LedgerError> {
         let listing = match std::fs::read_dir(&self.dir) {
             Ok(listing) => listing,
@@ -130,8 +143,7 @@ impl Ledger {
                 item.map_err(|source| LedgerError::Io { operation: "list", path: self.dir.clone(), source })?;
             let path = item.path();
             let Some(name) = item.file_name().to_str().map(str::to_owned) else { continue };
-            if name.starts_with('.') && name.ends_with(TEMP_SUFFIX) {
-                let _ = std::fs::remove_file(&path);
+            if name.starts_with('.') {
                 continue;
             }
             let Some(id) = name.strip_suffix(SUFFIX).and_then(decode) else { continue };
@@ -207,7 +219,10 @@ impl LedgerWriter {
                 match done {
                     Ok(Ok(())) => {}
                     Ok(Err(error)) => {
-                        tracing::warn!(error = &error as &dyn std::error::Error, "adoption ledger not updated")
+                        tracing::warn!(
+                            error = &error as &dyn std::error::Error,
+                            "adoption ledger not updated"
+                        )
                     }
                     Err(error) => tracing::error!(%error, "adoption ledger task failed"),
                 }
@@ -284,8 +299,8 @@ mod tests {
         assert_eq!(names(), ["c.json"]);
         // A crash between create and rename leaves a half-written temporary file.
         std::fs::write(dir.0.join(".d.json.tmp"), b"{\"invoc").unwrap();
-        let entries = ledger.read().unwrap();
-        assert_eq!(entries.len(), 1);
+        assert_eq!(ledger.read().unwrap().len(), 1, "a temporary file is no record");
+        ledger.clear_temporary();
         assert_eq!(names(), ["c.json"], "the temporary file is gone");
     }
 
@@ -299,7 +314,10 @@ mod tests {
         let entries = ledger.read().unwrap();
         let error = entries[0].record.as_ref().unwrap_err();
         assert!(matches!(error, LedgerError::Unreadable { .. }), "{error:?}");
-        assert_eq!(error.to_string(), format!("adoption ledger: {} is not an adoption record", ledger.path_of(&id).display()));
+        assert_eq!(
+            error.to_string(),
+            format!("adoption ledger: {} is not an adoption record", ledger.path_of(&id).display())
+        );
         assert!(std::error::Error::source(error).is_some(), "the parse error is kept");
     }
 

@@ -52,7 +52,10 @@ pub(crate) struct Plan {
 
 /// Matches survivors with ledger entries. An unreadable entry is logged and
 /// deleted; its container has no record.
-pub(crate) fn plan(mut survivors: Vec<Survivor>, entries: Vec<Entry>) -> (Plan, Vec<(ContainerId, LedgerError)>) {
+pub(crate) fn plan(
+    mut survivors: Vec<Survivor>,
+    entries: Vec<Entry>,
+) -> (Plan, Vec<(ContainerId, LedgerError)>) {
     let mut records = HashMap::new();
     let mut unreadable = Vec::new();
     for Entry { id, record } in entries {
@@ -169,7 +172,11 @@ mod tests {
         };
         let (plan, bad) = plan(
             vec![survivor("c"), survivor("a"), survivor("b")],
-            vec![entry("a", Ok(record.clone())), entry("b", Err(unreadable)), entry("gone", Ok(record.clone()))],
+            vec![
+                entry("a", Ok(record.clone())),
+                entry("b", Err(unreadable)),
+                entry("gone", Ok(record.clone())),
+            ],
         );
         assert_eq!(plan.candidates, vec![(survivor("a"), record)]);
         assert_eq!(plan.unrecorded, vec![survivor("b"), survivor("c")]);

@@ -155,7 +155,8 @@ mod tests {
 
     #[test]
     fn limits_that_act_per_run_do_not_change_the_revision() {
-        let limits = ActionLimits { logs_mb: 0, timeout: std::time::Duration::from_secs(5), ..Default::default() };
+        let limits =
+            ActionLimits { logs_mb: 0, timeout: std::time::Duration::from_secs(5), ..Default::default() };
         let other = Action { limits, sentinelled_logs: true, ..action() };
         assert_eq!(AdoptionRecord::revision_of(&other), AdoptionRecord::revision_of(&action()));
     }
