@@ -32,11 +32,8 @@ impl DockerFactory {
     /// a paused one is taken as it is, and its first resume unpauses it.
     pub async fn adopt_container(&self, id: &ContainerId) -> Result<DockerContainer, DockerError> {
         let shared = &self.shared;
-        let not_adoptable = |reason: String, source| DockerError::NotAdoptable {
-            container: id.0.clone(),
-            reason,
-            source,
-        };
+        let not_adoptable =
+            |reason: String, source| DockerError::NotAdoptable { container: id.0.clone(), reason, source };
         let inspected =
             shared.docker.inspect_container(&id.0, None).await.map_err(|e| self.engine("inspect", e))?;
         let state = inspected.state.clone().unwrap_or_default();
@@ -50,9 +47,9 @@ impl DockerFactory {
         let name = inspected.name.as_deref().unwrap_or(&id.0).trim_start_matches('/').to_string();
         let addr = self.address(&id.0, &inspected, self.reach()).await?;
         if !paused {
-            alive(addr, shared.config.adopt_connect_timeout)
-                .await
-                .map_err(|source| not_adoptable(format!("its runtime at {addr} does not answer"), Some(source)))?;
+            alive(addr, shared.config.adopt_connect_timeout).await.map_err(|source| {
+                not_adoptable(format!("its runtime at {addr} does not answer"), Some(source))
+            })?;
         }
         tracing::debug!(container = %id, %name, %addr, paused, "container adopted");
         Ok(DockerContainer::adopted(shared.clone(), id.clone(), name, addr, token, paused))
@@ -72,7 +69,9 @@ async fn alive(addr: std::net::SocketAddr, bound: Duration) -> Result<(), std::i
     match tokio::time::timeout(bound, tokio::net::TcpStream::connect(addr)).await {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(error)) => Err(error),
-        Err(_) => Err(std::io::Error::new(std::io::ErrorKind::TimedOut, format!("no connection within {bound:?}"))),
+        Err(_) => {
+            Err(std::io::Error::new(std::io::ErrorKind::TimedOut, format!("no connection within {bound:?}")))
+        }
     }
 }
 

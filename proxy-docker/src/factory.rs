@@ -147,7 +147,9 @@ impl DockerFactory {
         Ok(self.list_owned().await?.into_iter().map(|(id, _)| ContainerId(id)).collect())
     }
 
-    pub(crate) async fn list_owned(&self) -> Result<Vec<(String, Option<ContainerSummaryStateEnum>)>, DockerError> {
+    pub(crate) async fn list_owned(
+        &self,
+    ) -> Result<Vec<(String, Option<ContainerSummaryStateEnum>)>, DockerError> {
         let config = &self.shared.config;
         let filters = HashMap::from([(
             "label",

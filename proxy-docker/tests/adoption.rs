@@ -37,7 +37,11 @@ fn action(image: &str, i: usize) -> Arc<Action> {
     let code = format!("#!/bin/sh\necho \"run {i}\"\necho '{{\"n\": {i}}}'\n");
     let limits =
         ActionLimits { timeout: Duration::from_secs(10), memory_mb: 128, logs_mb: 1, max_concurrent: 1 };
-    Arc::new(Action { limits, sentinelled_logs: true, ..Action::new("guest", format!("adopt{i}"), image, code) })
+    Arc::new(Action {
+        limits,
+        sentinelled_logs: true,
+        ..Action::new("guest", format!("adopt{i}"), image, code)
+    })
 }
 
 fn job(action: &Arc<Action>, id: String) -> Run {
@@ -120,7 +124,8 @@ async fn a_restarted_pool_adopts_the_warm_containers_and_runs_them_without_creat
         |c| c.keep_survivors = true,
         |env| async move {
             let image = runtime_image(&env.docker).await;
-            let dir = TempDir(std::env::temp_dir().join(format!("proxy-adopt-engine-{}", std::process::id())));
+            let dir =
+                TempDir(std::env::temp_dir().join(format!("proxy-adopt-engine-{}", std::process::id())));
             let _ = std::fs::remove_dir_all(&dir.0);
             let actions: Vec<Arc<Action>> = (0..N).map(|i| action(&image, i)).collect();
 
@@ -137,7 +142,11 @@ async fn a_restarted_pool_adopts_the_warm_containers_and_runs_them_without_creat
             let pool = pool(&env.factory, &sink, &dir.0);
             let snapshot = pool.snapshot().await.expect("pool B runs");
             println!("pool B adopted {} containers in {:?}", snapshot.adopted, started.elapsed());
-            assert_eq!((snapshot.adopted, snapshot.free, snapshot.memory_mb), (N, N, 128 * N as u64), "{snapshot:?}");
+            assert_eq!(
+                (snapshot.adopted, snapshot.free, snapshot.memory_mb),
+                (N, N, 128 * N as u64),
+                "{snapshot:?}"
+            );
 
             let started = std::time::Instant::now();
             for (i, action) in actions.iter().enumerate() {
@@ -152,13 +161,18 @@ async fn a_restarted_pool_adopts_the_warm_containers_and_runs_them_without_creat
             for i in 0..N {
                 let activation = stored(&sink, &format!("next-{i}")).unwrap();
                 assert_eq!(activation.response.status, ActivationStatus::Success, "{activation:?}");
-                assert_eq!(activation.response.result, json!({"n": i}), "each ran in its own action's container");
+                assert_eq!(
+                    activation.response.result,
+                    json!({"n": i}),
+                    "each ran in its own action's container"
+                );
                 assert!(!activation.annotations.contains_key("initTime"), "no /init: {activation:?}");
                 // Its own log line only: what the container wrote for pool A is not read again.
                 assert_eq!(activation.logs.len(), 1, "{:?}", activation.logs);
                 assert!(activation.logs[0].ends_with(&format!("stdout: run {i}")), "{:?}", activation.logs);
             }
-            let ids: BTreeSet<String> = containers(&env.factory).await.into_iter().map(|(id, _)| id).collect();
+            let ids: BTreeSet<String> =
+                containers(&env.factory).await.into_iter().map(|(id, _)| id).collect();
             let before: BTreeSet<String> = left.into_iter().map(|(id, _)| id).collect();
             assert_eq!(ids, before, "no container created, none removed");
         },
