@@ -64,6 +64,14 @@ pub struct DockerConfig {
     pub oom_wait: Duration,
     /// How long cleanup may take in all (upstream: 30 s).
     pub cleanup_timeout: Duration,
+    /// Whether [`DockerFactory::start`](crate::DockerFactory::start) leaves the
+    /// containers an earlier process of this instance left, for a pool with
+    /// adoption on to adopt or remove (proxy-core's D28). Default `false`: they are
+    /// removed at start, as upstream removes them.
+    pub keep_survivors: bool,
+    /// How long a running survivor's runtime port may take to accept a connection
+    /// before it is judged dead and not adopted.
+    pub adopt_connect_timeout: Duration,
 }
 
 impl DockerConfig {
@@ -84,6 +92,8 @@ impl DockerConfig {
             log_idle_timeout: Duration::from_secs(2),
             oom_wait: Duration::from_millis(500),
             cleanup_timeout: Duration::from_secs(30),
+            keep_survivors: false,
+            adopt_connect_timeout: Duration::from_secs(1),
         }
     }
 

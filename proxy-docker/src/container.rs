@@ -73,6 +73,22 @@ impl DockerContainer {
         }
     }
 
+    /// A container an earlier process left, adopted now: its logs are read from
+    /// now on, and, when `paused`, the first resume unpauses it.
+    pub(crate) fn adopted(
+        shared: Arc<Shared>,
+        id: ContainerId,
+        name: String,
+        addr: SocketAddr,
+        token: String,
+        paused: bool,
+    ) -> Self {
+        let mut container = DockerContainer::new(shared, id, name, addr, token);
+        *container.cursor.get_mut() = LogCursor::starting_at(Stamp::now());
+        container.paused.store(paused, Ordering::SeqCst);
+        container
+    }
+
     /// The container's name.
     pub fn name(&self) -> &str {
         &self.name

@@ -81,6 +81,18 @@ pub enum DockerError {
         /// The engine's message.
         message: String,
     },
+    /// A container an earlier process left cannot be adopted (see
+    /// `ContainerFactory::adopt`): it is removed instead.
+    #[error("container {container} cannot be adopted: {reason}")]
+    NotAdoptable {
+        /// The container.
+        container: String,
+        /// Why (`it is exited`, `no runtime token in its environment`, ..).
+        reason: String,
+        /// The error behind it, if any (the failed connection to its runtime).
+        #[source]
+        source: Option<std::io::Error>,
+    },
     /// A started container has no address to reach its action runtime at.
     #[error("container {container} has no {what}")]
     NoAddress {

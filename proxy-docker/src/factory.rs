@@ -17,7 +17,7 @@ use bollard::query_parameters::{
 use bollard::Docker;
 use futures_util::StreamExt;
 use proxy_core::container::{
-    BackendError, Container, ContainerFactory, ContainerId, CreateSpec, StartupError,
+    BackendError, Container, ContainerFactory, ContainerId, CreateSpec, StartupError, Survivor,
 };
 use tokio::sync::{OnceCell, Semaphore};
 
@@ -57,7 +57,7 @@ pub(crate) struct Shared {
 /// ```
 #[derive(Clone)]
 pub struct DockerFactory {
-    shared: Arc<Shared>,
+    pub(crate) shared: Arc<Shared>,
 }
 
 impl std::fmt::Debug for DockerFactory {
@@ -73,8 +73,9 @@ impl std::fmt::Debug for DockerFactory {
 
 impl DockerFactory {
     /// A factory on `docker` (see [`connect`](crate::connect)): removes every
-    /// container left by a previous run of this instance, and creates the bridge
-    /// network unless containers are reached through published ports.
+    /// container left by a previous run of this instance (unless
+    /// [`DockerConfig::keep_survivors`] leaves them to be adopted), and creates the
+    /// bridge network unless containers are reached through published ports.
     pub async fn start(docker: Docker, config: DockerConfig) -> Result<Self, DockerError> {
         let reach = OnceCell::new();
         if config.reach != Reach::Probe {
@@ -89,9 +90,11 @@ impl DockerFactory {
             pause_works: OnceCell::new(),
         };
         let factory = DockerFactory { shared: Arc::new(shared) };
-        let removed = factory.remove_containers().await?;
-        if removed > 0 {
-            tracing::info!(removed, instance = %factory.shared.config.instance, "removed leftover containers");
+        if !factory.shared.config.keep_survivors {
+            let removed = factory.remove_containers().await?;
+            if removed > 0 {
+                tracing::info!(removed, instance = %factory.shared.config.instance, "removed leftover containers");
+            }
         }
         factory.ensure_network().await?;
         Ok(factory)
@@ -144,7 +147,9 @@ impl DockerFactory {
         Ok(self.list_owned().await?.into_iter().map(|(id, _)| ContainerId(id)).collect())
     }
 
-    async fn list_owned(&self) -> Result<Vec<(String, Option<ContainerSummaryStateEnum>)>, DockerError> {
+    pub(crate) async fn list_owned(
+        &self,
+    ) -> Result<Vec<(String, Option<ContainerSummaryStateEnum>)>, DockerError> {
         let config = &self.shared.config;
         let filters = HashMap::from([(
             "label",
@@ -234,7 +239,7 @@ impl DockerFactory {
         }
     }
 
-    fn engine(&self, operation: &'static str, error: bollard::errors::Error) -> DockerError {
+    pub(crate) fn engine(&self, operation: &'static str, error: bollard::errors::Error) -> DockerError {
         DockerError::from_engine(operation, &self.shared.host, error)
     }
 
@@ -330,7 +335,7 @@ impl DockerFactory {
 
     /// The runtime's address; while the reach is undecided, decides it on this
     /// container (it was created both on the bridge network and with a published port).
-    async fn address(
+    pub(crate) async fn address(
         &self,
         id: &str,
         inspected: &ContainerInspectResponse,
@@ -476,6 +481,21 @@ impl ContainerFactory for DockerFactory {
                 Err(startup_error(&spec, error))
             }
         }
+    }
+
+    async fn survivors(&self) -> Result<Vec<Survivor>, BackendError> {
+        self.survivor_list().await.map_err(BackendError::new)
+    }
+
+    async fn adopt(&self, survivor: &Survivor) -> Result<Arc<dyn Container>, BackendError> {
+        match self.adopt_container(&survivor.id).await {
+            Ok(container) => Ok(Arc::new(container)),
+            Err(error) => Err(BackendError::new(error)),
+        }
+    }
+
+    async fn remove_survivor(&self, id: &ContainerId) -> Result<(), BackendError> {
+        remove(&self.shared.docker, &id.0).await.map_err(|e| BackendError::new(self.engine("remove", e)))
     }
 }
 

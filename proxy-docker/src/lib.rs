@@ -33,6 +33,7 @@
 //! # Ok(()) }
 //! ```
 
+mod adopt;
 mod config;
 mod connect;
 mod container;

@@ -48,6 +48,13 @@ pub(crate) struct LogCursor {
 }
 
 impl LogCursor {
+    /// A cursor that skips every entry before `at`: the logs of a container
+    /// adopted at `at` start with what it writes from then on.
+    pub(crate) fn starting_at(at: Stamp) -> Self {
+        let stream = StreamCursor { last: Some(at), at_last: 0 };
+        LogCursor { streams: [stream; 2] }
+    }
+
     /// The whole second from which the engine must send entries (its `since`).
     pub(crate) fn since_secs(&self) -> i64 {
         match (self.streams[0].last, self.streams[1].last) {

@@ -343,9 +343,44 @@ pub trait Container: Send + Sync + fmt::Debug + 'static {
     async fn destroy(&self) -> Result<(), OperationError>;
 }
 
-/// Creates containers.
+/// A container an earlier process of this instance left behind, found at start (see
+/// [`ContainerFactory::survivors`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Survivor {
+    /// The backend's id.
+    pub id: ContainerId,
+    /// Whether it is paused (a warm container the earlier process paused).
+    pub paused: bool,
+}
+
+/// Creates containers, and finds those an earlier process of the same instance left
+/// (for adoption at restart: see [`pool::adoption`](crate::pool::adoption)).
+///
+/// The adoption methods have defaults (no survivors; adopting fails; removing
+/// succeeds), so a backend that does not keep containers across restarts need not
+/// implement them.
 #[async_trait]
 pub trait ContainerFactory: Send + Sync + 'static {
     /// Creates and starts a container.
     async fn create(&self, spec: CreateSpec) -> Result<Arc<dyn Container>, StartupError>;
+
+    /// The containers an earlier process of this instance left, in any state.
+    async fn survivors(&self) -> Result<Vec<Survivor>, BackendError> {
+        Ok(Vec::new())
+    }
+
+    /// Attaches to `survivor`, after checking that it is alive: a running one must
+    /// accept a connection on its runtime's port within a short bound; a paused one
+    /// is taken as it is (its first run resumes it). An error means it cannot be
+    /// adopted; the caller removes it.
+    async fn adopt(&self, survivor: &Survivor) -> Result<Arc<dyn Container>, BackendError> {
+        Err(BackendError::new(format!("this backend adopts no container (asked for {})", survivor.id)))
+    }
+
+    /// Removes a survivor that is not adopted. Removing one that is already gone
+    /// succeeds.
+    async fn remove_survivor(&self, id: &ContainerId) -> Result<(), BackendError> {
+        let _ = id;
+        Ok(())
+    }
 }

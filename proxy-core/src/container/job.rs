@@ -258,6 +258,21 @@ pub struct Warmed {
     pub last_used: Instant,
 }
 
+/// A container an earlier process left warm, handed to a fresh proxy (`Adopt`): the
+/// proxy takes it as [`Warmed`], `Ready` or `Paused`, without /init.
+#[derive(Debug, Clone)]
+pub struct Adopted {
+    /// The container, attached by the backend.
+    pub container: Arc<dyn Container>,
+    /// The namespace it runs activations for.
+    pub invocation_namespace: String,
+    /// What the proxy knows of the action it was initialized with: the pool's
+    /// stand-in built from the adoption record (no code; the limits that count).
+    pub action: Arc<Action>,
+    /// Whether the container is paused.
+    pub paused: bool,
+}
+
 /// What a container is in `Running` and `Removing`: the warmth changes inside
 /// `Running` without a transition (a cold container arrives, then init completes).
 #[derive(Debug, Clone)]

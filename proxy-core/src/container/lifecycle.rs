@@ -23,11 +23,14 @@
 //!   passes (upstream leaves it to the pool's periodic sweep).
 //! - `Uninitialized + Remove`: the proxy stops at once (upstream ignores it), so that
 //!   a shutdown, which removes every proxy, does not wait on one that never started.
+//! - `Uninitialized + Adopt` (D28): a warm container an earlier process left is
+//!   taken as `Ready` or `Paused` without /init; upstream removes every container
+//!   at start.
 
 use proxy_machine::lifecycle;
 
 use super::backend::OperationError;
-use super::job::{Condemned, PreWarmed, Run, StartSpec, Warmed, Warmth};
+use super::job::{Adopted, Condemned, PreWarmed, Run, StartSpec, Warmed, Warmth};
 use super::proxy::{Cause, JobId, ProxyCx};
 
 lifecycle! {
@@ -68,6 +71,8 @@ lifecycle! {
             Run(Run),
             /// Remove the container.
             Remove,
+            /// Take a container an earlier process left warm (adoption at restart).
+            Adopt(Adopted),
             /// A container was created (prewarm, or the cold one of a job).
             PreWarmCompleted(PreWarmed),
             /// /init succeeded.
@@ -89,6 +94,7 @@ lifecycle! {
             Uninitialized + Start => Starting,                 // U1
             Uninitialized + Run => Running,                    // U2: cold start
             Uninitialized + Remove => Removed,                 // (nothing to remove)
+            Uninitialized + Adopt => Ready | Paused,           // adoption at restart (D28)
             Starting + PreWarmCompleted => Started,            // S1
             Starting + Failure => Removed,                     // S2
             Started + Run => Running,                          // T1

@@ -20,10 +20,11 @@ mod work;
 pub use activation::{AckKind, Activation, ActivationSink};
 pub use backend::{
     BackendError, Container, ContainerFactory, ContainerFacts, ContainerId, CreateSpec, HealthError,
-    InitError, LogRead, Logs, OperationError, ResponseLimits, StartupError, Symptom,
+    InitError, LogRead, Logs, OperationError, ResponseLimits, StartupError, Survivor, Symptom,
 };
 pub use job::{
-    Action, ActionLimits, ActivationMessage, Capacity, Condemned, PreWarmed, Run, StartSpec, Warmed, Warmth,
+    Action, ActionLimits, ActivationMessage, Adopted, Capacity, Condemned, PreWarmed, Run, StartSpec, Warmed,
+    Warmth,
 };
 pub use lifecycle::{ContainerProxy, ContainerProxyAny, ContainerProxyEvent};
 pub use proxy::{

@@ -24,8 +24,8 @@ use tokio::time::Instant;
 
 use super::activation::{AckKind, Activation, ActivationSink};
 use super::backend::{
-    Container, ContainerFactory, ContainerFacts, ContainerId, CreateSpec, LogRead, Logs, OperationError,
-    ResponseLimits, StartupError, Symptom,
+    BackendError, Container, ContainerFactory, ContainerFacts, ContainerId, CreateSpec, LogRead, Logs,
+    OperationError, ResponseLimits, StartupError, Survivor, Symptom,
 };
 use super::client::{ConnectionError, ContainerResponse, RunResult};
 use super::response::{messages, ActivationResponse, ActivationStatus, Interval};
@@ -180,6 +180,10 @@ pub struct Calls {
     pub destroys: AtomicUsize,
     /// `facts` (not in [`snapshot`](Self::snapshot)).
     pub facts: AtomicUsize,
+    /// `adopt` (not in [`snapshot`](Self::snapshot)).
+    pub adopts: AtomicUsize,
+    /// `remove_survivor` (not in [`snapshot`](Self::snapshot)).
+    pub survivor_removals: AtomicUsize,
 }
 
 impl Calls {
@@ -219,6 +223,13 @@ pub struct Script {
     pub created: Mutex<Vec<CreateSpec>>,
     /// The address containers report, for health pings (`None`: no pings).
     pub addr: Mutex<Option<std::net::SocketAddr>>,
+    /// The containers an earlier process left (see [`Script::survivor`]); a removed
+    /// one leaves the list.
+    pub survivors: Mutex<Vec<Survivor>>,
+    /// Survivors that fail the alive check of `adopt`.
+    pub dead: Mutex<Vec<ContainerId>>,
+    /// The survivors removed, in order.
+    pub removed_survivors: Mutex<Vec<ContainerId>>,
 }
 
 fn next<T>(queue: &Mutex<VecDeque<Step<T>>>, default: impl FnOnce() -> T) -> Step<T> {
@@ -259,6 +270,19 @@ impl Script {
     /// Queues how the next `logs` ends.
     pub fn logs(&self, step: Step<Result<Logs, OperationError>>) -> &Self {
         self.logs.lock().expect("script lock").push_back(step);
+        self
+    }
+    /// Adds a container an earlier process left: `survivors` lists it, and `adopt`
+    /// attaches to it (a container following this script) unless it is
+    /// [`dead`](Self::dead).
+    pub fn survivor(&self, id: &str, paused: bool) -> &Self {
+        let survivor = Survivor { id: ContainerId(id.into()), paused };
+        self.survivors.lock().expect("script lock").push(survivor);
+        self
+    }
+    /// Makes survivor `id` fail the alive check of `adopt`.
+    pub fn dead(&self, id: &str) -> &Self {
+        self.dead.lock().expect("script lock").push(ContainerId(id.into()));
         self
     }
     /// What `facts` answers from now on (at first: nothing to report).
@@ -303,6 +327,26 @@ impl ContainerFactory for ScriptedFactory {
         next(&self.script.creates, || Ok(())).play().await?;
         let addr = *self.script.addr.lock().expect("script lock");
         Ok(Arc::new(ScriptedContainer { id, addr, script: self.script.clone() }))
+    }
+
+    async fn survivors(&self) -> Result<Vec<Survivor>, BackendError> {
+        Ok(self.script.survivors.lock().expect("script lock").clone())
+    }
+
+    async fn adopt(&self, survivor: &Survivor) -> Result<Arc<dyn Container>, BackendError> {
+        self.script.calls.adopts.fetch_add(1, Ordering::SeqCst);
+        if self.script.dead.lock().expect("script lock").contains(&survivor.id) {
+            return Err(BackendError::new(format!("scripted survivor {} does not answer", survivor.id)));
+        }
+        let addr = *self.script.addr.lock().expect("script lock");
+        Ok(Arc::new(ScriptedContainer { id: survivor.id.clone(), addr, script: self.script.clone() }))
+    }
+
+    async fn remove_survivor(&self, id: &ContainerId) -> Result<(), BackendError> {
+        self.script.calls.survivor_removals.fetch_add(1, Ordering::SeqCst);
+        self.script.survivors.lock().expect("script lock").retain(|s| &s.id != id);
+        self.script.removed_survivors.lock().expect("script lock").push(id.clone());
+        Ok(())
     }
 }
 

@@ -17,10 +17,14 @@
 //! tick (upstream's `AdjustPrewarmedContainer`) from the cold starts counted per
 //! kind and memory since the last tick (see [`PoolConfig`]).
 //!
+//! With [`PoolConfig::adoption`] set, the pool first adopts the warm containers an
+//! earlier process of its instance left (deviation D28, module `adopt` and
+//! [`adoption`](crate::pool::adoption)), then starts its prewarms; a run takes a
+//! warm container first, then an adopted one whose record matches, then a prewarm.
+//!
 //! Not here yet: the feed's back-pressure
-//! (`MessageFeed.Processed`: [`PoolHandle::submit`] is unbounded), adoption of warm
-//! containers at restart, and a shutdown of the pool (its task runs until the
-//! runtime stops).
+//! (`MessageFeed.Processed`: [`PoolHandle::submit`] is unbounded), and a shutdown
+//! of the pool (its task runs until the runtime stops).
 //!
 //! Deviations from upstream, each on purpose:
 //! - Eviction happens only if, once the chosen containers are gone, the new one
@@ -56,6 +60,9 @@ use crate::container::{
 };
 use crate::machine::driver::{Notice, Running};
 
+mod adopt;
+
+use super::adoption::{Adoption, AdoptionConfig};
 use super::config::{ColdStartKey, PrewarmingConfig};
 use super::data::{MemoryData, PoolData, PreWarmedData, WarmedData};
 use super::schedule::{
@@ -99,6 +106,10 @@ pub struct PoolConfig {
     /// `prewarmExpirationLimit`); the rest wait for the next. Default
     /// [`DEFAULT_PREWARM_EXPIRATION_LIMIT`].
     pub prewarm_expiration_limit: usize,
+    /// Adoption of warm containers at restart (D28): where the ledger of adoption
+    /// records lives. Default: none (every survivor is left to the backend, which
+    /// removes them at start).
+    pub adoption: Option<AdoptionConfig>,
 }
 
 impl PoolConfig {
@@ -117,6 +128,7 @@ impl Default for PoolConfig {
             prewarm_expiration_check_init_delay: DEFAULT_PREWARM_EXPIRATION_CHECK_INIT_DELAY,
             prewarm_expiration_check_interval: DEFAULT_PREWARM_EXPIRATION_CHECK_INTERVAL,
             prewarm_expiration_limit: DEFAULT_PREWARM_EXPIRATION_LIMIT,
+            adoption: None,
         }
     }
 }
@@ -135,6 +147,8 @@ pub struct PoolSnapshot {
     pub busy: usize,
     /// Prewarms ready to be taken (upstream's `prewarmedPool`).
     pub prewarmed: usize,
+    /// Adopted containers no run has taken yet (counted in `free` too).
+    pub adopted: usize,
     /// Prewarms being created (upstream's `prewarmStartingPool`).
     pub prewarm_starting: usize,
     /// Runs waiting for room (upstream's `runBuffer`).
@@ -195,6 +209,7 @@ pub fn spawn_pool(config: PoolConfig, deps: Arc<ProxyDeps>) -> PoolHandle {
     }
     let mut pool = Pool::new(config, deps, tx.clone());
     tokio::spawn(async move {
+        pool.adopt_survivors().await;
         pool.adjust_prewarms(true, false);
         pool.run(rx).await;
     });
@@ -252,6 +267,8 @@ struct Pool {
     cold_starts: HashMap<ColdStartKey, usize>,
     /// `DestroyFailed` reports so far (for [`PoolSnapshot::destroy_failed`]).
     destroy_failed: usize,
+    /// Adoption's bookkeeping, when it is on.
+    adoption: Option<Adoption<ProxyKey>>,
 }
 
 /// How a container was found for a run, for the log (upstream's `containerState`).
@@ -260,6 +277,7 @@ type Found = (ProxyKey, PoolData<ContainerId>, &'static str);
 impl Pool {
     fn new(config: PoolConfig, deps: Arc<ProxyDeps>, tx: mpsc::UnboundedSender<Msg>) -> Self {
         Pool {
+            adoption: config.adoption.as_ref().map(Adoption::new),
             config,
             deps,
             tx,
@@ -297,6 +315,7 @@ impl Pool {
             free: self.free.len(),
             busy: self.busy.len(),
             prewarmed: self.prewarmed.len(),
+            adopted: self.adopted_untaken(),
             prewarm_starting: self.prewarm_starting.len(),
             buffered: self.buffer.len(),
             memory_mb: self.used_mb().sum::<u64>() + self.starting_mb().sum::<u64>(),
@@ -542,6 +561,9 @@ impl Pool {
             let state = data.initing_state();
             return Some((*key, data.clone(), state));
         }
+        if let Some((key, data)) = self.take_adopted(run) {
+            return Some((key, data, "adopted"));
+        }
         if let Some((key, data)) = self.take_prewarm(run) {
             return Some((key, data, "prewarmed"));
         }
@@ -670,6 +692,7 @@ impl Pool {
             }
             Notice::Stopped { state, reason } => {
                 self.proxies.remove(&key);
+                self.forget_record(key);
                 let tracked = self.free.contains_key(&key)
                     || self.busy.contains_key(&key)
                     || self.prewarmed.contains_key(&key)
@@ -692,17 +715,21 @@ impl Pool {
                     return;
                 };
                 // The pool keeps its own last_used (set when it scheduled the run),
-                // and one activation fewer is out.
+                // and one activation fewer is out. It keeps its own action too: an
+                // adopted container's proxy knows only the record's stand-in.
                 let last_used = old.last_used().unwrap_or(warmed.last_used);
                 let active = old.active_activation_count().saturating_sub(1);
-                let data = PoolData::Warmed(WarmedData {
+                let action = old.action().cloned().unwrap_or(warmed.action);
+                let warm = WarmedData {
                     container: warmed.container.id().clone(),
                     invocation_namespace: warmed.invocation_namespace,
-                    action: warmed.action,
+                    action,
                     last_used,
                     active_activation_count: active,
                     resume_run: None,
-                });
+                };
+                self.record_warm(key, &warm);
+                let data = PoolData::Warmed(warm);
                 if data.has_capacity() {
                     self.busy.remove(&key);
                     self.free.insert(key, data);
@@ -732,6 +759,7 @@ impl Pool {
             }
             ToParent::ContainerRemoved { replace_prewarm } => {
                 self.forget(key);
+                self.forget_record(key);
                 self.process_buffer();
                 if replace_prewarm {
                     self.adjust_prewarms(false, false);

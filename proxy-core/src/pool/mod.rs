@@ -10,14 +10,19 @@
 //! - [`config`]: prewarm configuration (`PrewarmingConfig`).
 //!
 //! - [`actor`]: the pool actor that owns the proxies and applies these decisions
-//!   ([`spawn_pool`], [`PoolHandle`]); its first slice.
+//!   ([`spawn_pool`], [`PoolHandle`]);
+//! - [`adoption`]: warm containers that survive a restart (deviation D28): the
+//!   [`AdoptionRecord`] of what a container was initialized with, the host-side
+//!   [`Ledger`] of records, and the settings ([`AdoptionConfig`]).
 
 pub mod actor;
+pub mod adoption;
 pub mod config;
 pub mod data;
 pub mod schedule;
 
 pub use actor::{spawn_pool, PoolConfig, PoolHandle, PoolSnapshot, PoolStopped, ProxyKey};
+pub use adoption::{AdoptionConfig, AdoptionRecord, Ledger, LedgerError};
 pub use config::{ColdStartKey, PrewarmingConfig, ReactiveConfigError, ReactivePrewarmingConfig};
 pub use data::{MemoryData, PoolData, PreWarmedData, WarmedData, WarmingColdData, WarmingData, WarmthClass};
 pub use schedule::{

@@ -5,10 +5,11 @@
 use tokio::time::Instant;
 
 use super::super::backend::{CreateSpec, OperationError};
-use super::super::job::{Capacity, Condemned, PreWarmed, Run, StartSpec, Warmed, Warmth};
+use super::super::job::{Adopted, Capacity, Condemned, PreWarmed, Run, StartSpec, Warmed, Warmth};
 use super::super::lifecycle::{
     ContainerProxyDrainingFailure, ContainerProxyDrainingRunCompleted, ContainerProxyHandlers,
     ContainerProxyRemovingDestroyFailed, ContainerProxyRunningFailure, ContainerProxyRunningRunCompleted,
+    ContainerProxyUninitializedAdopt,
 };
 use super::super::naming::container_name;
 use super::super::work;
@@ -83,6 +84,18 @@ impl ContainerProxyHandlers for ProxyCx {
 
     // Nothing was started: nothing to remove.
     fn uninitialized_remove(&mut self) {}
+
+    // Adoption at restart (D28): the container was initialized by an earlier
+    // process. No NeedWork: the pool counts it already, as an adopted container.
+    fn uninitialized_adopt(&mut self, event: Adopted) -> ContainerProxyUninitializedAdopt {
+        let Adopted { container, invocation_namespace, action, paused } = event;
+        let data = Warmed { container, invocation_namespace, action, last_used: Instant::now() };
+        if paused {
+            ContainerProxyUninitializedAdopt::Paused(data)
+        } else {
+            ContainerProxyUninitializedAdopt::Ready(data)
+        }
+    }
 
     // S1
     fn starting_pre_warm_completed(&mut self, event: PreWarmed) -> PreWarmed {
