@@ -7,13 +7,16 @@
 //! clock advances. After each story, once everything is released and the pool is
 //! quiet: every submitted activation was stored exactly once, the pool's memory
 //! (sampled after every step) never exceeded its budget, and every container
-//! created was destroyed or is still held by the pool.
+//! created was destroyed or is still held by the pool. The pool's feed is small (1
+//! to 4 permits): a submit it has no room for gets its run back
+//! ([`SubmitError::Full`]), and the story retries it after every later step, so
+//! nothing is lost when the pool is full.
 //!
 //! `PROXY_POOL_CASES` sets the number of stories (2,000 by default, CI's run);
 //! `PROXY_POOL_SEED` replays a run's seed, which a failure prints with the shrunk
 //! story as Rust to paste into a named test below.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,7 +29,7 @@ use proxy_core::container::scripted::{
 use proxy_core::container::{
     Action, ActionLimits, ActivationMessage, ActivationResponse, ProxyConfig, ProxyDeps, Run,
 };
-use proxy_core::pool::{spawn_pool, PoolConfig, PoolHandle, PoolSnapshot, PrewarmingConfig};
+use proxy_core::pool::{spawn_pool, PoolConfig, PoolHandle, PoolSnapshot, PrewarmingConfig, SubmitError};
 
 /// The variable that sets how many random stories a run tells.
 const CASES_VAR: &str = "PROXY_POOL_CASES";
@@ -99,6 +102,8 @@ enum Op {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Story {
     budget_mb: u64,
+    /// The feed's permits.
+    feed: usize,
     actions: Vec<ActionSpec>,
     prewarm: Option<PrewarmSpec>,
     inits: Vec<Init>,
@@ -112,6 +117,7 @@ impl Story {
         let mut s = String::new();
         let _ = writeln!(s, "Story {{");
         let _ = writeln!(s, "    budget_mb: {},", self.budget_mb);
+        let _ = writeln!(s, "    feed: {},", self.feed);
         let _ = writeln!(s, "    actions: vec![");
         for a in &self.actions {
             let _ = writeln!(
@@ -164,21 +170,21 @@ fn story() -> impl Strategy<Value = Story> {
         2 => (1..100u64).prop_map(Op::Advance),
     ];
     (
-        (2..=8u64).prop_map(|n| n * 128),
+        ((2..=8u64).prop_map(|n| n * 128), 1..=4usize),
         proptest::collection::vec(action, 2..=4),
         prewarm,
         proptest::collection::vec(init, 0..6),
         proptest::collection::vec(outcome, 0..16),
         proptest::collection::vec(op, 1..24),
     )
-        .prop_map(|(budget_mb, actions, prewarm, inits, outcomes, mut ops)| {
+        .prop_map(|((budget_mb, feed), actions, prewarm, inits, outcomes, mut ops)| {
             // Submits address the story's actions.
             for op in &mut ops {
                 if let Op::Submit(i) = op {
                     *i %= actions.len();
                 }
             }
-            Story { budget_mb, actions, prewarm, inits, outcomes, ops }
+            Story { budget_mb, feed, actions, prewarm, inits, outcomes, ops }
         })
 }
 
@@ -223,7 +229,9 @@ impl Harness {
             })
             .into_iter()
             .collect();
-        let pool = spawn_pool(PoolConfig::new(story.budget_mb, prewarm), deps);
+        let config =
+            PoolConfig { feed_capacity: Some(story.feed), ..PoolConfig::new(story.budget_mb, prewarm) };
+        let pool = spawn_pool(config, deps);
         Harness { factory, sink, pool, budget_mb: story.budget_mb, worst: None }
     }
 
@@ -253,6 +261,23 @@ impl Harness {
             }
         }
         stored
+    }
+
+    /// Offers the pool the runs it had no room for, in order, until it is full again.
+    fn retry(&self, waiting: &mut VecDeque<Run>) -> Result<(), String> {
+        while let Some(run) = waiting.pop_front() {
+            match self.pool.try_submit(run) {
+                Ok(()) => {}
+                Err(SubmitError::Full(run)) => {
+                    waiting.push_front(run);
+                    break;
+                }
+                Err(SubmitError::Stopped(run)) => {
+                    return Err(format!("the pool stopped; {} was refused", run.msg.activation_id))
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -295,14 +320,14 @@ async fn play(story: &Story) -> Result<(), String> {
         }));
     }
     let mut submitted = Vec::new();
+    // Runs the full feed gave back, retried after every step.
+    let mut waiting = VecDeque::new();
     h.sample(0).await;
     for (step, op) in story.ops.iter().enumerate() {
         match *op {
             Op::Submit(i) => {
                 let id = format!("j{}", submitted.len());
-                h.pool
-                    .submit(Run::new(actions[i].clone(), ActivationMessage::new(&id, "guest")))
-                    .expect("the pool runs");
+                waiting.push_back(Run::new(actions[i].clone(), ActivationMessage::new(&id, "guest")));
                 submitted.push(id);
             }
             Op::Release(i) => {
@@ -312,6 +337,7 @@ async fn play(story: &Story) -> Result<(), String> {
             }
             Op::Advance(ms) => tokio::time::advance(Duration::from_millis(ms)).await,
         }
+        h.retry(&mut waiting)?;
         h.sample(step + 1).await;
     }
     // The end: release what is still held (in order) and let the clock run until
@@ -322,7 +348,8 @@ async fn play(story: &Story) -> Result<(), String> {
     let end_step = story.ops.len() + 1;
     let mut end = h.sample(end_step).await;
     for _ in 0..QUIET_STEPS {
-        let quiet = end.busy == 0 && end.buffered == 0 && end.prewarm_starting == 0;
+        h.retry(&mut waiting)?;
+        let quiet = waiting.is_empty() && end.busy == 0 && end.buffered == 0 && end.prewarm_starting == 0;
         if quiet && h.stored().len() == submitted.len() {
             break;
         }
@@ -330,6 +357,9 @@ async fn play(story: &Story) -> Result<(), String> {
         end = h.sample(end_step).await;
     }
     let mut broken = Vec::new();
+    if !waiting.is_empty() {
+        broken.push(format!("{} runs never found room in the feed", waiting.len()));
+    }
     let stored = h.stored();
     for id in &submitted {
         match stored.get(id) {
@@ -400,6 +430,7 @@ async fn check(story: Story) {
 async fn held_runs_released_out_of_order_end_once() {
     check(Story {
         budget_mb: 256,
+        feed: 8,
         actions: vec![
             ActionSpec { kind: 0, memory_mb: 128, max_concurrent: 1 },
             ActionSpec { kind: 1, memory_mb: 128, max_concurrent: 2 },
@@ -428,6 +459,7 @@ async fn held_runs_released_out_of_order_end_once() {
 async fn a_run_no_prewarm_matches_starves_when_prewarms_fill_the_budget() {
     check(Story {
         budget_mb: 256,
+        feed: 8,
         actions: vec![
             ActionSpec { kind: 0, memory_mb: 128, max_concurrent: 1 },
             ActionSpec { kind: 0, memory_mb: 128, max_concurrent: 1 },
@@ -447,6 +479,7 @@ async fn a_run_no_prewarm_matches_starves_when_prewarms_fill_the_budget() {
 async fn a_run_waiting_behind_an_idle_container_and_a_prewarm_gets_room_from_both() {
     check(Story {
         budget_mb: 256,
+        feed: 8,
         actions: vec![
             ActionSpec { kind: 0, memory_mb: 256, max_concurrent: 1 },
             ActionSpec { kind: 0, memory_mb: 128, max_concurrent: 1 },
@@ -466,6 +499,7 @@ async fn a_run_waiting_behind_an_idle_container_and_a_prewarm_gets_room_from_bot
 async fn a_job_handed_back_while_a_prewarm_starts_runs_once_it_is_up() {
     check(Story {
         budget_mb: 256,
+        feed: 8,
         actions: vec![
             ActionSpec { kind: 0, memory_mb: 128, max_concurrent: 1 },
             ActionSpec { kind: 0, memory_mb: 128, max_concurrent: 1 },

@@ -17,10 +17,12 @@
 //! tick (upstream's `AdjustPrewarmedContainer`) from the cold starts counted per
 //! kind and memory since the last tick (see [`PoolConfig`]).
 //!
-//! Not here yet: the feed's back-pressure
-//! (`MessageFeed.Processed`: [`PoolHandle::submit`] is unbounded), adoption of warm
-//! containers at restart, and a shutdown of the pool (its task runs until the
-//! runtime stops).
+//! Callers submit through the pool's feed ([`feed`](super::feed)): a bounded
+//! number of runs wait in the mailbox and the buffer, and a run's permit comes back
+//! when the run is sent to a container (upstream's `MessageFeed.Processed`, D29).
+//!
+//! Not here yet: adoption of warm containers at restart, and a shutdown of the
+//! pool (its task runs until the runtime stops).
 //!
 //! Deviations from upstream, each on purpose:
 //! - Eviction happens only if, once the chosen containers are gone, the new one
@@ -58,6 +60,7 @@ use crate::machine::driver::{Notice, Running};
 
 use super::config::{ColdStartKey, PrewarmingConfig};
 use super::data::{MemoryData, PoolData, PreWarmedData, WarmedData};
+use super::feed::{default_feed_permits, Fed, Feed, PoolStopped, SubmitError};
 use super::schedule::{
     has_pool_space_for, increase_prewarms, memory_consumption_of, remove, remove_expired, FreePool,
 };
@@ -99,6 +102,11 @@ pub struct PoolConfig {
     /// `prewarmExpirationLimit`); the rest wait for the next. Default
     /// [`DEFAULT_PREWARM_EXPIRATION_LIMIT`].
     pub prewarm_expiration_limit: usize,
+    /// How many submitted runs may wait in the pool (mailbox and buffer together)
+    /// before callers wait or are told to retry (upstream's feed capacity,
+    /// `maxPeek`). `None` (the default): upstream's derivation from the memory,
+    /// [`default_feed_permits`]; see [`PoolConfig::feed_permits`].
+    pub feed_capacity: Option<usize>,
 }
 
 impl PoolConfig {
@@ -106,6 +114,20 @@ impl PoolConfig {
     /// adjustment timing and limit.
     pub fn new(user_memory_mb: u64, prewarm: Vec<PrewarmingConfig>) -> Self {
         PoolConfig { user_memory_mb, prewarm, ..PoolConfig::default() }
+    }
+
+    /// The feed's permits: [`feed_capacity`](Self::feed_capacity) if set (a zero
+    /// taken as 1: a feed must admit something), else one per 128 MB of
+    /// `user_memory_mb` ([`default_feed_permits`]).
+    ///
+    /// ```
+    /// use proxy_core::pool::PoolConfig;
+    /// assert_eq!(PoolConfig::new(2048, vec![]).feed_permits(), 16);
+    /// let config = PoolConfig { feed_capacity: Some(3), ..PoolConfig::new(2048, vec![]) };
+    /// assert_eq!(config.feed_permits(), 3);
+    /// ```
+    pub fn feed_permits(&self) -> usize {
+        self.feed_capacity.map_or_else(|| default_feed_permits(self.user_memory_mb), |n| n.max(1))
     }
 }
 
@@ -117,6 +139,7 @@ impl Default for PoolConfig {
             prewarm_expiration_check_init_delay: DEFAULT_PREWARM_EXPIRATION_CHECK_INIT_DELAY,
             prewarm_expiration_check_interval: DEFAULT_PREWARM_EXPIRATION_CHECK_INTERVAL,
             prewarm_expiration_limit: DEFAULT_PREWARM_EXPIRATION_LIMIT,
+            feed_capacity: None,
         }
     }
 }
@@ -145,24 +168,44 @@ pub struct PoolSnapshot {
     pub proxies: usize,
 }
 
-/// The pool has stopped: the job is given back.
-#[derive(Debug, thiserror::Error)]
-#[error("the container pool has stopped; activation {} was not taken", .0.msg.activation_id)]
-pub struct PoolStopped(pub Run);
-
 /// The callers' side of a pool: cheap to clone.
 #[derive(Debug, Clone)]
 pub struct PoolHandle {
     tx: mpsc::UnboundedSender<Msg>,
+    feed: Feed,
 }
 
 impl PoolHandle {
-    /// Hands the pool a job. It runs on a warm, prewarmed or new container, or
-    /// waits in the pool's buffer until one has room; it ends exactly once, through
-    /// the proxies' [`ActivationSink`](crate::container::ActivationSink).
-    pub fn submit(&self, run: Run) -> Result<(), PoolStopped> {
-        self.tx.send(Msg::Run(run)).map_err(|mpsc::error::SendError(msg)| match msg {
-            Msg::Run(run) => PoolStopped(run),
+    /// Hands the pool a job, once the feed has room for it (waiting meanwhile). It
+    /// runs on a warm, prewarmed or new container, or waits in the pool's buffer
+    /// until one has room; it ends exactly once, through the proxies'
+    /// [`ActivationSink`](crate::container::ActivationSink). Fails, giving the job
+    /// back, once the pool has stopped or is shutting down.
+    ///
+    /// Dropping the future before it resolves drops the job with it: the pool
+    /// never had it.
+    pub async fn submit(&self, run: Run) -> Result<(), PoolStopped> {
+        let fed = self.feed.admit(run).await?;
+        self.send_fed(fed)
+    }
+
+    /// Hands the pool a job if the feed has room for it now: as
+    /// [`submit`](Self::submit), but a full feed gives the job back at once
+    /// ([`SubmitError::Full`]: retry later).
+    pub fn try_submit(&self, run: Run) -> Result<(), SubmitError> {
+        let fed = self.feed.try_admit(run)?;
+        Ok(self.send_fed(fed)?)
+    }
+
+    /// How many more jobs the feed takes now without waiting: its permits not held
+    /// by jobs in the pool's mailbox or buffer.
+    pub fn room(&self) -> usize {
+        self.feed.room()
+    }
+
+    fn send_fed(&self, fed: Fed) -> Result<(), PoolStopped> {
+        self.tx.send(Msg::Run(fed)).map_err(|mpsc::error::SendError(msg)| match msg {
+            Msg::Run(fed) => PoolStopped(fed.run),
             // Only a run was sent.
             _ => unreachable!("submit sends a run"),
         })
@@ -187,12 +230,13 @@ pub fn spawn_pool(config: PoolConfig, deps: Arc<ProxyDeps>) -> PoolHandle {
     if reactive && !interval.is_zero() {
         spawn_adjustment_ticks(tx.clone(), config.prewarm_expiration_check_init_delay, interval);
     }
+    let feed = Feed::new(config.feed_permits());
     let mut pool = Pool::new(config, deps, tx.clone());
     tokio::spawn(async move {
         pool.adjust_prewarms(true, false);
         pool.run(rx).await;
     });
-    PoolHandle { tx }
+    PoolHandle { tx, feed }
 }
 
 /// Upstream's `scheduleAtFixedRate(initDelay, interval)` of
@@ -214,8 +258,9 @@ fn spawn_adjustment_ticks(tx: mpsc::UnboundedSender<Msg>, init_delay: Duration, 
 
 /// One message in the pool's mailbox.
 enum Msg {
-    /// A job, from a caller, from the pool itself, or handed back by a proxy.
-    Run(Run),
+    /// A job, from a caller (with its feed permit), from the pool itself, or handed
+    /// back by a proxy.
+    Run(Fed),
     /// A proxy's notice.
     Proxy(ProxyKey, Notice<ContainerProxyEvent, ToParent>),
     /// A snapshot request.
@@ -236,7 +281,8 @@ struct Pool {
     busy: BTreeMap<ProxyKey, PoolData<ContainerId>>,
     prewarmed: BTreeMap<ProxyKey, PreWarmedData<ContainerId>>,
     prewarm_starting: BTreeMap<ProxyKey, (String, u64)>,
-    buffer: VecDeque<Run>,
+    /// Runs waiting for room, each with its caller's feed permit if it has one.
+    buffer: VecDeque<Fed>,
     /// The activation id of the buffer's head while it is resent to the pool
     /// (upstream's `resent`, PR #4593): only the head is resent, once at a time.
     resent: Option<String>,
@@ -273,7 +319,7 @@ impl Pool {
         // runs until the runtime stops (a shutdown is not part of this slice).
         while let Some(msg) = rx.recv().await {
             match msg {
-                Msg::Run(run) => self.on_run(run),
+                Msg::Run(fed) => self.on_run(fed),
                 Msg::Proxy(key, notice) => self.on_notice(key, notice),
                 Msg::Snapshot(reply) => {
                     let _ = reply.send(self.snapshot());
@@ -345,9 +391,11 @@ impl Pool {
         }
     }
 
+    /// Puts `run` in the pool's mailbox, without a feed permit: it was admitted
+    /// once already.
     fn resubmit(&self, run: Run) {
         // The pool holds the receiver while it runs, so this send cannot fail.
-        let _ = self.tx.send(Msg::Run(run));
+        let _ = self.tx.send(Msg::Run(Fed::internal(run)));
     }
 
     /// Upstream's `prewarmContainer`: a new proxy asked to start a prewarm.
@@ -574,14 +622,15 @@ impl Pool {
     }
 
     /// Upstream's `case r: Run`.
-    fn on_run(&mut self, run: Run) {
+    fn on_run(&mut self, fed: Fed) {
         let is_resent =
-            self.buffer.front().is_some_and(|head| head.msg.activation_id == run.msg.activation_id);
+            self.buffer.front().is_some_and(|head| head.run.msg.activation_id == fed.run.msg.activation_id);
         if !(self.buffer.is_empty() || is_resent) {
             // Runs ahead of it wait for room: it waits behind them.
-            self.buffer.push_back(run);
+            self.buffer.push_back(fed);
             return;
         }
+        let Fed { run, permit } = fed;
         if is_resent {
             // It may be resent again, or run now.
             self.resent = None;
@@ -597,11 +646,16 @@ impl Pool {
                     self.busy.insert(key, next);
                 }
                 tracing::debug!(proxy = key.0, activation = %run.msg.activation_id, state, "run scheduled");
+                // A resent head is a copy: the permit is the buffered original's.
+                let mut permit = permit;
                 if is_resent {
-                    self.buffer.pop_front();
+                    permit = self.buffer.pop_front().and_then(|head| head.permit);
                     self.process_buffer();
                 }
                 self.send(key, ContainerProxyEvent::Run(run));
+                // The run has left the pool's hands: upstream's `MessageFeed.Processed`
+                // (D29), one permit per run.
+                drop(permit);
             }
             None => {
                 let now = Instant::now();
@@ -614,21 +668,22 @@ impl Pool {
                     );
                 }
                 if !is_resent {
-                    self.buffer.push_back(run);
+                    self.buffer.push_back(Fed { run, permit });
                 }
             }
         }
     }
 
-    /// Upstream's `processBufferOrFeed`, without the feed: resends the buffer's head
-    /// unless it is on its way already.
+    /// Upstream's `processBufferOrFeed`: resends (a copy of) the buffer's head
+    /// unless it is on its way already. Upstream's `feed ! Processed` on an empty
+    /// buffer has no counterpart: a permit comes back with each run sent (D29).
     fn process_buffer(&mut self) {
         if self.resent.is_some() {
             return;
         }
         if let Some(head) = self.buffer.front() {
-            self.resent = Some(head.msg.activation_id.clone());
-            self.resubmit(head.clone());
+            self.resent = Some(head.run.msg.activation_id.clone());
+            self.resubmit(head.run.clone());
         }
     }
 

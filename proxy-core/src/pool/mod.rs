@@ -10,16 +10,22 @@
 //! - [`config`]: prewarm configuration (`PrewarmingConfig`).
 //!
 //! - [`actor`]: the pool actor that owns the proxies and applies these decisions
-//!   ([`spawn_pool`], [`PoolHandle`]); its first slice.
+//!   ([`spawn_pool`], [`PoolHandle`]);
+//! - [`feed`]: the bounded, back-pressured way in ([`PoolHandle::submit`],
+//!   [`PoolHandle::try_submit`]; upstream's `MessageFeed`).
+//!
+//! Not here yet: adoption of warm containers at restart, and a shutdown of the pool.
 
 pub mod actor;
 pub mod config;
 pub mod data;
+pub mod feed;
 pub mod schedule;
 
-pub use actor::{spawn_pool, PoolConfig, PoolHandle, PoolSnapshot, PoolStopped, ProxyKey};
+pub use actor::{spawn_pool, PoolConfig, PoolHandle, PoolSnapshot, ProxyKey};
 pub use config::{ColdStartKey, PrewarmingConfig, ReactiveConfigError, ReactivePrewarmingConfig};
 pub use data::{MemoryData, PoolData, PreWarmedData, WarmedData, WarmingColdData, WarmingData, WarmthClass};
+pub use feed::{default_feed_permits, PoolStopped, SubmitError};
 pub use schedule::{
     has_pool_space_for, increase_prewarms, memory_consumption_of, reactive_cold, remove, remove_expired,
     schedule, FreePool, PrewarmCount,
