@@ -885,3 +885,115 @@ async fn a_backend_panic_stores_the_job_as_a_whisk_error_and_removes_the_contain
     );
     assert_eq!(proxy.calls()[6], 1, "destroyed");
 }
+
+/// The notices with the released container's id (random in its name) left out.
+fn without_ids(seen: Vec<String>) -> Vec<String> {
+    seen.into_iter()
+        .map(|line| if line.starts_with("Released(") { "Released".into() } else { line })
+        .collect()
+}
+
+/// D31: `Release` in Ready stops the proxy and leaves its container, not destroyed,
+/// for a later pool to adopt.
+#[tokio::test(start_paused = true)]
+async fn release_in_ready_stops_the_proxy_and_leaves_the_container() {
+    let mut proxy = Proxy::new();
+    let a = action(1, 0);
+    proxy.send(Event::Run(job(&a, "a1")));
+    assert_eq!(proxy.seen().await, ["Uninitialized -> Running", "NeedWork(warm)", "Running -> Ready"]);
+    proxy.send(Event::Release);
+    let seen = proxy.seen().await;
+    assert!(seen[0].starts_with("Released(scripted-"), "{seen:?}");
+    assert_eq!(without_ids(seen), ["Released", "Ready -> Removed", "stopped in Removed (Terminal)"]);
+    assert!(proxy.finished().await);
+    assert_eq!(proxy.calls(), calls(1, 1, 1, 0, 0, 0, 0), "not destroyed");
+}
+
+/// D31: a paused container is left paused (whoever adopts it resumes it).
+#[tokio::test(start_paused = true)]
+async fn release_in_paused_leaves_the_container_paused() {
+    let mut proxy = Proxy::new();
+    let a = action(1, 0);
+    proxy.send(Event::Run(job(&a, "a1")));
+    proxy.seen().await;
+    advance(Duration::from_secs(10)).await;
+    assert_eq!(proxy.seen().await, ["Ready -> Pausing", "Pausing -> Paused"]);
+    proxy.send(Event::Release);
+    assert_eq!(
+        without_ids(proxy.seen().await),
+        ["Released", "Paused -> Removed", "stopped in Removed (Terminal)"]
+    );
+    assert_eq!(proxy.calls(), calls(1, 1, 1, 1, 0, 0, 0), "neither resumed nor destroyed");
+}
+
+/// D31: a release during a pause waits for the pause, then leaves the container.
+#[tokio::test(start_paused = true)]
+async fn release_while_pausing_waits_for_the_pause() {
+    let mut proxy = Proxy::new();
+    let a = action(1, 0);
+    let (suspend, paused) = Step::held(Ok(()));
+    proxy.factory.script.suspend(suspend);
+    proxy.send(Event::Run(job(&a, "a1")));
+    proxy.seen().await;
+    advance(Duration::from_secs(10)).await;
+    assert_eq!(proxy.seen().await, ["Ready -> Pausing"]);
+    proxy.send(Event::Release);
+    assert_eq!(proxy.seen().await, Vec::<String>::new(), "deferred");
+    paused.release();
+    assert_eq!(
+        without_ids(proxy.seen().await),
+        ["Pausing -> Paused", "Released", "Paused -> Removed", "stopped in Removed (Terminal)"]
+    );
+    assert_eq!(proxy.calls()[6], 0, "not destroyed");
+}
+
+/// D31: a shutdown with `Release` lets the run in flight finish, then leaves the
+/// container (the pool's `ShutdownMode::LeaveWarm`).
+#[tokio::test(start_paused = true)]
+async fn a_shutdown_with_release_finishes_the_run_then_leaves_the_container() {
+    let mut proxy = Proxy::new();
+    let a = action(1, 0);
+    let (run, release) = Step::held(RunOutcome::Response(ok_response()));
+    proxy.factory.script.run(run);
+    proxy.send(Event::Run(job(&a, "a1")));
+    assert_eq!(proxy.seen().await, ["Uninitialized -> Running"]);
+    let running = proxy.running.take().expect("running");
+    let shutdown = tokio::spawn(running.shutdown_with(Duration::from_secs(5), Event::Release));
+    proxy.settle().await;
+    release.release();
+    let machine = shutdown.await.unwrap().expect("the proxy's task");
+    assert_eq!(machine.state_name(), "Removed");
+    assert_eq!(
+        without_ids(proxy.seen().await),
+        [
+            "NeedWork(warm)",
+            "Running -> Ready",
+            "Released",
+            "Ready -> Removed",
+            "stopped in Removed (Terminal)"
+        ]
+    );
+    assert_eq!(
+        proxy.records(),
+        [ack(AckKind::CombinedCompletionAndResult, "a1", Success), store("a1", Success, 0)]
+    );
+    assert_eq!(proxy.calls()[6], 0, "not destroyed");
+}
+
+/// D31: a container condemned already is destroyed all the same.
+#[tokio::test(start_paused = true)]
+async fn release_of_a_container_being_destroyed_lets_the_destroy_go_ahead() {
+    let mut proxy = Proxy::new();
+    let a = action(1, 0);
+    proxy.send(Event::Run(job(&a, "a1")));
+    proxy.seen().await;
+    let (destroy, destroyed) = Step::held(Ok(()));
+    proxy.factory.script.destroy(destroy);
+    proxy.send(Event::Remove);
+    assert_eq!(proxy.seen().await, ["ContainerRemoved(true)", "Ready -> Removing"]);
+    proxy.send(Event::Release);
+    assert_eq!(proxy.seen().await, Vec::<String>::new(), "going already");
+    destroyed.release();
+    assert_eq!(proxy.seen().await, ["Removing -> Removed", "stopped in Removed (Terminal)"]);
+    assert_eq!(proxy.calls()[6], 1);
+}

@@ -454,6 +454,32 @@ async fn the_shutdown_event_is_handled_first_and_the_machine_may_stop_on_its_own
 }
 
 #[tokio::test(start_paused = true)]
+async fn shutdown_with_handles_the_owners_event_in_place_of_the_machines() {
+    // The machine's own shutdown event is none (it would run on for the whole
+    // grace); the owner asks it to drain instead.
+    let start = Instant::now();
+    let cx = WorkerCx { work: Duration::from_secs(2), ..WorkerCx::default() };
+    let (running, mut notices) = driver::spawn(worker(cx));
+    running.send(WorkerEvent::Job(1)).unwrap();
+    settle().await;
+    let machine = running.shutdown_with(Duration::from_secs(5), WorkerEvent::Drain).await.unwrap();
+    assert_eq!(Instant::now() - start, Duration::from_secs(2));
+    assert_eq!(machine.state_name(), "Done");
+    assert_eq!(
+        drain(&mut notices, start),
+        [
+            "took 1",
+            "Idle -Job-> Busy @0s",
+            "draining 1",
+            "Busy -Drain-> Draining @0s",
+            "finished 1",
+            "Draining -Finished-> Done @2s",
+            "stopped in Done: Terminal"
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn timers_run_during_the_grace() {
     let start = Instant::now();
     let cx = WorkerCx { work: Duration::from_secs(60), drain_on_shutdown: true, ..WorkerCx::default() };

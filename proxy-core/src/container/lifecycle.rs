@@ -23,6 +23,10 @@
 //!   passes (upstream leaves it to the pool's periodic sweep).
 //! - `Uninitialized + Remove`: the proxy stops at once (upstream ignores it), so that
 //!   a shutdown, which removes every proxy, does not wait on one that never started.
+//! - `Release` (D31, no upstream counterpart): the proxy stops and leaves its warm
+//!   container in place, unpaused or paused as it is, for a later pool to adopt. A
+//!   proxy with runs in flight or a pause under way finishes them first (deferred);
+//!   one already going stays going.
 
 use proxy_machine::lifecycle;
 
@@ -68,6 +72,8 @@ lifecycle! {
             Run(Run),
             /// Remove the container.
             Remove,
+            /// Stop without destroying the warm container, left for a later pool to adopt.
+            Release,
             /// A container was created (prewarm, or the cold one of a job).
             PreWarmCompleted(PreWarmed),
             /// /init succeeded.
@@ -104,17 +110,21 @@ lifecycle! {
             Ready + StateTimeout => Pausing,                   // Y2: pause grace
             Ready + Remove => Removing,                        // Y3
             Ready + Failure => Removing,                       // Y4
+            Ready + Release => Removed,                        // D31: left in place
             Pausing + ContainerPaused => Paused,               // P1
             Pausing + Failure => Removing,                     // P2
             Paused + Run => Running,                           // Z1
             [Paused] + StateTimeout => Removing,               // Z2: unused timeout
             Paused + Remove => Removing,                       // Z2
+            Paused + Release => Removed,                       // D31: left paused
             Draining + Run => Draining,                        // X1: back to the parent
             Draining + RunCompleted => Draining | Removing,    // X2
             Draining + Failure => Draining | Removing,         // X3
             Draining + Remove => Draining,                     // going already
+            Draining + Release => Draining,                    // going already
             Removing + Run => Removing,                        // X1: back to the parent
             Removing + Remove => Removing,                     // going already
+            Removing + Release => Removing,                    // going already
             Removing + Failure => Removing,                    // a late failure
             Removing + Destroyed => Removed,                   // X4
             Removing + DestroyFailed => Removing | Removed,    // retried, then reported
@@ -126,8 +136,8 @@ lifecycle! {
         }
         defer {
             Starting: [Run, Remove],
-            Running: [Remove, StateTimeout],
-            Pausing: [Run, Remove],
+            Running: [Remove, StateTimeout, Release],
+            Pausing: [Run, Remove, Release],
         }
     }
 }

@@ -21,8 +21,12 @@
 //! number of runs wait in the mailbox and the buffer, and a run's permit comes back
 //! when the run is sent to a container (upstream's `MessageFeed.Processed`, D29).
 //!
-//! Not here yet: adoption of warm containers at restart, and a shutdown of the
-//! pool (its task runs until the runtime stops).
+//! [`PoolHandle::shutdown`] stops it ([`shutdown`](super::shutdown)): the feed
+//! closes, the buffered runs go back in the report, every proxy is shut down with
+//! the grace (its containers removed, or warm ones left for adoption), and once the
+//! last proxy has stopped the mailbox closes and the task ends.
+//!
+//! Not here yet: adoption of warm containers at restart.
 //!
 //! Deviations from upstream, each on purpose:
 //! - Eviction happens only if, once the chosen containers are gone, the new one
@@ -64,6 +68,7 @@ use super::feed::{default_feed_permits, Fed, Feed, PoolStopped, SubmitError};
 use super::schedule::{
     has_pool_space_for, increase_prewarms, memory_consumption_of, remove, remove_expired, FreePool,
 };
+use super::shutdown::{Request, ShutdownMode, ShutdownReport, Stopping};
 
 /// How often, at most, the pool warns that runs wait in its buffer (upstream's
 /// `logMessageInterval`).
@@ -211,6 +216,24 @@ impl PoolHandle {
         })
     }
 
+    /// Shuts the pool down and reports what became of its work (see
+    /// [`shutdown`](super::shutdown)): from this call on, submits get their job back
+    /// ([`PoolStopped`], [`SubmitError::Stopped`]); the buffered jobs and those the
+    /// proxies hand back are in the report; every proxy gets `grace` to finish its
+    /// runs, and its container is removed or, with [`ShutdownMode::LeaveWarm`] and
+    /// if warm, left in place. Returns once the pool's task has ended, `grace` and
+    /// the proxies' last destroys after the call at most.
+    ///
+    /// `None` if the pool had stopped already, or another shutdown is under way
+    /// (its caller gets the report). Dropping the future before it resolves drops
+    /// the report: the jobs in it are logged as lost.
+    pub async fn shutdown(&self, grace: Duration, mode: ShutdownMode) -> Option<ShutdownReport> {
+        self.feed.close();
+        let (reply, answer) = oneshot::channel();
+        self.tx.send(Msg::Shutdown(Request { grace, mode, reply })).ok()?;
+        answer.await.ok()
+    }
+
     /// What the pool holds once it has handled every message sent before this call;
     /// `None` if it has stopped.
     pub async fn snapshot(&self) -> Option<PoolSnapshot> {
@@ -267,6 +290,11 @@ enum Msg {
     Snapshot(oneshot::Sender<PoolSnapshot>),
     /// The periodic prewarm adjustment (upstream's `AdjustPrewarmedContainer`).
     AdjustPrewarms,
+    /// The notices of a proxy ended: it stopped, and every notice it sent is in the
+    /// mailbox ahead of this.
+    NoticesEnded(ProxyKey),
+    /// [`PoolHandle::shutdown`].
+    Shutdown(Request),
 }
 
 /// The pool's state (reference section 4's `State`).
@@ -290,6 +318,8 @@ struct Pool {
     /// Cold starts of a configured prewarm kind and memory since the last
     /// adjustment (upstream's `coldStartCount`).
     cold_starts: HashMap<ColdStartKey, usize>,
+    /// Set once a shutdown began: the pool schedules nothing more.
+    stopping: Option<Stopping>,
 }
 
 /// How a container was found for a run, for the log (upstream's `containerState`).
@@ -311,22 +341,86 @@ impl Pool {
             resent: None,
             last_buffer_warning: None,
             cold_starts: HashMap::new(),
+            stopping: None,
         }
     }
 
     async fn run(&mut self, mut rx: mpsc::UnboundedReceiver<Msg>) {
-        // The pool holds a sender itself, so the channel never closes: the task
-        // runs until the runtime stops (a shutdown is not part of this slice).
+        // The pool holds a sender itself, so the channel does not close on its own:
+        // the task runs until a shutdown has stopped every proxy.
         while let Some(msg) = rx.recv().await {
-            match msg {
-                Msg::Run(fed) => self.on_run(fed),
-                Msg::Proxy(key, notice) => self.on_notice(key, notice),
-                Msg::Snapshot(reply) => {
-                    let _ = reply.send(self.snapshot());
-                }
-                Msg::AdjustPrewarms => self.on_adjust_tick(),
+            self.handle(msg);
+            if self.stopping.as_ref().is_some_and(Stopping::proxies_done) {
+                break;
             }
         }
+        // The mailbox closes (sends fail from now on, giving their job back), and
+        // the jobs still in it, submitted before the feed closed, go back too.
+        rx.close();
+        while let Some(msg) = rx.recv().await {
+            self.handle(msg);
+        }
+        if let Some(stopping) = self.stopping.take() {
+            stopping.finish();
+        }
+    }
+
+    fn handle(&mut self, msg: Msg) {
+        match (msg, &mut self.stopping) {
+            (Msg::Run(fed), None) => self.on_run(fed),
+            (Msg::Run(fed), Some(stopping)) => stopping.hand_back(fed.run),
+            (Msg::Proxy(key, notice), None) => self.on_notice(key, notice),
+            (Msg::Proxy(key, notice), Some(stopping)) => stopping.on_notice(key, notice),
+            (Msg::NoticesEnded(key), Some(stopping)) => stopping.proxy_ended(key),
+            // `Notice::Stopped` came first and did what there is to do.
+            (Msg::NoticesEnded(_), None) => {}
+            (Msg::Snapshot(reply), _) => {
+                let _ = reply.send(self.snapshot());
+            }
+            (Msg::AdjustPrewarms, None) => self.on_adjust_tick(),
+            (Msg::AdjustPrewarms, Some(_)) => {}
+            (Msg::Shutdown(request), None) => self.begin_shutdown(request),
+            // Dropping the reply tells the second caller; the first gets the report.
+            (Msg::Shutdown(_), Some(_)) => {}
+        }
+    }
+
+    /// Hands the buffer back, and shuts every proxy down on a task of its own, with
+    /// `Release` for the warm ones to leave, else with the proxy's own `Remove`.
+    /// The proxies' notices keep coming through their forwarders until each ends.
+    fn begin_shutdown(&mut self, Request { grace, mode, reply }: Request) {
+        // The permits go with the runs: the feed is closed already.
+        let buffered: Vec<Run> = self.buffer.drain(..).map(|fed| fed.run).collect();
+        let proxies: Vec<(ProxyKey, Running<ContainerProxyAny>)> = self.proxies.drain().collect();
+        let waiting = proxies.iter().map(|(key, _)| *key).collect();
+        tracing::info!(
+            buffered = buffered.len(),
+            proxies = proxies.len(),
+            ?mode,
+            ?grace,
+            "pool shutting down"
+        );
+        self.stopping = Some(Stopping::new(reply, buffered, self.resent.take(), waiting));
+        for (key, running) in proxies {
+            // Free and busy containers run (or are being readied for) an action; the
+            // rest are prewarms, or on their way out already.
+            let release = mode == ShutdownMode::LeaveWarm
+                && (self.free.contains_key(&key) || self.busy.contains_key(&key));
+            tokio::spawn(async move {
+                let stopped = if release {
+                    running.shutdown_with(grace, ContainerProxyEvent::Release).await
+                } else {
+                    running.shutdown(grace).await
+                };
+                if let Err(error) = stopped {
+                    tracing::error!(proxy = key.0, %error, "proxy task failed at shutdown");
+                }
+            });
+        }
+        self.free = FreePool::new();
+        self.busy.clear();
+        self.prewarmed.clear();
+        self.prewarm_starting.clear();
     }
 
     fn snapshot(&self) -> PoolSnapshot {
@@ -370,9 +464,11 @@ impl Pool {
                     continue;
                 }
                 if tx.send(Msg::Proxy(key, notice)).is_err() {
-                    break;
+                    return;
                 }
             }
+            // Behind every notice the proxy sent, even if its task failed.
+            let _ = tx.send(Msg::NoticesEnded(key));
         });
         self.proxies.insert(key, running);
         key
@@ -783,6 +879,12 @@ impl Pool {
                 self.process_buffer();
             }
             ToParent::Resend(run) => self.resubmit(run),
+            // Only a shutdown sends `Release`.
+            ToParent::Released { container } => {
+                tracing::warn!(proxy = key.0, %container, "a proxy released its container outside a shutdown");
+                self.forget(key);
+                self.process_buffer();
+            }
             ToParent::DestroyFailed { container, error } => {
                 tracing::error!(proxy = key.0, %container, error = &error as &dyn std::error::Error, "container left behind");
             }

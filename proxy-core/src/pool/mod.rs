@@ -12,15 +12,18 @@
 //! - [`actor`]: the pool actor that owns the proxies and applies these decisions
 //!   ([`spawn_pool`], [`PoolHandle`]);
 //! - [`feed`]: the bounded, back-pressured way in ([`PoolHandle::submit`],
-//!   [`PoolHandle::try_submit`]; upstream's `MessageFeed`).
+//!   [`PoolHandle::try_submit`]; upstream's `MessageFeed`);
+//! - [`mod@shutdown`]: the pool's shutdown ([`PoolHandle::shutdown`]), which hands back
+//!   what it did not run and removes or leaves its containers.
 //!
-//! Not here yet: adoption of warm containers at restart, and a shutdown of the pool.
+//! Not here yet: adoption of warm containers at restart.
 
 pub mod actor;
 pub mod config;
 pub mod data;
 pub mod feed;
 pub mod schedule;
+pub mod shutdown;
 
 pub use actor::{spawn_pool, PoolConfig, PoolHandle, PoolSnapshot, ProxyKey};
 pub use config::{ColdStartKey, PrewarmingConfig, ReactiveConfigError, ReactivePrewarmingConfig};
@@ -30,3 +33,4 @@ pub use schedule::{
     has_pool_space_for, increase_prewarms, memory_consumption_of, reactive_cold, remove, remove_expired,
     schedule, FreePool, PrewarmCount,
 };
+pub use shutdown::{ShutdownMode, ShutdownReport};

@@ -642,6 +642,8 @@ impl Seen {
                         *self.handed_back.entry(run.msg.activation_id.clone()).or_default() += 1
                     }
                     ToParent::DestroyFailed { .. } => self.destroy_failed += 1,
+                    // The stories send no `Release`; for the parent it ends the container as a removal does.
+                    ToParent::Released { .. } => self.removal_signals += 1,
                 }
                 line
             }

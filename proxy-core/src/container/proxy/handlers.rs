@@ -17,6 +17,12 @@ use super::jobs::JobId;
 use super::parent::{Cause, ToParent};
 
 impl ProxyCx {
+    /// D31: the proxy stops without destroying its warm container; the parent hears
+    /// which container it leaves.
+    fn release(&mut self, data: &Warmed) {
+        self.emit(ToParent::Released { container: data.container.id().clone() });
+    }
+
     /// The runs in flight in a condemned container are done: destroy it. The parent
     /// gets `RescheduleJob`, as upstream's `rescheduleJob` is set on this path.
     fn drained(&mut self, data: Warmed) -> Condemned {
@@ -247,6 +253,12 @@ impl ContainerProxyHandlers for ProxyCx {
         self.ready_remove(state)
     }
 
+    // D31: the container stays as it is, for a later pool to adopt. Nothing runs in
+    // it, and nothing is buffered in Ready.
+    fn ready_release(&mut self, state: Warmed) {
+        self.release(&state);
+    }
+
     // P1
     fn pausing_container_paused(&mut self, state: Warmed) -> Warmed {
         state
@@ -274,6 +286,11 @@ impl ContainerProxyHandlers for ProxyCx {
     // container twice; destroy resumes it first.
     fn paused_remove(&mut self, state: Warmed) -> Condemned {
         self.condemn(&state.container, ToParent::RescheduleJob, Buffered::Reject, true)
+    }
+
+    // D31: left paused; whoever adopts it resumes it.
+    fn paused_release(&mut self, state: Warmed) {
+        self.release(&state);
     }
 
     // X1
@@ -307,6 +324,11 @@ impl ContainerProxyHandlers for ProxyCx {
         state
     }
 
+    // Condemned already: the destroy goes ahead.
+    fn draining_release(&mut self, state: Warmed) -> Warmed {
+        state
+    }
+
     // X1
     fn removing_run(&mut self, state: Condemned, event: Run) -> Condemned {
         self.refuse(event);
@@ -314,6 +336,11 @@ impl ContainerProxyHandlers for ProxyCx {
     }
 
     fn removing_remove(&mut self, state: Condemned) -> Condemned {
+        state
+    }
+
+    // The destroy is under way: it goes ahead.
+    fn removing_release(&mut self, state: Condemned) -> Condemned {
         state
     }
 
