@@ -9,13 +9,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use proxy_core::container::scripted::{
-    ok_response, InitOutcome, Record, RecordingSink, RunOutcome, ScriptedFactory, Step,
+    ok_response, InitOutcome, Record, RecordingSink, Release, RunOutcome, ScriptedFactory, Step,
 };
 use proxy_core::container::{
     Action, ActionLimits, ActivationMessage, ActivationResponse, ProxyConfig, ProxyDeps, Run,
 };
 use proxy_core::pool::{
-    spawn_pool, PoolConfig, PoolHandle, PoolSnapshot, PrewarmingConfig, ReactivePrewarmingConfig, SubmitError,
+    spawn_pool, PoolConfig, PoolHandle, PoolSnapshot, PrewarmingConfig, ReactivePrewarmingConfig,
+    ShutdownMode, ShutdownReport, SubmitError,
 };
 use tokio::time::advance;
 
@@ -507,4 +508,165 @@ async fn runs_handed_back_by_a_proxy_take_no_permit() {
     let stored = h.stored();
     assert_eq!(stored, BTreeMap::from([("a0".into(), 1), ("a1".into(), 1), ("a2".into(), 1)]));
     assert_eq!((h.pool.room(), h.snapshot().await.buffered), (1, 0));
+}
+
+/// The activation ids of `runs`, sorted.
+fn ids(runs: &[Run]) -> Vec<String> {
+    let mut ids: Vec<String> = runs.iter().map(|run| run.msg.activation_id.clone()).collect();
+    ids.sort();
+    ids
+}
+
+/// Each of `submitted` ended exactly once: stored once and not handed back, or
+/// handed back and never stored.
+fn each_ends_once(h: &Harness, submitted: &[&str], report: &ShutdownReport) {
+    let stored = h.stored();
+    let handed_back = ids(&report.handed_back);
+    for id in submitted {
+        let back = handed_back.iter().filter(|b| b == id).count();
+        let times = stored.get(*id).copied().unwrap_or(0);
+        assert_eq!(times + back, 1, "{id}: stored {times} times, handed back {back} times");
+    }
+    assert_eq!(handed_back.len() + stored.len(), submitted.len(), "{handed_back:?} {stored:?}");
+}
+
+/// D30: buffered runs come back in the report, the run in flight finishes within
+/// the grace, the container is removed, and the pool's task ends: submits after it
+/// (and one waiting on the full feed) get their run back.
+#[tokio::test(start_paused = true)]
+async fn a_shutdown_hands_back_the_buffer_lets_the_run_in_flight_finish_and_ends_the_pool() {
+    let h = fed(256, 2);
+    let hello = action("hello", NODE, 256);
+    let (held, release) = Step::held(RunOutcome::Response(ok_response()));
+    h.factory.script.run(held);
+    h.submit(job(&hello, "a1")).await;
+    h.settle().await;
+    h.submit(job(&hello, "a2")).await;
+    h.submit(job(&hello, "a3")).await;
+    let pool = h.pool.clone();
+    let waiting = tokio::spawn(async move { pool.submit(job(&action("hello", NODE, 256), "a4")).await });
+    assert_eq!(h.snapshot().await.buffered, 2);
+    assert!(!waiting.is_finished(), "the feed is full");
+    let pool = h.pool.clone();
+    let start = tokio::time::Instant::now();
+    let shutdown =
+        tokio::spawn(async move { pool.shutdown(Duration::from_secs(5), ShutdownMode::Remove).await });
+    h.settle().await;
+    // The waiting submit got its run back at once.
+    let refused = waiting.await.expect("no panic").expect_err("the pool is stopping");
+    assert_eq!(refused.0.msg.activation_id, "a4");
+    assert!(!shutdown.is_finished(), "a1 is still running");
+    advance(Duration::from_secs(1)).await;
+    release.release();
+    let report = shutdown.await.expect("no panic").expect("the first shutdown gets the report");
+    assert!(tokio::time::Instant::now() - start < Duration::from_secs(5), "within the grace");
+    assert_eq!(ids(&report.handed_back), ["a2", "a3"]);
+    assert_eq!((report.removed, report.left.len()), (1, 0), "{report:?}");
+    each_ends_once(&h, &["a1", "a2", "a3"], &report);
+    assert_eq!((h.creates(), h.destroys()), (1, 1));
+    // The task has ended: its mailbox is closed.
+    assert!(h.pool.snapshot().await.is_none());
+    assert!(h.pool.shutdown(Duration::ZERO, ShutdownMode::Remove).await.is_none());
+    let late = h.pool.try_submit(job(&hello, "a5")).expect_err("stopped");
+    assert!(matches!(&late, SubmitError::Stopped(run) if run.msg.activation_id == "a5"), "{late:?}");
+    let late = h.pool.submit(job(&hello, "a6")).await.expect_err("stopped");
+    assert_eq!(late.0.msg.activation_id, "a6");
+}
+
+/// D30: a run still in flight when the grace runs out is handed back (it was not
+/// answered) and its container destroyed anyway.
+#[tokio::test(start_paused = true)]
+async fn a_run_that_outlasts_the_grace_is_handed_back() {
+    let h = Harness::new(1024, vec![]);
+    let (held, _never) = Step::held(RunOutcome::Response(ok_response()));
+    h.factory.script.run(held);
+    h.submit(job(&action("hello", NODE, 256), "a1")).await;
+    h.settle().await;
+    let start = tokio::time::Instant::now();
+    let report = h.pool.shutdown(Duration::from_secs(2), ShutdownMode::Remove).await.expect("a report");
+    assert_eq!(tokio::time::Instant::now() - start, Duration::from_secs(2));
+    assert_eq!(ids(&report.handed_back), ["a1"]);
+    each_ends_once(&h, &["a1"], &report);
+    h.settle().await;
+    assert_eq!((h.creates(), h.destroys(), report.removed), (1, 1, 1));
+}
+
+/// A pool holding a paused container (`p`), an idle warm one (`i`), one running a
+/// held run (`h`, released by the first `Release`), a prewarm, and a prewarm still
+/// being created (released by the second).
+async fn mixed_pool() -> (Harness, Release, Release) {
+    let python = prewarm("python:3", 256, 1);
+    let h = Harness::new(2048, vec![prewarm(NODE, 256, 1), python]);
+    let (creating, created) = Step::held(Ok(()));
+    h.factory.script.create(Step::now(Ok(()))).create(creating);
+    h.settle().await;
+    h.submit(job(&action("p", NODE, 128), "p1")).await;
+    h.settle().await;
+    advance(Duration::from_secs(10)).await;
+    h.submit(job(&action("i", NODE, 512), "i1")).await;
+    let (held, release) = Step::held(RunOutcome::Response(ok_response()));
+    h.factory.script.run(held);
+    h.submit(job(&action("h", "go:1", 256), "h1")).await;
+    let snapshot = h.snapshot().await;
+    assert_eq!(
+        (snapshot.free, snapshot.busy, snapshot.prewarmed, snapshot.prewarm_starting),
+        (2, 1, 1, 1),
+        "{snapshot:?}"
+    );
+    let calls = h.calls();
+    assert_eq!((calls[0], calls[3], calls[6]), (5, 1, 0), "p1's container paused");
+    (h, release, created)
+}
+
+/// D30: the default shutdown removes every container: warm, paused, busy once its
+/// run is done, the prewarm, and the prewarm once it is created.
+#[tokio::test(start_paused = true)]
+async fn a_shutdown_removes_warm_paused_busy_and_prewarm_containers() {
+    let (h, release, created) = mixed_pool().await;
+    let pool = h.pool.clone();
+    let shutdown =
+        tokio::spawn(async move { pool.shutdown(Duration::from_secs(5), ShutdownMode::Remove).await });
+    h.settle().await;
+    release.release();
+    created.release();
+    let report = shutdown.await.expect("no panic").expect("a report");
+    assert!(report.handed_back.is_empty(), "{report:?}");
+    assert_eq!((report.removed, report.left.len()), (5, 0), "{report:?}");
+    each_ends_once(&h, &["p1", "i1", "h1"], &report);
+    assert_eq!((h.creates(), h.destroys()), (5, 5), "every container destroyed");
+}
+
+/// D30, D31: `LeaveWarm` leaves the paused, the idle and the busy container (once
+/// its run is done) in place, not destroyed, and removes the prewarms.
+#[tokio::test(start_paused = true)]
+async fn a_shutdown_that_leaves_warm_containers_removes_only_the_prewarms() {
+    let (h, release, created) = mixed_pool().await;
+    let pool = h.pool.clone();
+    let shutdown =
+        tokio::spawn(async move { pool.shutdown(Duration::from_secs(5), ShutdownMode::LeaveWarm).await });
+    h.settle().await;
+    release.release();
+    created.release();
+    let report = shutdown.await.expect("no panic").expect("a report");
+    assert!(report.handed_back.is_empty(), "{report:?}");
+    assert_eq!((report.removed, report.left.len()), (2, 3), "{report:?}");
+    let mut left: Vec<String> = report.left.iter().map(|id| id.0.clone()).collect();
+    left.sort();
+    assert!(left.iter().all(|id| id.starts_with("scripted-")), "{left:?}");
+    each_ends_once(&h, &["p1", "i1", "h1"], &report);
+    let calls = h.calls();
+    assert_eq!((calls[0], calls[4], calls[6]), (5, 0, 2), "only the prewarms destroyed; nothing resumed");
+}
+
+/// D30: a prewarm whose creation outlasts the grace does not hold the shutdown up.
+#[tokio::test(start_paused = true)]
+async fn a_prewarm_still_starting_at_the_end_of_the_grace_is_abandoned() {
+    let h = Harness::new(1024, vec![prewarm(NODE, 256, 1)]);
+    let (creating, _never) = Step::held(Ok(()));
+    h.factory.script.create(creating);
+    assert_eq!(h.snapshot().await.prewarm_starting, 1);
+    let start = tokio::time::Instant::now();
+    let report = h.pool.shutdown(Duration::from_secs(3), ShutdownMode::LeaveWarm).await.expect("a report");
+    assert_eq!(tokio::time::Instant::now() - start, Duration::from_secs(3));
+    assert_eq!((report.removed, report.left.len(), report.handed_back.len()), (1, 0, 0), "{report:?}");
 }

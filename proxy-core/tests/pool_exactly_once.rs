@@ -10,7 +10,11 @@
 //! created was destroyed or is still held by the pool. The pool's feed is small (1
 //! to 4 permits): a submit it has no room for gets its run back
 //! ([`SubmitError::Full`]), and the story retries it after every later step, so
-//! nothing is lost when the pool is full.
+//! nothing is lost when the pool is full. Some stories end with a shutdown of the
+//! pool (removing or leaving its warm containers, with a grace the held runs may
+//! outlast): then every activation is stored or handed back (in the report, or by
+//! the closed feed), exactly once, and every container created is destroyed or
+//! reported left.
 //!
 //! `PROXY_POOL_CASES` sets the number of stories (2,000 by default, CI's run);
 //! `PROXY_POOL_SEED` replays a run's seed, which a failure prints with the shrunk
@@ -29,7 +33,9 @@ use proxy_core::container::scripted::{
 use proxy_core::container::{
     Action, ActionLimits, ActivationMessage, ActivationResponse, ProxyConfig, ProxyDeps, Run,
 };
-use proxy_core::pool::{spawn_pool, PoolConfig, PoolHandle, PoolSnapshot, PrewarmingConfig, SubmitError};
+use proxy_core::pool::{
+    spawn_pool, PoolConfig, PoolHandle, PoolSnapshot, PrewarmingConfig, ShutdownMode, SubmitError,
+};
 
 /// The variable that sets how many random stories a run tells.
 const CASES_VAR: &str = "PROXY_POOL_CASES";
@@ -98,6 +104,14 @@ enum Op {
     Advance(u64),
 }
 
+/// How a story that shuts the pool down does it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ShutdownSpec {
+    grace_ms: u64,
+    /// `ShutdownMode::LeaveWarm`, else `Remove`.
+    leave: bool,
+}
+
 /// One random story.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Story {
@@ -109,6 +123,8 @@ struct Story {
     inits: Vec<Init>,
     outcomes: Vec<Outcome>,
     ops: Vec<Op>,
+    /// After the ops: a shutdown, or the pool left to become quiet.
+    shutdown: Option<ShutdownSpec>,
 }
 
 impl Story {
@@ -145,6 +161,7 @@ impl Story {
         let _ = writeln!(s, "    outcomes: vec![{}],", outcomes.join(", "));
         let ops: Vec<String> = self.ops.iter().map(|o| format!("Op::{o:?}")).collect();
         let _ = writeln!(s, "    ops: vec![{}],", ops.join(", "));
+        let _ = writeln!(s, "    shutdown: {:?},", self.shutdown);
         let _ = write!(s, "}}");
         s
     }
@@ -175,16 +192,22 @@ fn story() -> impl Strategy<Value = Story> {
         prewarm,
         proptest::collection::vec(init, 0..6),
         proptest::collection::vec(outcome, 0..16),
-        proptest::collection::vec(op, 1..24),
+        (
+            proptest::collection::vec(op, 1..24),
+            proptest::option::weighted(
+                0.3,
+                (0..100u64, any::<bool>()).prop_map(|(grace_ms, leave)| ShutdownSpec { grace_ms, leave }),
+            ),
+        ),
     )
-        .prop_map(|((budget_mb, feed), actions, prewarm, inits, outcomes, mut ops)| {
+        .prop_map(|((budget_mb, feed), actions, prewarm, inits, outcomes, (mut ops, shutdown))| {
             // Submits address the story's actions.
             for op in &mut ops {
                 if let Op::Submit(i) = op {
                     *i %= actions.len();
                 }
             }
-            Story { budget_mb, feed, actions, prewarm, inits, outcomes, ops }
+            Story { budget_mb, feed, actions, prewarm, inits, outcomes, ops, shutdown }
         })
 }
 
@@ -340,6 +363,9 @@ async fn play(story: &Story) -> Result<(), String> {
         h.retry(&mut waiting)?;
         h.sample(step + 1).await;
     }
+    if let Some(spec) = story.shutdown {
+        return shut_down(h, spec, held, waiting, &submitted).await;
+    }
     // The end: release what is still held (in order) and let the clock run until
     // the pool is quiet.
     for release in held.drain(..) {
@@ -381,6 +407,72 @@ async fn play(story: &Story) -> Result<(), String> {
     }
     if end.proxies != holds {
         broken.push(format!("{} proxies for {holds} containers held: {end:?}", end.proxies));
+    }
+    if broken.is_empty() {
+        Ok(())
+    } else {
+        Err(broken.join("; "))
+    }
+}
+
+/// Ends a story with a shutdown: held runs are released as it begins (some may
+/// outlast the grace), runs the feed never took are refused for good, and the
+/// report accounts for everything else.
+async fn shut_down(
+    h: Harness,
+    spec: ShutdownSpec,
+    held: Vec<Release>,
+    waiting: VecDeque<Run>,
+    submitted: &[String],
+) -> Result<(), String> {
+    let mode = if spec.leave { ShutdownMode::LeaveWarm } else { ShutdownMode::Remove };
+    let pool = h.pool.clone();
+    let shutdown =
+        tokio::spawn(async move { pool.shutdown(Duration::from_millis(spec.grace_ms), mode).await });
+    for release in held {
+        release.release();
+    }
+    let report = shutdown.await.map_err(|e| format!("the shutdown panicked: {e}"))?;
+    let report = report.ok_or("the shutdown gave no report")?;
+    let mut broken = Vec::new();
+    let mut back: BTreeMap<String, usize> = BTreeMap::new();
+    for run in &report.handed_back {
+        *back.entry(run.msg.activation_id.clone()).or_default() += 1;
+    }
+    for run in waiting {
+        match h.pool.try_submit(run) {
+            Err(SubmitError::Stopped(run)) => *back.entry(run.msg.activation_id.clone()).or_default() += 1,
+            Err(SubmitError::Full(run)) => {
+                broken.push(format!("{} was refused as Full", run.msg.activation_id))
+            }
+            Ok(()) => broken.push("a stopped pool took a run".into()),
+        }
+    }
+    // The destroys after the grace run on tasks of their own.
+    h.settle().await;
+    let stored = h.stored();
+    for id in submitted {
+        let (times, returned) = (stored.get(id).copied().unwrap_or(0), back.get(id).copied().unwrap_or(0));
+        if times + returned != 1 {
+            broken.push(format!("{id} was stored {times} times and handed back {returned} times"));
+        }
+    }
+    if let Some((worst, step)) = h.worst {
+        if worst.memory_mb > h.budget_mb {
+            broken.push(format!("over the budget of {} MB after step {step}: {worst:?}", h.budget_mb));
+        }
+    }
+    let calls = h.factory.script.calls.snapshot();
+    let (creates, destroys) = (calls[0], calls[6]);
+    if creates != destroys + report.left.len() {
+        broken
+            .push(format!("{creates} creates, {destroys} destroys, {} left: {report:?}", report.left.len()));
+    }
+    if !spec.leave && !report.left.is_empty() {
+        broken.push(format!("containers left by a removing shutdown: {:?}", report.left));
+    }
+    if h.pool.snapshot().await.is_some() {
+        broken.push("the pool still runs after its shutdown".into());
     }
     if broken.is_empty() {
         Ok(())
@@ -447,6 +539,7 @@ async fn held_runs_released_out_of_order_end_once() {
             Op::Advance(10),
             Op::Release(0),
         ],
+        shutdown: None,
     })
     .await;
 }
@@ -468,6 +561,7 @@ async fn a_run_no_prewarm_matches_starves_when_prewarms_fill_the_budget() {
         inits: vec![],
         outcomes: vec![],
         ops: vec![Op::Submit(0)],
+        shutdown: None,
     })
     .await;
 }
@@ -488,6 +582,7 @@ async fn a_run_waiting_behind_an_idle_container_and_a_prewarm_gets_room_from_bot
         inits: vec![],
         outcomes: vec![],
         ops: vec![Op::Submit(1), Op::Submit(0)],
+        shutdown: None,
     })
     .await;
 }
@@ -508,6 +603,7 @@ async fn a_job_handed_back_while_a_prewarm_starts_runs_once_it_is_up() {
         inits: vec![Init::Health],
         outcomes: vec![],
         ops: vec![Op::Submit(0)],
+        shutdown: None,
     })
     .await;
 }

@@ -913,13 +913,45 @@ mod tests {
             reactive: Some(reactive),
         }];
         let config = PoolConfig { prewarm_expiration_limit: limit, ..PoolConfig::new(4096, prewarm) };
-        let deps = Arc::new(ProxyDeps {
+        let (tx, _rx) = mpsc::unbounded_channel();
+        Pool::new(config, deps(), tx)
+    }
+
+    fn deps() -> Arc<ProxyDeps> {
+        Arc::new(ProxyDeps {
             factory: ScriptedFactory::new(),
             sink: RecordingSink::new(),
             config: ProxyConfig::default(),
-        });
-        let (tx, _rx) = mpsc::unbounded_channel();
-        Pool::new(config, deps, tx)
+        })
+    }
+
+    // D30: the buffer goes back whole at a shutdown, so the copy of its head that
+    // `process_buffer` put in the mailbox must not go back a second time. Only
+    // here can the test put the shutdown between the two.
+    #[tokio::test(start_paused = true)]
+    async fn the_copy_of_the_buffers_head_in_the_mailbox_is_not_handed_back_twice() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut pool = Pool::new(PoolConfig::new(256, vec![]), deps(), tx);
+        let action = Arc::new(crate::container::Action::new("guest", "hello", "runtime:latest", "main"));
+        for id in ["a1", "a2"] {
+            let run = Run::new(action.clone(), crate::container::ActivationMessage::new(id, "guest"));
+            pool.buffer.push_back(Fed::internal(run));
+        }
+        pool.process_buffer();
+        let (reply, report) = oneshot::channel();
+        pool.handle(Msg::Shutdown(Request { grace: Duration::ZERO, mode: ShutdownMode::Remove, reply }));
+        assert!(pool.stopping.as_ref().is_some_and(Stopping::proxies_done));
+        rx.close();
+        let mut in_mailbox = 0;
+        while let Ok(msg) = rx.try_recv() {
+            in_mailbox += 1;
+            pool.handle(msg);
+        }
+        assert_eq!(in_mailbox, 1, "the head's copy");
+        pool.stopping.take().expect("stopping").finish();
+        let report = report.await.expect("a report");
+        let ids: Vec<&str> = report.handed_back.iter().map(|run| run.msg.activation_id.as_str()).collect();
+        assert_eq!(ids, ["a1", "a2"]);
     }
 
     fn prewarmed(kind: &str, expires: Option<Instant>) -> PreWarmedData<ContainerId> {

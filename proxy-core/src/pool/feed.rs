@@ -2,7 +2,7 @@
 //! pool activations through a bounded number of permits, and a run gives its permit
 //! back when it leaves the pool's hands, that is when it is sent to a container.
 //!
-//! A permit travels with its run through the pool's mailbox and buffer ([`Fed`]);
+//! A permit travels with its run through the pool's mailbox and buffer (`Fed`);
 //! dropping it is upstream's `MessageFeed.Processed`. Runs the pool moves itself
 //! (the buffer's head resent, a job a proxy hands back) carry none: they were
 //! admitted once already. So at most [`PoolConfig::feed_permits`] runs from
