@@ -792,8 +792,14 @@ async fn a_developer_errors_logs_end_with_the_warning_line() {
 
 /// Issue 7: a graceful shutdown removes the container after the run in flight,
 /// which finishes (and is stored) within the grace.
-#[tokio::test(start_paused = true)]
-async fn a_shutdown_lets_the_run_in_flight_finish_within_the_grace() {
+/// A proxy running job a1 on a cold container (its /run held), shut down by
+/// `shutdown` with a 5 s grace; the run completes within it and the proxy stops in
+/// Removed, a1 stored. Returns the proxy, its notices from the shutdown on.
+async fn shut_down_during_a_run<F, S>(shutdown: S) -> (Proxy, Vec<String>)
+where
+    S: FnOnce(Running<ContainerProxyAny>, Duration) -> F,
+    F: std::future::Future<Output = Result<ContainerProxyAny, tokio::task::JoinError>> + Send + 'static,
+{
     let mut proxy = Proxy::new();
     let a = action(1, 0);
     let (run, release) = Step::held(RunOutcome::Response(ok_response()));
@@ -801,13 +807,24 @@ async fn a_shutdown_lets_the_run_in_flight_finish_within_the_grace() {
     proxy.send(Event::Run(job(&a, "a1")));
     assert_eq!(proxy.seen().await, ["Uninitialized -> Running"]);
     let running = proxy.running.take().expect("running");
-    let shutdown = tokio::spawn(running.shutdown(Duration::from_secs(5)));
+    let stopping = tokio::spawn(shutdown(running, Duration::from_secs(5)));
     proxy.settle().await;
     release.release();
-    let machine = shutdown.await.unwrap().expect("the proxy's task");
+    let machine = stopping.await.unwrap().expect("the proxy's task");
     assert_eq!(machine.state_name(), "Removed");
     assert_eq!(
-        proxy.seen().await,
+        proxy.records(),
+        [ack(AckKind::CombinedCompletionAndResult, "a1", Success), store("a1", Success, 0)]
+    );
+    let seen = proxy.seen().await;
+    (proxy, seen)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_shutdown_lets_the_run_in_flight_finish_within_the_grace() {
+    let (proxy, seen) = shut_down_during_a_run(|running, grace| running.shutdown(grace)).await;
+    assert_eq!(
+        seen,
         [
             "NeedWork(warm)",
             "Running -> Ready",
@@ -816,10 +833,6 @@ async fn a_shutdown_lets_the_run_in_flight_finish_within_the_grace() {
             "Removing -> Removed",
             "stopped in Removed (Terminal)"
         ]
-    );
-    assert_eq!(
-        proxy.records(),
-        [ack(AckKind::CombinedCompletionAndResult, "a1", Success), store("a1", Success, 0)]
     );
     assert_eq!(proxy.calls()[6], 1, "destroyed");
 }
@@ -951,20 +964,10 @@ async fn release_while_pausing_waits_for_the_pause() {
 /// container (the pool's `ShutdownMode::LeaveWarm`).
 #[tokio::test(start_paused = true)]
 async fn a_shutdown_with_release_finishes_the_run_then_leaves_the_container() {
-    let mut proxy = Proxy::new();
-    let a = action(1, 0);
-    let (run, release) = Step::held(RunOutcome::Response(ok_response()));
-    proxy.factory.script.run(run);
-    proxy.send(Event::Run(job(&a, "a1")));
-    assert_eq!(proxy.seen().await, ["Uninitialized -> Running"]);
-    let running = proxy.running.take().expect("running");
-    let shutdown = tokio::spawn(running.shutdown_with(Duration::from_secs(5), Event::Release));
-    proxy.settle().await;
-    release.release();
-    let machine = shutdown.await.unwrap().expect("the proxy's task");
-    assert_eq!(machine.state_name(), "Removed");
+    let (proxy, seen) =
+        shut_down_during_a_run(|running, grace| running.shutdown_with(grace, Event::Release)).await;
     assert_eq!(
-        without_ids(proxy.seen().await),
+        without_ids(seen),
         [
             "NeedWork(warm)",
             "Running -> Ready",
@@ -972,10 +975,6 @@ async fn a_shutdown_with_release_finishes_the_run_then_leaves_the_container() {
             "Ready -> Removed",
             "stopped in Removed (Terminal)"
         ]
-    );
-    assert_eq!(
-        proxy.records(),
-        [ack(AckKind::CombinedCompletionAndResult, "a1", Success), store("a1", Success, 0)]
     );
     assert_eq!(proxy.calls()[6], 0, "not destroyed");
 }

@@ -48,6 +48,10 @@
 //!   sweeps of many invokers): one pool's ticks are exactly
 //!   [`PoolConfig::prewarm_expiration_check_interval`] apart, which the tests rely
 //!   on. A zero interval schedules no tick (tokio's interval refuses zero).
+//! - The feed's permit comes back when its run is sent to a container, one per run
+//!   (D29; upstream's `Processed` follows capacity offers with an empty buffer).
+//! - The pool shuts down (D30; upstream's has no shutdown): nothing it holds is
+//!   lost, and warm containers may be left for adoption (D31).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
