@@ -86,13 +86,11 @@ impl Backend {
         let config = ProxyConfig { pause_grace: Duration::from_secs(3600), ..ProxyConfig::default() };
         match self {
             Backend::Scripted => {
-                Arc::new(ProxyDeps { factory: ScriptedFactory::new(), sink: RecordingSink::new(), config })
+                Arc::new(ProxyDeps::new(ScriptedFactory::new(), RecordingSink::new(), config))
             }
-            Backend::Instant => Arc::new(ProxyDeps {
-                factory: Arc::new(InstantFactory),
-                sink: Arc::new(CountingSink::default()),
-                config,
-            }),
+            Backend::Instant => {
+                Arc::new(ProxyDeps::new(Arc::new(InstantFactory), Arc::new(CountingSink::default()), config))
+            }
         }
     }
 }

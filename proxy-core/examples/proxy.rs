@@ -28,8 +28,7 @@ async fn main() {
         unused_timeout: Duration::from_millis(500),
         ..ProxyConfig::default()
     };
-    let (proxy, mut notices) =
-        spawn_proxy(Arc::new(ProxyDeps { factory: factory.clone(), sink: sink.clone(), config }));
+    let (proxy, mut notices) = spawn_proxy(Arc::new(ProxyDeps::new(factory.clone(), sink.clone(), config)));
     let started = Instant::now();
     let printer = tokio::spawn(async move {
         while let Some(notice) = notices.recv().await {

@@ -10,8 +10,10 @@ use std::time::Duration;
 use proxy_core::container::scripted::{ok_response, InitOutcome, Record, RunOutcome, Step};
 use proxy_core::container::{
     AckKind, Action, ActionLimits, ActivationMessage, ActivationResponse, ActivationStatus,
-    ContainerProxyEvent as Event, OperationError, ProxyConfig, Run, StartSpec, StartupError,
+    ContainerProxyAny, ContainerProxyEvent as Event, OperationError, ProxyConfig, Run, StartSpec,
+    StartupError,
 };
+use proxy_core::machine::driver::Running;
 use serde_json::json;
 use tokio::time::advance;
 
@@ -730,8 +732,14 @@ async fn a_developer_errors_logs_end_with_the_warning_line() {
 
 /// Issue 7: a graceful shutdown removes the container after the run in flight,
 /// which finishes (and is stored) within the grace.
-#[tokio::test(start_paused = true)]
-async fn a_shutdown_lets_the_run_in_flight_finish_within_the_grace() {
+/// A proxy running job a1 on a cold container (its /run held), shut down by
+/// `shutdown` with a 5 s grace; the run completes within it and the proxy stops in
+/// Removed, a1 stored. Returns the proxy, its notices from the shutdown on.
+async fn shut_down_during_a_run<F, S>(shutdown: S) -> (Proxy, Vec<String>)
+where
+    S: FnOnce(Running<ContainerProxyAny>, Duration) -> F,
+    F: std::future::Future<Output = Result<ContainerProxyAny, tokio::task::JoinError>> + Send + 'static,
+{
     let mut proxy = Proxy::new();
     let a = action(1, 0);
     let (run, release) = Step::held(RunOutcome::Response(ok_response()));
@@ -739,13 +747,24 @@ async fn a_shutdown_lets_the_run_in_flight_finish_within_the_grace() {
     proxy.send(Event::Run(job(&a, "a1")));
     assert_eq!(proxy.seen().await, ["Uninitialized -> Running"]);
     let running = proxy.running.take().expect("running");
-    let shutdown = tokio::spawn(running.shutdown(Duration::from_secs(5)));
+    let stopping = tokio::spawn(shutdown(running, Duration::from_secs(5)));
     proxy.settle().await;
     release.release();
-    let machine = shutdown.await.unwrap().expect("the proxy's task");
+    let machine = stopping.await.unwrap().expect("the proxy's task");
     assert_eq!(machine.state_name(), "Removed");
     assert_eq!(
-        proxy.seen().await,
+        proxy.records(),
+        [ack(AckKind::CombinedCompletionAndResult, "a1", Success), store("a1", Success, 0)]
+    );
+    let seen = proxy.seen().await;
+    (proxy, seen)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_shutdown_lets_the_run_in_flight_finish_within_the_grace() {
+    let (proxy, seen) = shut_down_during_a_run(|running, grace| running.shutdown(grace)).await;
+    assert_eq!(
+        seen,
         [
             "NeedWork(warm)",
             "Running -> Ready",
@@ -754,10 +773,6 @@ async fn a_shutdown_lets_the_run_in_flight_finish_within_the_grace() {
             "Removing -> Removed",
             "stopped in Removed (Terminal)"
         ]
-    );
-    assert_eq!(
-        proxy.records(),
-        [ack(AckKind::CombinedCompletionAndResult, "a1", Success), store("a1", Success, 0)]
     );
     assert_eq!(proxy.calls()[6], 1, "destroyed");
 }
@@ -822,4 +837,102 @@ async fn a_backend_panic_stores_the_job_as_a_whisk_error_and_removes_the_contain
         [ack(AckKind::CombinedCompletionAndResult, "a1", WhiskError), store("a1", WhiskError, 0)]
     );
     assert_eq!(proxy.calls()[6], 1, "destroyed");
+}
+
+/// The notices with the released container's id (random in its name) left out.
+fn without_ids(seen: Vec<String>) -> Vec<String> {
+    seen.into_iter()
+        .map(|line| if line.starts_with("Released(") { "Released".into() } else { line })
+        .collect()
+}
+
+/// D32: `Release` in Ready stops the proxy and leaves its container, not destroyed,
+/// for a later pool to adopt.
+#[tokio::test(start_paused = true)]
+async fn release_in_ready_stops_the_proxy_and_leaves_the_container() {
+    let mut proxy = Proxy::new();
+    let a = action(1, 0);
+    proxy.send(Event::Run(job(&a, "a1")));
+    assert_eq!(proxy.seen().await, ["Uninitialized -> Running", "NeedWork(warm)", "Running -> Ready"]);
+    proxy.send(Event::Release);
+    let seen = proxy.seen().await;
+    assert!(seen[0].starts_with("Released(scripted-"), "{seen:?}");
+    assert_eq!(without_ids(seen), ["Released", "Ready -> Removed", "stopped in Removed (Terminal)"]);
+    assert!(proxy.finished().await);
+    assert_eq!(proxy.calls(), calls(1, 1, 1, 0, 0, 0, 0), "not destroyed");
+}
+
+/// D32: a paused container is left paused (whoever adopts it resumes it).
+#[tokio::test(start_paused = true)]
+async fn release_in_paused_leaves_the_container_paused() {
+    let mut proxy = Proxy::new();
+    let a = action(1, 0);
+    proxy.send(Event::Run(job(&a, "a1")));
+    proxy.seen().await;
+    advance(Duration::from_secs(10)).await;
+    assert_eq!(proxy.seen().await, ["Ready -> Pausing", "Pausing -> Paused"]);
+    proxy.send(Event::Release);
+    assert_eq!(
+        without_ids(proxy.seen().await),
+        ["Released", "Paused -> Removed", "stopped in Removed (Terminal)"]
+    );
+    assert_eq!(proxy.calls(), calls(1, 1, 1, 1, 0, 0, 0), "neither resumed nor destroyed");
+}
+
+/// D32: a release during a pause waits for the pause, then leaves the container.
+#[tokio::test(start_paused = true)]
+async fn release_while_pausing_waits_for_the_pause() {
+    let mut proxy = Proxy::new();
+    let a = action(1, 0);
+    let (suspend, paused) = Step::held(Ok(()));
+    proxy.factory.script.suspend(suspend);
+    proxy.send(Event::Run(job(&a, "a1")));
+    proxy.seen().await;
+    advance(Duration::from_secs(10)).await;
+    assert_eq!(proxy.seen().await, ["Ready -> Pausing"]);
+    proxy.send(Event::Release);
+    assert_eq!(proxy.seen().await, Vec::<String>::new(), "deferred");
+    paused.release();
+    assert_eq!(
+        without_ids(proxy.seen().await),
+        ["Pausing -> Paused", "Released", "Paused -> Removed", "stopped in Removed (Terminal)"]
+    );
+    assert_eq!(proxy.calls()[6], 0, "not destroyed");
+}
+
+/// D32: a shutdown with `Release` lets the run in flight finish, then leaves the
+/// container (the pool's `ShutdownMode::LeaveWarm`).
+#[tokio::test(start_paused = true)]
+async fn a_shutdown_with_release_finishes_the_run_then_leaves_the_container() {
+    let (proxy, seen) =
+        shut_down_during_a_run(|running, grace| running.shutdown_with(grace, Event::Release)).await;
+    assert_eq!(
+        without_ids(seen),
+        [
+            "NeedWork(warm)",
+            "Running -> Ready",
+            "Released",
+            "Ready -> Removed",
+            "stopped in Removed (Terminal)"
+        ]
+    );
+    assert_eq!(proxy.calls()[6], 0, "not destroyed");
+}
+
+/// D32: a container condemned already is destroyed all the same.
+#[tokio::test(start_paused = true)]
+async fn release_of_a_container_being_destroyed_lets_the_destroy_go_ahead() {
+    let mut proxy = Proxy::new();
+    let a = action(1, 0);
+    proxy.send(Event::Run(job(&a, "a1")));
+    proxy.seen().await;
+    let (destroy, destroyed) = Step::held(Ok(()));
+    proxy.factory.script.destroy(destroy);
+    proxy.send(Event::Remove);
+    assert_eq!(proxy.seen().await, ["ContainerRemoved(true)", "Ready -> Removing"]);
+    proxy.send(Event::Release);
+    assert_eq!(proxy.seen().await, Vec::<String>::new(), "going already");
+    destroyed.release();
+    assert_eq!(proxy.seen().await, ["Removing -> Removed", "stopped in Removed (Terminal)"]);
+    assert_eq!(proxy.calls()[6], 1);
 }

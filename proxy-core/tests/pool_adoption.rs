@@ -71,7 +71,7 @@ impl Harness {
     /// after that).
     async fn start(&mut self, user_memory_mb: u64, prewarm: Vec<PrewarmingConfig>) {
         let config = ProxyConfig { user_memory_mb, ..ProxyConfig::default() };
-        let deps = Arc::new(ProxyDeps { factory: self.factory.clone(), sink: self.sink.clone(), config });
+        let deps = Arc::new(ProxyDeps::new(self.factory.clone(), self.sink.clone(), config));
         let pool_config = PoolConfig {
             adoption: Some(AdoptionConfig { dir: self.dir.0.clone() }),
             ..PoolConfig::new(user_memory_mb, prewarm)
@@ -95,8 +95,8 @@ impl Harness {
         self.pool().snapshot().await.expect("the pool runs")
     }
 
-    fn submit(&self, run: Run) {
-        self.pool().submit(run).expect("the pool runs");
+    async fn submit(&self, run: Run) {
+        self.pool().submit(run).await.expect("the pool runs");
     }
 
     /// [creates, inits, runs, suspends, resumes, logs, destroys].
@@ -173,8 +173,8 @@ async fn survivors_with_records_serve_their_next_activation_without_create_or_in
     let at_start = h.snapshot().await;
     assert_eq!((at_start.adopted, at_start.free, at_start.memory_mb), (2, 2, 512), "{at_start:?}");
     assert_eq!(h.factory.script.calls.adopts.load(Ordering::SeqCst), 2);
-    h.submit(job(&a, "a1"));
-    h.submit(job(&b, "b1"));
+    h.submit(job(&a, "a1")).await;
+    h.submit(job(&b, "b1")).await;
     h.settle().await;
     // No create, no /init: two runs, and one resume for the paused one.
     assert_eq!(h.calls(), [0, 0, 2, 0, 1, 0, 0]);
@@ -183,7 +183,7 @@ async fn survivors_with_records_serve_their_next_activation_without_create_or_in
     let after = h.snapshot().await;
     assert_eq!((after.adopted, after.free, after.memory_mb), (0, 2, 512), "{after:?}");
     // The next runs reuse them as any warm container.
-    h.submit(job(&a, "a2"));
+    h.submit(job(&a, "a2")).await;
     h.settle().await;
     assert_eq!(h.calls()[..3], [0, 0, 3]);
     assert_eq!(h.ledger_ids(), ["left-a", "left-b"], "their records stay while they do");
@@ -239,7 +239,7 @@ async fn a_survivor_that_fails_the_alive_check_is_removed_with_its_record() {
     assert_eq!((snapshot.adopted, snapshot.proxies), (0, 0), "{snapshot:?}");
     assert_eq!(h.removed_survivors(), ["dead"]);
     h.ledger_becomes(&[]).await;
-    h.submit(job(&a, "a1"));
+    h.submit(job(&a, "a1")).await;
     h.settle().await;
     assert_eq!(h.calls()[..3], [1, 1, 1], "the run went cold");
 }
@@ -254,7 +254,7 @@ async fn a_changed_action_does_not_take_the_old_container_which_is_evicted_for_i
     // Same name and version, new code: another revision.
     let new = Action { code: Some("function main() { return {v: 2} }".into()), ..old.clone() };
     assert_ne!(AdoptionRecord::of(&new, "guest"), AdoptionRecord::of(&old, "guest"));
-    h.submit(job(&new, "a1"));
+    h.submit(job(&new, "a1")).await;
     h.settle().await;
     // The idle adopted container was evicted to make room; the run went cold, with /init.
     assert_eq!(h.calls(), [1, 1, 1, 0, 0, 0, 1]);
@@ -274,7 +274,7 @@ async fn another_invocation_namespace_does_not_take_the_adopted_container() {
     h.survivor("left-a", false, &a);
     h.start(1024, vec![]).await;
     h.settle().await;
-    h.submit(Run::new(Arc::new(a.clone()), ActivationMessage::new("x1", "someone-else")));
+    h.submit(Run::new(Arc::new(a.clone()), ActivationMessage::new("x1", "someone-else"))).await;
     h.settle().await;
     assert_eq!(h.calls()[..3], [1, 1, 1], "a cold container for the other namespace");
     assert_eq!(h.snapshot().await.adopted, 1);
@@ -306,7 +306,7 @@ async fn the_record_is_written_when_a_container_is_warm_and_removed_with_it() {
     let mut h = Harness::new();
     h.start(1024, vec![]).await;
     let a = action("a", 256);
-    h.submit(job(&a, "a1"));
+    h.submit(job(&a, "a1")).await;
     h.settle().await;
     let ids = h.ledger_when(|ids| !ids.is_empty()).await;
     assert_eq!(ids.len(), 1, "{ids:?}");
@@ -331,7 +331,7 @@ async fn a_resume_failure_of_an_adopted_paused_container_reschedules_the_job() {
     h.factory.script.resume(Step::now(Err(OperationError::new("unpause", "frozen for good"))));
     h.start(512, vec![]).await;
     h.settle().await;
-    h.submit(job(&a, "a1"));
+    h.submit(job(&a, "a1")).await;
     h.settle().await;
     // The resume failed: the survivor was destroyed and the job ran cold, once.
     let [creates, inits, runs, _, resumes, _, destroys] = h.calls();
@@ -347,11 +347,7 @@ async fn without_adoption_survivors_are_left_to_the_backend() {
     let h = Harness::new();
     let a = action("a", 256);
     h.survivor("left-a", false, &a);
-    let deps = Arc::new(ProxyDeps {
-        factory: h.factory.clone(),
-        sink: h.sink.clone(),
-        config: ProxyConfig::default(),
-    });
+    let deps = Arc::new(ProxyDeps::new(h.factory.clone(), h.sink.clone(), ProxyConfig::default()));
     let pool = spawn_pool(PoolConfig::new(1024, vec![]), deps);
     h.settle().await;
     let snapshot = pool.snapshot().await.unwrap();

@@ -196,7 +196,7 @@ impl Proxy {
     fn spawn(factory: &Arc<TimedFactory>, pause_grace: Duration) -> Self {
         let (sender, acks) = mpsc::unbounded_channel();
         let config = ProxyConfig { pause_grace, ..Default::default() };
-        let deps = Arc::new(ProxyDeps { factory: factory.clone(), sink: Arc::new(AckSink(sender)), config });
+        let deps = Arc::new(ProxyDeps::new(factory.clone(), Arc::new(AckSink(sender)), config));
         let (running, notices) = spawn_proxy(deps);
         Proxy { running, notices, acks }
     }

@@ -50,7 +50,7 @@ fn job(action: &Arc<Action>, id: String) -> Run {
 
 fn pool(factory: &DockerFactory, sink: &Arc<RecordingSink>, dir: &std::path::Path) -> PoolHandle {
     let config = ProxyConfig { pause_grace: Duration::from_millis(100), ..ProxyConfig::default() };
-    let deps = Arc::new(ProxyDeps { factory: Arc::new(factory.clone()), sink: sink.clone(), config });
+    let deps = Arc::new(ProxyDeps::new(Arc::new(factory.clone()), sink.clone(), config));
     let adoption = Some(AdoptionConfig { dir: dir.to_path_buf() });
     spawn_pool(PoolConfig { adoption, ..PoolConfig::new(1024, vec![]) }, deps)
 }
@@ -82,7 +82,7 @@ fn run_pool_a(config: DockerConfig, dir: PathBuf, actions: Vec<Arc<Action>>) -> 
         let sink = RecordingSink::new();
         let pool = pool(&factory, &sink, &dir);
         for (i, action) in actions.iter().enumerate() {
-            pool.submit(job(action, format!("first-{i}"))).expect("pool A runs");
+            pool.submit(job(action, format!("first-{i}"))).await.expect("pool A runs");
         }
         eventually("pool A stored every first activation", Duration::from_secs(60), || {
             let sink = sink.clone();
@@ -150,7 +150,7 @@ async fn a_restarted_pool_adopts_the_warm_containers_and_runs_them_without_creat
 
             let started = std::time::Instant::now();
             for (i, action) in actions.iter().enumerate() {
-                pool.submit(job(action, format!("next-{i}"))).expect("pool B runs");
+                pool.submit(job(action, format!("next-{i}"))).await.expect("pool B runs");
             }
             eventually("pool B stored every next activation", Duration::from_secs(30), || {
                 let sink = sink.clone();

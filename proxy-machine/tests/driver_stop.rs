@@ -408,14 +408,18 @@ async fn an_effect_that_outlasts_the_grace_is_aborted_and_abandon_hands_back_its
     assert_eq!(completed.load(Ordering::SeqCst), 0, "the effect was aborted");
 }
 
-#[tokio::test(start_paused = true)]
-async fn the_shutdown_event_is_handled_first_and_the_machine_may_stop_on_its_own_within_the_grace() {
+/// A worker busy with job 1 for 2 s, shut down by `shutdown` with a 5 s grace: it
+/// drains, finishes the job and stops on its own at 2 s.
+async fn drains_within_the_grace<F, S>(cx: WorkerCx, shutdown: S)
+where
+    S: FnOnce(driver::Running<WorkerAny>, Duration) -> F,
+    F: Future<Output = Result<WorkerAny, tokio::task::JoinError>>,
+{
     let start = Instant::now();
-    let cx = WorkerCx { work: Duration::from_secs(2), drain_on_shutdown: true, ..WorkerCx::default() };
-    let (running, mut notices) = driver::spawn(worker(cx));
+    let (running, mut notices) = driver::spawn(worker(WorkerCx { work: Duration::from_secs(2), ..cx }));
     running.send(WorkerEvent::Job(1)).unwrap();
     settle().await;
-    let machine = running.shutdown(Duration::from_secs(5)).await.unwrap();
+    let machine = shutdown(running, Duration::from_secs(5)).await.unwrap();
     assert_eq!(Instant::now() - start, Duration::from_secs(2));
     assert_eq!(machine.state_name(), "Done");
     assert_eq!(
@@ -430,6 +434,22 @@ async fn the_shutdown_event_is_handled_first_and_the_machine_may_stop_on_its_own
             "stopped in Done: Terminal"
         ]
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_shutdown_event_is_handled_first_and_the_machine_may_stop_on_its_own_within_the_grace() {
+    let cx = WorkerCx { drain_on_shutdown: true, ..WorkerCx::default() };
+    drains_within_the_grace(cx, |running, grace| running.shutdown(grace)).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn shutdown_with_handles_the_owners_event_in_place_of_the_machines() {
+    // The machine's own shutdown event is none (it would end in Idle); the owner
+    // asks it to drain instead.
+    drains_within_the_grace(WorkerCx::default(), |running, grace| {
+        running.shutdown_with(grace, WorkerEvent::Drain)
+    })
+    .await;
 }
 
 #[tokio::test(start_paused = true)]

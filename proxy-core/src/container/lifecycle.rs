@@ -26,6 +26,10 @@
 //! - `Uninitialized + Adopt` (D28): a warm container an earlier process left is
 //!   taken as `Ready` or `Paused` without /init; upstream removes every container
 //!   at start.
+//! - `Release` (D32, no upstream counterpart): the proxy stops and leaves its warm
+//!   container in place, unpaused or paused as it is, for a later pool to adopt. A
+//!   proxy with runs in flight or a pause under way finishes them first (deferred);
+//!   one already going stays going.
 
 use proxy_machine::lifecycle;
 
@@ -73,6 +77,8 @@ lifecycle! {
             Remove,
             /// Take a container an earlier process left warm (adoption at restart).
             Adopt(Adopted),
+            /// Stop without destroying the warm container, left for a later pool to adopt.
+            Release,
             /// A container was created (prewarm, or the cold one of a job).
             PreWarmCompleted(PreWarmed),
             /// /init succeeded.
@@ -110,17 +116,21 @@ lifecycle! {
             Ready + StateTimeout => Pausing,                   // Y2: pause grace
             Ready + Remove => Removing,                        // Y3
             Ready + Failure => Removing,                       // Y4
+            Ready + Release => Removed,                        // D32: left in place
             Pausing + ContainerPaused => Paused,               // P1
             Pausing + Failure => Removing,                     // P2
             Paused + Run => Running,                           // Z1
             [Paused] + StateTimeout => Removing,               // Z2: unused timeout
             Paused + Remove => Removing,                       // Z2
+            Paused + Release => Removed,                       // D32: left paused
             Draining + Run => Draining,                        // X1: back to the parent
             Draining + RunCompleted => Draining | Removing,    // X2
             Draining + Failure => Draining | Removing,         // X3
             Draining + Remove => Draining,                     // going already
+            Draining + Release => Draining,                    // going already
             Removing + Run => Removing,                        // X1: back to the parent
             Removing + Remove => Removing,                     // going already
+            Removing + Release => Removing,                    // going already
             Removing + Failure => Removing,                    // a late failure
             Removing + Destroyed => Removed,                   // X4
             Removing + DestroyFailed => Removing | Removed,    // retried, then reported
@@ -132,8 +142,8 @@ lifecycle! {
         }
         defer {
             Starting: [Run, Remove],
-            Running: [Remove, StateTimeout],
-            Pausing: [Run, Remove],
+            Running: [Remove, StateTimeout, Release],
+            Pausing: [Run, Remove, Release],
         }
     }
 }

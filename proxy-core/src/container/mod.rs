@@ -15,6 +15,7 @@ pub mod proxy;
 pub mod response;
 #[cfg(feature = "scripted")]
 pub mod scripted;
+pub mod teardown;
 mod work;
 
 pub use activation::{AckKind, Activation, ActivationSink};

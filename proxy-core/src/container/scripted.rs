@@ -230,6 +230,9 @@ pub struct Script {
     pub dead: Mutex<Vec<ContainerId>>,
     /// The survivors removed, in order.
     pub removed_survivors: Mutex<Vec<ContainerId>>,
+    /// The containers whose destroy worked, in order; one destroyed twice (a
+    /// shutdown's second try while the first was still under way) is here twice.
+    pub destroyed: Mutex<Vec<ContainerId>>,
 }
 
 fn next<T>(queue: &Mutex<VecDeque<Step<T>>>, default: impl FnOnce() -> T) -> Step<T> {
@@ -454,7 +457,11 @@ impl Container for ScriptedContainer {
 
     async fn destroy(&self) -> Result<(), OperationError> {
         self.script.calls.destroys.fetch_add(1, Ordering::SeqCst);
-        next(&self.script.destroys, || Ok(())).play().await
+        let destroyed = next(&self.script.destroys, || Ok(())).play().await;
+        if destroyed.is_ok() {
+            self.script.destroyed.lock().expect("script lock").push(self.id.clone());
+        }
+        destroyed
     }
 }
 

@@ -13,22 +13,20 @@ use tokio::time::Instant;
 use super::activation::{AckKind, Activation, ActivationSink};
 use super::args;
 use super::backend::{
-    Container, ContainerFactory, CreateSpec, InitError, LogRead, ResponseLimits, StartupError,
+    Container, ContainerFactory, ContainerId, CreateSpec, InitError, LogRead, OperationError, ResponseLimits,
+    StartupError,
 };
 use super::encryption::{EncryptionError, ParameterEncryption};
 use super::job::{PreWarmed, Run, StartSpec, Warmed};
 use super::lifecycle::ContainerProxyEvent as Event;
 use super::outcome;
-use super::proxy::{Cause, HealthCheck, JobId, Progress, Ticket};
+use super::proxy::{Cause, HealthCheck, JobId, Progress, ProxyDeps, Ticket};
 use super::response::{messages, ActivationResponse, Interval};
+use super::teardown::Teardown;
 
 /// U1: creates a prewarm container.
-pub(super) async fn create_prewarm(
-    factory: Arc<dyn ContainerFactory>,
-    spec: CreateSpec,
-    start: StartSpec,
-) -> Event {
-    match factory.create(spec).await {
+pub(super) async fn create_prewarm(creator: Creator, spec: CreateSpec, start: StartSpec) -> Event {
+    match creator.create(spec).await {
         Ok(container) => Event::PreWarmCompleted(PreWarmed {
             container,
             kind: start.kind,
@@ -42,7 +40,7 @@ pub(super) async fn create_prewarm(
 /// U2: creates the job's container, then initializes it and runs the job. A failed
 /// creation is acknowledged and stored with the classified error (reference 1.10).
 pub(super) async fn cold_start(
-    factory: Arc<dyn ContainerFactory>,
+    creator: Creator,
     spec: CreateSpec,
     ticket: Ticket,
     sink: Arc<dyn ActivationSink>,
@@ -57,7 +55,7 @@ pub(super) async fn cold_start(
     if let Err(error) = args::unlock_arguments(job.msg.content.as_ref(), &job.msg.locked_args, &keys) {
         return refuse_locked(ticket.id, job, &ticket.progress, true, error, sink).await;
     }
-    match factory.create(spec).await {
+    match creator.create(spec).await {
         Ok(container) => {
             events.send(Event::PreWarmCompleted(PreWarmed {
                 container: container.clone(),
@@ -312,6 +310,72 @@ pub(super) async fn destroy(container: Arc<dyn Container>, paused: bool, delay: 
     match container.destroy().await {
         Ok(()) => Event::Destroyed,
         Err(error) => Event::DestroyFailed(error),
+    }
+}
+
+/// Destroys `container` (resuming it first if `paused`), trying `attempts` times
+/// `delay` apart, each attempt on a task of its own so that a backend that panics
+/// fails one attempt; gives the container and the last error if all fail. For a
+/// destroy no proxy waits for any more (see [`Teardown`]).
+pub(super) async fn destroy_retried(
+    container: Arc<dyn Container>,
+    paused: bool,
+    attempts: u32,
+    delay: Duration,
+) -> Result<(), (ContainerId, OperationError)> {
+    let mut attempt = 1;
+    loop {
+        let (resume_first, wait) = if attempt == 1 { (paused, Duration::ZERO) } else { (false, delay) };
+        let error = match tokio::spawn(destroy(container.clone(), resume_first, wait)).await {
+            Ok(Event::DestroyFailed(error)) => error,
+            Ok(_) => return Ok(()),
+            Err(panicked) => OperationError::new("destroy", format!("the backend panicked: {panicked}")),
+        };
+        if attempt >= attempts.max(1) {
+            return Err((container.id().clone(), error));
+        }
+        tracing::warn!(container = %container.id(), %error, attempt, "destroy failed; retrying");
+        attempt += 1;
+    }
+}
+
+/// What a proxy creates containers with, so that aborting it cannot leak one: the
+/// create runs to its end on a task of its own, counted by the invoker's
+/// [`Teardown`], and if no one waits for its container any more (the proxy was
+/// stopped past a shutdown's grace), that container is destroyed there.
+pub(super) struct Creator {
+    factory: Arc<dyn ContainerFactory>,
+    teardown: Arc<Teardown>,
+    destroy_attempts: u32,
+}
+
+impl Creator {
+    pub(super) fn of(deps: &ProxyDeps) -> Self {
+        Creator {
+            factory: deps.factory.clone(),
+            teardown: deps.teardown.clone(),
+            destroy_attempts: deps.config.destroy_attempts,
+        }
+    }
+
+    /// Creates and starts a container from `spec`. A create that panics is a
+    /// failed create.
+    async fn create(self, spec: CreateSpec) -> Result<Arc<dyn Container>, StartupError> {
+        let Creator { factory, teardown, destroy_attempts } = self;
+        let (created, wanted) = oneshot::channel();
+        teardown.spawn(async move {
+            let result = factory.create(spec).await;
+            match created.send(result) {
+                Err(Ok(orphan)) => {
+                    tracing::info!(container = %orphan.id(), "created after its proxy stopped: destroying it");
+                    destroy_retried(orphan, false, destroy_attempts, Duration::ZERO).await
+                }
+                _ => Ok(()),
+            }
+        });
+        wanted
+            .await
+            .unwrap_or_else(|_| Err(StartupError::other("the backend panicked creating the container")))
     }
 }
 

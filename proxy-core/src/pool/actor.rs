@@ -22,9 +22,14 @@
 //! [`adoption`](crate::pool::adoption)), then starts its prewarms; a run takes a
 //! warm container first, then an adopted one whose record matches, then a prewarm.
 //!
-//! Not here yet: the feed's back-pressure
-//! (`MessageFeed.Processed`: [`PoolHandle::submit`] is unbounded), and a shutdown
-//! of the pool (its task runs until the runtime stops).
+//! Callers submit through the pool's feed ([`feed`](super::feed)): a bounded
+//! number of runs wait in the mailbox and the buffer, and a run's permit comes back
+//! when the run is sent to a container (upstream's `MessageFeed.Processed`, D29).
+//!
+//! [`PoolHandle::shutdown`] stops it ([`shutdown`](super::shutdown)): the feed
+//! closes, the buffered runs go back in the report, every proxy is shut down with
+//! the grace (its containers removed, or warm ones left for adoption), and once the
+//! last proxy has stopped the mailbox closes and the task ends.
 //!
 //! Deviations from upstream, each on purpose:
 //! - Eviction happens only if, once the chosen containers are gone, the new one
@@ -46,6 +51,10 @@
 //!   sweeps of many invokers): one pool's ticks are exactly
 //!   [`PoolConfig::prewarm_expiration_check_interval`] apart, which the tests rely
 //!   on. A zero interval schedules no tick (tokio's interval refuses zero).
+//! - The feed's permit comes back when its run is sent to a container, one per run
+//!   (D29; upstream's `Processed` follows capacity offers with an empty buffer).
+//! - The pool shuts down (D30; upstream's has no shutdown): nothing it holds is
+//!   lost, and warm containers may be left for adoption (D32).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
@@ -65,9 +74,11 @@ mod adopt;
 use super::adoption::{Adoption, AdoptionConfig};
 use super::config::{ColdStartKey, PrewarmingConfig};
 use super::data::{MemoryData, PoolData, PreWarmedData, WarmedData};
+use super::feed::{default_feed_permits, Fed, Feed, PoolStopped, SubmitError};
 use super::schedule::{
     has_pool_space_for, increase_prewarms, memory_consumption_of, remove, remove_expired, FreePool,
 };
+use super::shutdown::{Request, ShutdownMode, ShutdownReport, Stopping};
 
 /// How often, at most, the pool warns that runs wait in its buffer (upstream's
 /// `logMessageInterval`).
@@ -79,6 +90,10 @@ pub const DEFAULT_PREWARM_EXPIRATION_CHECK_INIT_DELAY: Duration = Duration::from
 pub const DEFAULT_PREWARM_EXPIRATION_CHECK_INTERVAL: Duration = Duration::from_secs(600);
 /// Upstream's default `prewarm-expiration-limit`.
 pub const DEFAULT_PREWARM_EXPIRATION_LIMIT: usize = 100;
+/// How long a shutdown waits for the creates and destroys left under way by
+/// default: long enough for an engine under load, bounded so that a hung engine
+/// does not hold a shutdown for ever.
+pub const DEFAULT_TEARDOWN_WAIT: Duration = Duration::from_secs(30);
 /// Upstream's default `user-memory` (1024 MB).
 pub const DEFAULT_USER_MEMORY_MB: u64 = 1024;
 
@@ -106,10 +121,21 @@ pub struct PoolConfig {
     /// `prewarmExpirationLimit`); the rest wait for the next. Default
     /// [`DEFAULT_PREWARM_EXPIRATION_LIMIT`].
     pub prewarm_expiration_limit: usize,
+    /// How long a shutdown waits, after its grace, for the creates and destroys
+    /// its proxies left under way ([`Teardown`](crate::container::teardown::Teardown));
+    /// those still under way then are counted in
+    /// [`ShutdownReport::unfinished`](super::shutdown::ShutdownReport::unfinished).
+    /// Default [`DEFAULT_TEARDOWN_WAIT`].
+    pub teardown_wait: Duration,
     /// Adoption of warm containers at restart (D28): where the ledger of adoption
     /// records lives. Default: none (every survivor is left to the backend, which
     /// removes them at start).
     pub adoption: Option<AdoptionConfig>,
+    /// How many submitted runs may wait in the pool (mailbox and buffer together)
+    /// before callers wait or are told to retry (upstream's feed capacity,
+    /// `maxPeek`). `None` (the default): upstream's derivation from the memory,
+    /// [`default_feed_permits`]; see [`PoolConfig::feed_permits`].
+    pub feed_capacity: Option<usize>,
 }
 
 impl PoolConfig {
@@ -117,6 +143,20 @@ impl PoolConfig {
     /// adjustment timing and limit.
     pub fn new(user_memory_mb: u64, prewarm: Vec<PrewarmingConfig>) -> Self {
         PoolConfig { user_memory_mb, prewarm, ..PoolConfig::default() }
+    }
+
+    /// The feed's permits: [`feed_capacity`](Self::feed_capacity) if set (a zero
+    /// taken as 1: a feed must admit something), else one per 128 MB of
+    /// `user_memory_mb` ([`default_feed_permits`]).
+    ///
+    /// ```
+    /// use proxy_core::pool::PoolConfig;
+    /// assert_eq!(PoolConfig::new(2048, vec![]).feed_permits(), 16);
+    /// let config = PoolConfig { feed_capacity: Some(3), ..PoolConfig::new(2048, vec![]) };
+    /// assert_eq!(config.feed_permits(), 3);
+    /// ```
+    pub fn feed_permits(&self) -> usize {
+        self.feed_capacity.map_or_else(|| default_feed_permits(self.user_memory_mb), |n| n.max(1))
     }
 }
 
@@ -128,7 +168,9 @@ impl Default for PoolConfig {
             prewarm_expiration_check_init_delay: DEFAULT_PREWARM_EXPIRATION_CHECK_INIT_DELAY,
             prewarm_expiration_check_interval: DEFAULT_PREWARM_EXPIRATION_CHECK_INTERVAL,
             prewarm_expiration_limit: DEFAULT_PREWARM_EXPIRATION_LIMIT,
+            teardown_wait: DEFAULT_TEARDOWN_WAIT,
             adoption: None,
+            feed_capacity: None,
         }
     }
 }
@@ -165,27 +207,65 @@ pub struct PoolSnapshot {
     pub destroy_failed: usize,
 }
 
-/// The pool has stopped: the job is given back.
-#[derive(Debug, thiserror::Error)]
-#[error("the container pool has stopped; activation {} was not taken", .0.msg.activation_id)]
-pub struct PoolStopped(pub Run);
-
 /// The callers' side of a pool: cheap to clone.
 #[derive(Debug, Clone)]
 pub struct PoolHandle {
     tx: mpsc::UnboundedSender<Msg>,
+    feed: Feed,
 }
 
 impl PoolHandle {
-    /// Hands the pool a job. It runs on a warm, prewarmed or new container, or
-    /// waits in the pool's buffer until one has room; it ends exactly once, through
-    /// the proxies' [`ActivationSink`](crate::container::ActivationSink).
-    pub fn submit(&self, run: Run) -> Result<(), PoolStopped> {
-        self.tx.send(Msg::Run(run)).map_err(|mpsc::error::SendError(msg)| match msg {
-            Msg::Run(run) => PoolStopped(run),
+    /// Hands the pool a job, once the feed has room for it (waiting meanwhile). It
+    /// runs on a warm, prewarmed or new container, or waits in the pool's buffer
+    /// until one has room; it ends exactly once, through the proxies'
+    /// [`ActivationSink`](crate::container::ActivationSink). Fails, giving the job
+    /// back, once the pool has stopped or is shutting down.
+    ///
+    /// Dropping the future before it resolves drops the job with it: the pool
+    /// never had it.
+    pub async fn submit(&self, run: Run) -> Result<(), PoolStopped> {
+        let fed = self.feed.admit(run).await?;
+        self.send_fed(fed)
+    }
+
+    /// Hands the pool a job if the feed has room for it now: as
+    /// [`submit`](Self::submit), but a full feed gives the job back at once
+    /// ([`SubmitError::Full`]: retry later).
+    pub fn try_submit(&self, run: Run) -> Result<(), SubmitError> {
+        let fed = self.feed.try_admit(run)?;
+        Ok(self.send_fed(fed)?)
+    }
+
+    /// How many more jobs the feed takes now without waiting: its permits not held
+    /// by jobs in the pool's mailbox or buffer.
+    pub fn room(&self) -> usize {
+        self.feed.room()
+    }
+
+    fn send_fed(&self, fed: Fed) -> Result<(), PoolStopped> {
+        self.tx.send(Msg::Run(fed)).map_err(|mpsc::error::SendError(msg)| match msg {
+            Msg::Run(fed) => PoolStopped(fed.run),
             // Only a run was sent.
             _ => unreachable!("submit sends a run"),
         })
+    }
+
+    /// Shuts the pool down and reports what became of its work (see
+    /// [`shutdown`](super::shutdown)): from this call on, submits get their job back
+    /// ([`PoolStopped`], [`SubmitError::Stopped`]); the buffered jobs and those the
+    /// proxies hand back are in the report; every proxy gets `grace` to finish its
+    /// runs, and its container is removed or, with [`ShutdownMode::LeaveWarm`] and
+    /// if warm, left in place. Returns once the pool's task has ended, `grace` and
+    /// the proxies' last destroys after the call at most.
+    ///
+    /// `None` if the pool had stopped already, or another shutdown is under way
+    /// (its caller gets the report). Dropping the future before it resolves drops
+    /// the report: the jobs in it are logged as lost.
+    pub async fn shutdown(&self, grace: Duration, mode: ShutdownMode) -> Option<ShutdownReport> {
+        self.feed.close();
+        let (reply, answer) = oneshot::channel();
+        self.tx.send(Msg::Shutdown(Request { grace, mode, reply })).ok()?;
+        answer.await.ok()
     }
 
     /// What the pool holds once it has handled every message sent before this call;
@@ -207,13 +287,14 @@ pub fn spawn_pool(config: PoolConfig, deps: Arc<ProxyDeps>) -> PoolHandle {
     if reactive && !interval.is_zero() {
         spawn_adjustment_ticks(tx.clone(), config.prewarm_expiration_check_init_delay, interval);
     }
+    let feed = Feed::new(config.feed_permits());
     let mut pool = Pool::new(config, deps, tx.clone());
     tokio::spawn(async move {
         pool.adopt_survivors().await;
         pool.adjust_prewarms(true, false);
         pool.run(rx).await;
     });
-    PoolHandle { tx }
+    PoolHandle { tx, feed }
 }
 
 /// Upstream's `scheduleAtFixedRate(initDelay, interval)` of
@@ -235,14 +316,20 @@ fn spawn_adjustment_ticks(tx: mpsc::UnboundedSender<Msg>, init_delay: Duration, 
 
 /// One message in the pool's mailbox.
 enum Msg {
-    /// A job, from a caller, from the pool itself, or handed back by a proxy.
-    Run(Run),
+    /// A job, from a caller (with its feed permit), from the pool itself, or handed
+    /// back by a proxy.
+    Run(Fed),
     /// A proxy's notice.
     Proxy(ProxyKey, Notice<ContainerProxyEvent, ToParent>),
     /// A snapshot request.
     Snapshot(oneshot::Sender<PoolSnapshot>),
     /// The periodic prewarm adjustment (upstream's `AdjustPrewarmedContainer`).
     AdjustPrewarms,
+    /// The notices of a proxy ended: it stopped, and every notice it sent is in the
+    /// mailbox ahead of this.
+    NoticesEnded(ProxyKey),
+    /// [`PoolHandle::shutdown`].
+    Shutdown(Request),
 }
 
 /// The pool's state (reference section 4's `State`).
@@ -257,7 +344,8 @@ struct Pool {
     busy: BTreeMap<ProxyKey, PoolData<ContainerId>>,
     prewarmed: BTreeMap<ProxyKey, PreWarmedData<ContainerId>>,
     prewarm_starting: BTreeMap<ProxyKey, (String, u64)>,
-    buffer: VecDeque<Run>,
+    /// Runs waiting for room, each with its caller's feed permit if it has one.
+    buffer: VecDeque<Fed>,
     /// The activation id of the buffer's head while it is resent to the pool
     /// (upstream's `resent`, PR #4593): only the head is resent, once at a time.
     resent: Option<String>,
@@ -269,6 +357,8 @@ struct Pool {
     destroy_failed: usize,
     /// Adoption's bookkeeping, when it is on.
     adoption: Option<Adoption<ProxyKey>>,
+    /// Set once a shutdown began: the pool schedules nothing more.
+    stopping: Option<Stopping>,
 }
 
 /// How a container was found for a run, for the log (upstream's `containerState`).
@@ -292,22 +382,93 @@ impl Pool {
             last_buffer_warning: None,
             cold_starts: HashMap::new(),
             destroy_failed: 0,
+            stopping: None,
         }
     }
 
     async fn run(&mut self, mut rx: mpsc::UnboundedReceiver<Msg>) {
-        // The pool holds a sender itself, so the channel never closes: the task
-        // runs until the runtime stops (a shutdown is not part of this slice).
+        // The pool holds a sender itself, so the channel does not close on its own:
+        // the task runs until a shutdown has stopped every proxy.
         while let Some(msg) = rx.recv().await {
-            match msg {
-                Msg::Run(run) => self.on_run(run),
-                Msg::Proxy(key, notice) => self.on_notice(key, notice),
-                Msg::Snapshot(reply) => {
-                    let _ = reply.send(self.snapshot());
-                }
-                Msg::AdjustPrewarms => self.on_adjust_tick(),
+            self.handle(msg);
+            if self.stopping.as_ref().is_some_and(Stopping::proxies_done) {
+                break;
             }
         }
+        // The mailbox closes (sends fail from now on, giving their job back), and
+        // the jobs still in it, submitted before the feed closed, go back too.
+        rx.close();
+        while let Some(msg) = rx.recv().await {
+            self.handle(msg);
+        }
+        if let Some(mut stopping) = self.stopping.take() {
+            // Proxies stopped past the grace may still be destroying their
+            // containers: the report waits for them and names those left behind.
+            let teardown = &self.deps.teardown;
+            match tokio::time::timeout(self.config.teardown_wait, teardown.settled()).await {
+                Ok(failed) => stopping.destroys_failed(failed, 0),
+                Err(_) => stopping.destroys_failed(teardown.take_failed(), teardown.pending()),
+            }
+            stopping.finish();
+        }
+    }
+
+    fn handle(&mut self, msg: Msg) {
+        match (msg, &mut self.stopping) {
+            (Msg::Run(fed), None) => self.on_run(fed),
+            (Msg::Run(fed), Some(stopping)) => stopping.hand_back(fed.run),
+            (Msg::Proxy(key, notice), None) => self.on_notice(key, notice),
+            (Msg::Proxy(key, notice), Some(stopping)) => stopping.on_notice(key, notice),
+            (Msg::NoticesEnded(key), Some(stopping)) => stopping.proxy_ended(key),
+            // `Notice::Stopped` came first and did what there is to do.
+            (Msg::NoticesEnded(_), None) => {}
+            (Msg::Snapshot(reply), _) => {
+                let _ = reply.send(self.snapshot());
+            }
+            (Msg::AdjustPrewarms, None) => self.on_adjust_tick(),
+            (Msg::AdjustPrewarms, Some(_)) => {}
+            (Msg::Shutdown(request), None) => self.begin_shutdown(request),
+            // Dropping the reply tells the second caller; the first gets the report.
+            (Msg::Shutdown(_), Some(_)) => {}
+        }
+    }
+
+    /// Hands the buffer back, and shuts every proxy down on a task of its own, with
+    /// `Release` for the warm ones to leave, else with the proxy's own `Remove`.
+    /// The proxies' notices keep coming through their forwarders until each ends.
+    fn begin_shutdown(&mut self, Request { grace, mode, reply }: Request) {
+        // The permits go with the runs: the feed is closed already.
+        let buffered: Vec<Run> = self.buffer.drain(..).map(|fed| fed.run).collect();
+        let proxies: Vec<(ProxyKey, Running<ContainerProxyAny>)> = self.proxies.drain().collect();
+        let waiting = proxies.iter().map(|(key, _)| *key).collect();
+        tracing::info!(
+            buffered = buffered.len(),
+            proxies = proxies.len(),
+            ?mode,
+            ?grace,
+            "pool shutting down"
+        );
+        self.stopping = Some(Stopping::new(reply, buffered, self.resent.take(), waiting));
+        for (key, running) in proxies {
+            // Free and busy containers run (or are being readied for) an action; the
+            // rest are prewarms, or on their way out already.
+            let release = mode == ShutdownMode::LeaveWarm
+                && (self.free.contains_key(&key) || self.busy.contains_key(&key));
+            tokio::spawn(async move {
+                let stopped = if release {
+                    running.shutdown_with(grace, ContainerProxyEvent::Release).await
+                } else {
+                    running.shutdown(grace).await
+                };
+                if let Err(error) = stopped {
+                    tracing::error!(proxy = key.0, %error, "proxy task failed at shutdown");
+                }
+            });
+        }
+        self.free = FreePool::new();
+        self.busy.clear();
+        self.prewarmed.clear();
+        self.prewarm_starting.clear();
     }
 
     fn snapshot(&self) -> PoolSnapshot {
@@ -359,9 +520,11 @@ impl Pool {
                     continue;
                 }
                 if tx.send(Msg::Proxy(key, notice)).is_err() {
-                    break;
+                    return;
                 }
             }
+            // Behind every notice the proxy sent, even if its task failed.
+            let _ = tx.send(Msg::NoticesEnded(key));
         });
         self.proxies.insert(key, running);
         key
@@ -380,9 +543,11 @@ impl Pool {
         }
     }
 
+    /// Puts `run` in the pool's mailbox, without a feed permit: it was admitted
+    /// once already.
     fn resubmit(&self, run: Run) {
         // The pool holds the receiver while it runs, so this send cannot fail.
-        let _ = self.tx.send(Msg::Run(run));
+        let _ = self.tx.send(Msg::Run(Fed::internal(run)));
     }
 
     /// Upstream's `prewarmContainer`: a new proxy asked to start a prewarm.
@@ -612,14 +777,15 @@ impl Pool {
     }
 
     /// Upstream's `case r: Run`.
-    fn on_run(&mut self, run: Run) {
+    fn on_run(&mut self, fed: Fed) {
         let is_resent =
-            self.buffer.front().is_some_and(|head| head.msg.activation_id == run.msg.activation_id);
+            self.buffer.front().is_some_and(|head| head.run.msg.activation_id == fed.run.msg.activation_id);
         if !(self.buffer.is_empty() || is_resent) {
             // Runs ahead of it wait for room: it waits behind them.
-            self.buffer.push_back(run);
+            self.buffer.push_back(fed);
             return;
         }
+        let Fed { run, permit } = fed;
         if is_resent {
             // It may be resent again, or run now.
             self.resent = None;
@@ -635,11 +801,16 @@ impl Pool {
                     self.busy.insert(key, next);
                 }
                 tracing::debug!(proxy = key.0, activation = %run.msg.activation_id, state, "run scheduled");
+                // A resent head is a copy: the permit is the buffered original's.
+                let mut permit = permit;
                 if is_resent {
-                    self.buffer.pop_front();
+                    permit = self.buffer.pop_front().and_then(|head| head.permit);
                     self.process_buffer();
                 }
                 self.send(key, ContainerProxyEvent::Run(run));
+                // The run has left the pool's hands: upstream's `MessageFeed.Processed`
+                // (D29), one permit per run.
+                drop(permit);
             }
             None => {
                 let now = Instant::now();
@@ -652,21 +823,22 @@ impl Pool {
                     );
                 }
                 if !is_resent {
-                    self.buffer.push_back(run);
+                    self.buffer.push_back(Fed { run, permit });
                 }
             }
         }
     }
 
-    /// Upstream's `processBufferOrFeed`, without the feed: resends the buffer's head
-    /// unless it is on its way already.
+    /// Upstream's `processBufferOrFeed`: resends (a copy of) the buffer's head
+    /// unless it is on its way already. Upstream's `feed ! Processed` on an empty
+    /// buffer has no counterpart: a permit comes back with each run sent (D29).
     fn process_buffer(&mut self) {
         if self.resent.is_some() {
             return;
         }
         if let Some(head) = self.buffer.front() {
-            self.resent = Some(head.msg.activation_id.clone());
-            self.resubmit(head.clone());
+            self.resent = Some(head.run.msg.activation_id.clone());
+            self.resubmit(head.run.clone());
         }
     }
 
@@ -772,6 +944,12 @@ impl Pool {
                 self.process_buffer();
             }
             ToParent::Resend(run) => self.resubmit(run),
+            // Only a shutdown sends `Release`.
+            ToParent::Released { container } => {
+                tracing::warn!(proxy = key.0, %container, "a proxy released its container outside a shutdown");
+                self.forget(key);
+                self.process_buffer();
+            }
             ToParent::DestroyFailed { container, error } => {
                 self.destroy_failed += 1;
                 tracing::error!(proxy = key.0, %container, error = &error as &dyn std::error::Error, "container left behind");
@@ -801,13 +979,41 @@ mod tests {
             reactive: Some(reactive),
         }];
         let config = PoolConfig { prewarm_expiration_limit: limit, ..PoolConfig::new(4096, prewarm) };
-        let deps = Arc::new(ProxyDeps {
-            factory: ScriptedFactory::new(),
-            sink: RecordingSink::new(),
-            config: ProxyConfig::default(),
-        });
         let (tx, _rx) = mpsc::unbounded_channel();
-        Pool::new(config, deps, tx)
+        Pool::new(config, deps(), tx)
+    }
+
+    fn deps() -> Arc<ProxyDeps> {
+        Arc::new(ProxyDeps::new(ScriptedFactory::new(), RecordingSink::new(), ProxyConfig::default()))
+    }
+
+    // D30: the buffer goes back whole at a shutdown, so the copy of its head that
+    // `process_buffer` put in the mailbox must not go back a second time. Only
+    // here can the test put the shutdown between the two.
+    #[tokio::test(start_paused = true)]
+    async fn the_copy_of_the_buffers_head_in_the_mailbox_is_not_handed_back_twice() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut pool = Pool::new(PoolConfig::new(256, vec![]), deps(), tx);
+        let action = Arc::new(crate::container::Action::new("guest", "hello", "runtime:latest", "main"));
+        for id in ["a1", "a2"] {
+            let run = Run::new(action.clone(), crate::container::ActivationMessage::new(id, "guest"));
+            pool.buffer.push_back(Fed::internal(run));
+        }
+        pool.process_buffer();
+        let (reply, report) = oneshot::channel();
+        pool.handle(Msg::Shutdown(Request { grace: Duration::ZERO, mode: ShutdownMode::Remove, reply }));
+        assert!(pool.stopping.as_ref().is_some_and(Stopping::proxies_done));
+        rx.close();
+        let mut in_mailbox = 0;
+        while let Ok(msg) = rx.try_recv() {
+            in_mailbox += 1;
+            pool.handle(msg);
+        }
+        assert_eq!(in_mailbox, 1, "the head's copy");
+        pool.stopping.take().expect("stopping").finish();
+        let report = report.await.expect("a report");
+        let ids: Vec<&str> = report.handed_back.iter().map(|run| run.msg.activation_id.as_str()).collect();
+        assert_eq!(ids, ["a1", "a2"]);
     }
 
     fn prewarmed(kind: &str, expires: Option<Instant>) -> PreWarmedData<ContainerId> {

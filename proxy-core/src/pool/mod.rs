@@ -14,18 +14,26 @@
 //! - [`adoption`]: warm containers that survive a restart (deviation D28): the
 //!   [`AdoptionRecord`] of what a container was initialized with, the host-side
 //!   [`Ledger`] of records, and the settings ([`AdoptionConfig`]).
+//! - [`feed`]: the bounded, back-pressured way in ([`PoolHandle::submit`],
+//!   [`PoolHandle::try_submit`]; upstream's `MessageFeed`);
+//! - [`mod@shutdown`]: the pool's shutdown ([`PoolHandle::shutdown`]), which hands back
+//!   what it did not run and removes or leaves its containers.
 
 pub mod actor;
 pub mod adoption;
 pub mod config;
 pub mod data;
+pub mod feed;
 pub mod schedule;
+pub mod shutdown;
 
-pub use actor::{spawn_pool, PoolConfig, PoolHandle, PoolSnapshot, PoolStopped, ProxyKey};
+pub use actor::{spawn_pool, PoolConfig, PoolHandle, PoolSnapshot, ProxyKey};
 pub use adoption::{AdoptionConfig, AdoptionRecord, Ledger, LedgerError};
 pub use config::{ColdStartKey, PrewarmingConfig, ReactiveConfigError, ReactivePrewarmingConfig};
 pub use data::{MemoryData, PoolData, PreWarmedData, WarmedData, WarmingColdData, WarmingData, WarmthClass};
+pub use feed::{default_feed_permits, PoolStopped, SubmitError};
 pub use schedule::{
     has_pool_space_for, increase_prewarms, memory_consumption_of, reactive_cold, remove, remove_expired,
     schedule, FreePool, PrewarmCount,
 };
+pub use shutdown::{ShutdownMode, ShutdownReport};

@@ -26,7 +26,7 @@ impl Proxy {
     pub(crate) fn with(config: ProxyConfig) -> Self {
         let factory = ScriptedFactory::new();
         let sink = RecordingSink::new();
-        let deps = Arc::new(ProxyDeps { factory: factory.clone(), sink: sink.clone(), config });
+        let deps = Arc::new(ProxyDeps::new(factory.clone(), sink.clone(), config));
         let (running, notices) = spawn_proxy(deps);
         Proxy { factory, sink, running: Some(running), notices }
     }

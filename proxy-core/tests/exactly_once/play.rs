@@ -369,7 +369,7 @@ impl UnderTest {
     fn new(spec: ProxySpec) -> Self {
         let factory = ScriptedFactory::new();
         let sink = RecordingSink::new();
-        let deps = Arc::new(ProxyDeps { factory: factory.clone(), sink: sink.clone(), config: config() });
+        let deps = Arc::new(ProxyDeps::new(factory.clone(), sink.clone(), config()));
         let (running, notices) = spawn_proxy(deps);
         let action = Arc::new(Action {
             kind: "nodejs:20".into(),
@@ -424,6 +424,8 @@ impl Seen {
                         *self.handed_back.entry(run.msg.activation_id.clone()).or_default() += 1
                     }
                     ToParent::DestroyFailed { .. } => self.destroy_failed += 1,
+                    // The stories send no `Release`; for the parent it ends the container as a removal does.
+                    ToParent::Released { .. } => self.removal_signals += 1,
                 }
                 line
             }

@@ -31,7 +31,7 @@ struct Proxy {
 impl Proxy {
     fn spawn(factory: &DockerFactory, config: ProxyConfig) -> Self {
         let sink = RecordingSink::new();
-        let deps = Arc::new(ProxyDeps { factory: Arc::new(factory.clone()), sink: sink.clone(), config });
+        let deps = Arc::new(ProxyDeps::new(Arc::new(factory.clone()), sink.clone(), config));
         let (running, notices) = spawn_proxy(deps);
         Proxy { running, notices, sink, seen: Vec::new() }
     }
@@ -88,6 +88,7 @@ fn describe(notice: &Notice<Event, ToParent>) -> String {
         Notice::Message(ToParent::RescheduleJob) => "RescheduleJob".into(),
         Notice::Message(ToParent::Resend(run)) => format!("Resend({})", run.msg.activation_id),
         Notice::Message(ToParent::DestroyFailed { .. }) => "DestroyFailed".into(),
+        Notice::Message(ToParent::Released { .. }) => "Released".into(),
         Notice::Transition(t) => format!("{} -> {}", t.from, t.to),
         Notice::Unhandled { state, event } => format!("unhandled {} in {state}", event.name()),
         Notice::EffectPanicked { state } => format!("panic in {state}"),

@@ -62,6 +62,8 @@
 //!    [`Notice::Stopped`] with [`StopReason::Shutdown`].
 //!
 //! With `grace` zero, steps 2 and 3 are skipped: the machine stops at the boundary.
+//! [`Running::shutdown_with`] is the same with an event the owner chooses in place
+//! of the machine's `shutdown_event` (say, "stop, but keep what you hold").
 //!
 //! ```
 //! # use std::time::Duration;
@@ -259,7 +261,7 @@ where
     // Created on the first `subscribe`: an idle machine nobody observes should not
     // carry a 1,024-slot ring.
     let observers = Arc::new(OnceLock::new());
-    let (stop, stop_rx) = oneshot::channel();
+    let (stop, stop_rx) = oneshot::channel::<task::Stop<M::Event>>();
     let task = tokio::spawn(task::run(machine, events, notices, observers.clone(), stop_rx));
     (Running { inbox, observers, stop: Some(stop), task }, notice_rx)
 }
@@ -271,7 +273,7 @@ where
 {
     inbox: Inbox<M::Event>,
     observers: Arc<OnceLock<broadcast::Sender<Transition>>>,
-    stop: Option<oneshot::Sender<Duration>>,
+    stop: Option<oneshot::Sender<task::Stop<M::Event>>>,
     task: JoinHandle<M>,
 }
 
@@ -314,10 +316,20 @@ where
     /// and [`Driven::abandon`] hands back what it holds. The steps are in
     /// [Shutdown](self#shutdown). `Duration::ZERO` stops it at the next event
     /// boundary.
-    pub async fn shutdown(mut self, grace: Duration) -> Result<M, JoinError> {
-        if let Some(stop) = self.stop.take() {
+    pub async fn shutdown(self, grace: Duration) -> Result<M, JoinError> {
+        self.stop(task::Stop { grace, event: None }).await
+    }
+
+    /// Like [`shutdown`](Self::shutdown), but the machine handles `event` first in
+    /// place of its [`Driven::shutdown_event`] (not at all with `grace` zero).
+    pub async fn shutdown_with(self, grace: Duration, event: M::Event) -> Result<M, JoinError> {
+        self.stop(task::Stop { grace, event: Some(event) }).await
+    }
+
+    async fn stop(mut self, stop: task::Stop<M::Event>) -> Result<M, JoinError> {
+        if let Some(tx) = self.stop.take() {
             // The task may have stopped on its own already; then there is no one to tell.
-            let _ = stop.send(grace);
+            let _ = tx.send(stop);
         }
         self.task.await
     }

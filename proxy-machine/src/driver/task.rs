@@ -20,11 +20,19 @@ use crate::{Event, Machine};
 enum Next<E> {
     Event(E),
     Stop(StopReason),
-    /// The owner called `shutdown` with this grace.
-    Shutdown(Duration),
+    /// The owner called `shutdown`.
+    Shutdown(Stop<E>),
     /// Something happened that is not an event (an effect ended, the stop handle
     /// was dropped); look again.
     Nothing,
+}
+
+/// What the owner asks for when it shuts the machine down.
+pub(super) struct Stop<E> {
+    /// How long the machine may run on.
+    pub(super) grace: Duration,
+    /// The event handled first; `None`: the machine's own `shutdown_event`.
+    pub(super) event: Option<E>,
 }
 
 type NoticeTx<M> = mpsc::UnboundedSender<Notice<<M as Machine>::Event, <M as Driven>::Output>>;
@@ -34,7 +42,7 @@ pub(super) async fn run<M: Driven>(
     mut inbox: Rx<M::Event>,
     notices: NoticeTx<M>,
     observers: Arc<OnceLock<broadcast::Sender<Transition>>>,
-    mut stop: oneshot::Receiver<Duration>,
+    mut stop: oneshot::Receiver<Stop<M::Event>>,
 ) -> M
 where
     M::Event: Send + 'static,
@@ -79,13 +87,13 @@ where
         let mut signal = None;
         if stop_handle_alive {
             match stop.try_recv() {
-                Ok(grace_period) => signal = Some(grace_period),
+                Ok(asked) => signal = Some(asked),
                 Err(oneshot::error::TryRecvError::Closed) => stop_handle_alive = false,
                 Err(oneshot::error::TryRecvError::Empty) => {}
             }
         }
-        let next = if let Some(grace_period) = signal {
-            Next::Shutdown(grace_period)
+        let next = if let Some(asked) = signal {
+            Next::Shutdown(asked)
         } else if let Some(event) = replay.pop_front() {
             Next::Event(event)
         } else if let Some(event) = take_own(own.as_ref(), !effects.is_empty(), &mut own_pending) {
@@ -110,7 +118,7 @@ where
                 signal = &mut stop, if stop_handle_alive => {
                     stop_handle_alive = false;
                     match signal {
-                        Ok(grace_period) => Next::Shutdown(grace_period),
+                        Ok(asked) => Next::Shutdown(asked),
                         Err(_) => Next::Nothing,
                     }
                 },
@@ -162,7 +170,7 @@ where
         let event = match next {
             Next::Event(event) => event,
             Next::Stop(reason) => break reason,
-            Next::Shutdown(grace_period) => {
+            Next::Shutdown(Stop { grace: grace_period, event }) => {
                 // The owner's inbox closes at once; what is in it goes back.
                 stop_handle_alive = false;
                 inbox_open = false;
@@ -171,7 +179,7 @@ where
                     break StopReason::Shutdown;
                 }
                 grace = Some(Box::pin(tokio::time::sleep(grace_period)));
-                if let Some(event) = machine.shutdown_event() {
+                if let Some(event) = event.or_else(|| machine.shutdown_event()) {
                     // Handled next, before replayed and raised events.
                     replay.push_front(event);
                 }

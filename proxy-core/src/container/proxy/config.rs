@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::super::activation::ActivationSink;
 use super::super::backend::ContainerFactory;
 use super::super::encryption::ParameterEncryption;
+use super::super::teardown::Teardown;
 
 /// TCP health pings of prewarmed containers (reference 1.11).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,4 +83,19 @@ pub struct ProxyDeps {
     pub sink: Arc<dyn ActivationSink>,
     /// The settings.
     pub config: ProxyConfig,
+    /// The destroys a shutdown past its grace leaves running after their proxies
+    /// stopped, for whoever shut them down to wait for.
+    pub teardown: Arc<Teardown>,
+}
+
+impl ProxyDeps {
+    /// What proxies built with `factory`, reporting to `sink`, with `config`, share;
+    /// a fresh [`Teardown`].
+    pub fn new(
+        factory: Arc<dyn ContainerFactory>,
+        sink: Arc<dyn ActivationSink>,
+        config: ProxyConfig,
+    ) -> Self {
+        ProxyDeps { factory, sink, config, teardown: Arc::default() }
+    }
 }

@@ -18,6 +18,12 @@ use super::jobs::JobId;
 use super::parent::{Cause, ToParent};
 
 impl ProxyCx {
+    /// D32: the proxy stops without destroying its warm container; the parent hears
+    /// which container it leaves.
+    fn release(&mut self, data: &Warmed) {
+        self.emit(ToParent::Released { container: data.container.id().clone() });
+    }
+
     /// The runs in flight in a condemned container are done: destroy it. The parent
     /// gets `RescheduleJob`, as upstream's `rescheduleJob` is set on this path.
     fn drained(&mut self, data: Warmed) -> Condemned {
@@ -55,8 +61,8 @@ impl ContainerProxyHandlers for ProxyCx {
             cpu_shares: config.cpu_shares(event.memory_mb),
             cpu_limit: config.cpu_limit(event.memory_mb),
         };
-        let factory = self.deps().factory.clone();
-        self.effects.spawn(work::create_prewarm(factory, spec, event)).on_panic(panicked(None));
+        let creator = work::Creator::of(self.deps());
+        self.effects.spawn(work::create_prewarm(creator, spec, event)).on_panic(panicked(None));
     }
 
     // U2: cold start.
@@ -71,13 +77,13 @@ impl ContainerProxyHandlers for ProxyCx {
             cpu_shares: config.cpu_shares(memory),
             cpu_limit: config.cpu_limit(memory),
         };
-        let (factory, sink) = (self.deps().factory.clone(), self.deps().sink.clone());
+        let (creator, sink) = (work::Creator::of(self.deps()), self.deps().sink.clone());
         let keys = config.encryption.clone();
         let job = self.jobs.accept(event);
         let ticket = self.jobs.start(job);
         let id = ticket.id;
         self.effects
-            .spawn_with(move |events| work::cold_start(factory, spec, ticket, sink, keys, events))
+            .spawn_with(move |events| work::cold_start(creator, spec, ticket, sink, keys, events))
             .on_panic(panicked(Some(id)));
         Warmth::Cold
     }
@@ -260,6 +266,12 @@ impl ContainerProxyHandlers for ProxyCx {
         self.ready_remove(state)
     }
 
+    // D32: the container stays as it is, for a later pool to adopt. Nothing runs in
+    // it, and nothing is buffered in Ready.
+    fn ready_release(&mut self, state: Warmed) {
+        self.release(&state);
+    }
+
     // P1
     fn pausing_container_paused(&mut self, state: Warmed) -> Warmed {
         state
@@ -287,6 +299,11 @@ impl ContainerProxyHandlers for ProxyCx {
     // container twice; destroy resumes it first.
     fn paused_remove(&mut self, state: Warmed) -> Condemned {
         self.condemn(&state.container, ToParent::RescheduleJob, Buffered::Reject, true)
+    }
+
+    // D32: left paused; whoever adopts it resumes it.
+    fn paused_release(&mut self, state: Warmed) {
+        self.release(&state);
     }
 
     // X1
@@ -320,6 +337,11 @@ impl ContainerProxyHandlers for ProxyCx {
         state
     }
 
+    // Condemned already: the destroy goes ahead.
+    fn draining_release(&mut self, state: Warmed) -> Warmed {
+        state
+    }
+
     // X1
     fn removing_run(&mut self, state: Condemned, event: Run) -> Condemned {
         self.refuse(event);
@@ -327,6 +349,11 @@ impl ContainerProxyHandlers for ProxyCx {
     }
 
     fn removing_remove(&mut self, state: Condemned) -> Condemned {
+        state
+    }
+
+    // The destroy is under way: it goes ahead.
+    fn removing_release(&mut self, state: Condemned) -> Condemned {
         state
     }
 

@@ -22,7 +22,6 @@ mod jobs;
 mod parent;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use proxy_machine::driver::{self, Driven, Effects, Notices, Running};
 
@@ -74,14 +73,12 @@ impl Driven for ContainerProxyAny {
             cx.emit(ToParent::RescheduleJob);
         }
         if let Some(container) = container {
-            let id = container.id().clone();
-            tokio::spawn(async move {
-                if let ContainerProxyEvent::DestroyFailed(error) =
-                    work::destroy(container, paused, Duration::ZERO).await
-                {
-                    tracing::warn!(container = %id, %error, "destroy after shutdown failed");
-                }
-            });
+            // No parent hears a `DestroyFailed` now: the destroy is retried as in
+            // `Removing`, and one that gives up is kept by the shared teardown.
+            let config = &cx.deps().config;
+            let destroy =
+                work::destroy_retried(container, paused, config.destroy_attempts, config.destroy_retry_delay);
+            cx.deps().teardown.spawn(destroy);
         }
     }
 }

@@ -23,6 +23,12 @@ pub enum ToParent {
     RescheduleJob,
     /// A job this proxy will not run, handed back.
     Resend(Run),
+    /// The proxy stopped on `Release` and left its warm container in place, not
+    /// destroyed, for a later pool to adopt.
+    Released {
+        /// The container left.
+        container: ContainerId,
+    },
     /// The container could not be destroyed after every attempt; the proxy stopped.
     DestroyFailed {
         /// The container left behind.
@@ -49,6 +55,7 @@ impl fmt::Display for ToParent {
             }
             ToParent::RescheduleJob => f.write_str("RescheduleJob"),
             ToParent::Resend(run) => write!(f, "Resend({})", run.msg.activation_id),
+            ToParent::Released { container } => write!(f, "Released({container})"),
             ToParent::DestroyFailed { container, .. } => write!(f, "DestroyFailed({container})"),
         }
     }
