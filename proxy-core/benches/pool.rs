@@ -192,7 +192,10 @@ fn main() {
             .configure_from_args();
         criterion_figures(&mut c, &rt, &world, &ways);
         c.final_summary();
-        summary(&rt, &world, &ways, ROUNDS, BATCH as u64);
+        // Under a profiler (`--profile-time`), only criterion's loop of the chosen way.
+        if !std::env::args().any(|arg| arg == "--profile-time") {
+            summary(&rt, &world, &ways, ROUNDS, BATCH as u64);
+        }
     } else {
         summary(&rt, &world, &ways, 1, 200);
     }
