@@ -97,9 +97,7 @@ async fn batch(world: &Arc<World>, way: &Arc<Way>, total: u64) -> (Duration, u64
                     let run = job(&world.actions[a], f, n + 1);
                     match &way.target {
                         Target::Pool(pool) => submit(pool, run).await,
-                        Target::Direct(proxies) => {
-                            proxies[a].send(Event::Run(run)).expect("the proxy runs")
-                        }
+                        Target::Direct(proxies) => proxies[a].send(Event::Run(run)).expect("the proxy runs"),
                     }
                     world.sink.feeders[f].notified().await;
                 }
@@ -138,7 +136,13 @@ fn criterion_figures(c: &mut Criterion, rt: &Runtime, world: &Arc<World>, ways: 
 
 /// Both ways in alternation ([`ROUNDS`] rounds, the order swapped every round);
 /// the median rates and the median of the same-round ratios.
-fn summary(rt: &Runtime, world: &Arc<World>, [pool, direct]: &[Arc<Way>; 2], rounds: usize, activations: u64) {
+fn summary(
+    rt: &Runtime,
+    world: &Arc<World>,
+    [pool, direct]: &[Arc<Way>; 2],
+    rounds: usize,
+    activations: u64,
+) {
     let median = |mut v: Vec<f64>| {
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]

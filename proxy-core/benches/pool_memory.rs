@@ -42,7 +42,11 @@ fn live_bytes() -> isize {
 
 fn main() {
     let containers = if std::env::args().any(|arg| arg == "--bench") { CONTAINERS } else { 20 };
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
     let (empty, world) = (World::new(0, 1), World::new(containers, 1));
     let first = World::new(1, 1);
     let (pool, empty_pool, proxies) = rt.block_on(async {

@@ -76,7 +76,12 @@ impl Pool {
 fn action(image: &str, name: &str) -> Arc<Action> {
     Arc::new(Action {
         kind: KIND.into(),
-        limits: ActionLimits { timeout: Duration::from_secs(30), memory_mb: MEMORY_MB, logs_mb: 0, max_concurrent: 1 },
+        limits: ActionLimits {
+            timeout: Duration::from_secs(30),
+            memory_mb: MEMORY_MB,
+            logs_mb: 0,
+            max_concurrent: 1,
+        },
         ..Action::new("guest", name, image, SCRIPT)
     })
 }
@@ -127,7 +132,10 @@ async fn a_prewarm_is_taken_without_a_create_replaced_and_its_container_reused_w
             let created = pool.factory.created();
             assert_eq!(created.len(), 2, "one create since: the replacement, {created:?}");
             assert!(created[1].name.contains("_prewarm_"), "the create was a prewarm's: {created:?}");
-            assert!(!created.iter().any(|c| c.name.contains("hello")), "no create for the action: {created:?}");
+            assert!(
+                !created.iter().any(|c| c.name.contains("hello")),
+                "no create for the action: {created:?}"
+            );
             let replacement = created[1].id.clone();
             let both = BTreeSet::from([prewarmed.clone(), replacement.clone()]);
             assert_eq!(engine_containers(&env).await, both, "the taken prewarm lives on, warm");

@@ -12,8 +12,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use proxy_core::container::client::{ContainerResponse, RunResult};
 use proxy_core::container::{
-    AckKind, Activation, ActivationSink, Container, ContainerFactory, ContainerFacts, ContainerId, CreateSpec,
-    Interval, LogRead, Logs, OperationError, ResponseLimits, StartupError, Symptom,
+    AckKind, Activation, ActivationSink, Container, ContainerFactory, ContainerFacts, ContainerId,
+    CreateSpec, Interval, LogRead, Logs, OperationError, ResponseLimits, StartupError, Symptom,
 };
 use serde_json::{Map, Value};
 

@@ -272,7 +272,8 @@ impl proxy_core::container::ContainerFactory for RecordingFactory {
     async fn create(
         &self,
         spec: proxy_core::container::CreateSpec,
-    ) -> Result<std::sync::Arc<dyn proxy_core::container::Container>, proxy_core::container::StartupError> {
+    ) -> Result<std::sync::Arc<dyn proxy_core::container::Container>, proxy_core::container::StartupError>
+    {
         let name = spec.name.clone();
         let created = self.inner.create(spec).await?;
         let record = Created { name, id: created.id().0.clone(), at: std::time::Instant::now() };
