@@ -4,8 +4,9 @@
 //!
 //! - **raw** (the baseline): a container created and started by the backend
 //!   (`DockerFactory::create_container`, untimed), then `/init` and `/run` through
-//!   the action client alone, with the bodies the proxy sends (timed); then removed
-//!   (untimed). A runtime takes one `/init` only, so every sample has its container.
+//!   the container's own action client (`Container::initialize` and `run`, which
+//!   carry the runtime's token), with the bodies the proxy sends (timed); then
+//!   removed (untimed). A runtime takes one `/init` only, so every sample has its container.
 //! - **pool, no replacement**: a pool with one prewarm of the kind and a budget of one
 //!   container, so that the taken prewarm's replacement does not fit and nothing else
 //!   runs on the engine meanwhile. A `Run` of a new action of that kind is submitted
@@ -18,8 +19,11 @@
 //!
 //! Between samples the pool is brought back to one prewarm and nothing else: the
 //! warm container of the last sample is paused after 100 ms and removed after 300 ms
-//! more (the proxies' pause grace and unused timeout), and the pool backfills its
-//! prewarm; only the `Run` to the ack is timed. Every sample uses a new action (a new
+//! more (the proxies' pause grace and unused timeout), the pool's periodic prewarm
+//! adjustment (every 200 ms; the kind is reactive with one prewarm at least and at
+//! most) backfills the prewarm, and the engine lists only that prewarm for the
+//! pool's instance; only the `Run` to the ack is timed. In every way the container
+//! was started at least [`SETTLE`] before the measured `/init`. Every sample uses a new action (a new
 //! name) of the prewarm's kind, so that it goes to the prewarm, not to the warm
 //! container of the sample before. Same image, action (a `#!/bin/sh` script echoing
 //! a fixed object; 256 MB; no logs; blocking), network (the backend's bridge) and
@@ -54,7 +58,7 @@ use proxy_core::container::{
     Action, ActionLimits, Activation, ActivationMessage, ActivationStatus, Container, CreateSpec,
     ProxyConfig, ProxyDeps, Run,
 };
-use proxy_core::pool::{spawn_pool, PoolConfig, PoolHandle, PrewarmingConfig};
+use proxy_core::pool::{spawn_pool, PoolConfig, PoolHandle, PrewarmingConfig, ReactivePrewarmingConfig};
 use proxy_docker::{DockerConfig, DockerFactory, Reach};
 use serde_json::json;
 use support::{median, AckSink, Direct, Failure, CODE};
@@ -70,6 +74,9 @@ const MEMORY_MB: u64 = 256;
 const KIND: &str = "blackbox";
 /// The label on everything this bench creates (valued `pool-<pid>`).
 const BENCH_LABEL: &str = "proxy.bench";
+/// How long a container is left alone between its start and a measured `/init`, in
+/// every way: the runtime has finished starting, and the engine its work for it.
+const SETTLE: Duration = Duration::from_millis(300);
 /// How long any one wait may take before the bench gives up.
 const PATIENCE: Duration = Duration::from_secs(60);
 
@@ -99,13 +106,20 @@ struct Sample {
 struct Pool {
     name: &'static str,
     pool: PoolHandle,
+    /// The pool's own factory (instance), so that its containers can be counted.
+    factory: DockerFactory,
     acks: mpsc::UnboundedReceiver<(Instant, Activation)>,
     image: String,
     next: usize,
 }
 
 impl Pool {
-    fn spawn(name: &'static str, factory: &DockerFactory, image: &str, containers: u64) -> Self {
+    fn spawn(
+        name: &'static str,
+        factory: &DockerFactory,
+        image: &str,
+        containers: u64,
+    ) -> Result<Self, Failure> {
         let budget = containers * MEMORY_MB;
         let (sender, acks) = mpsc::unbounded_channel();
         let config = ProxyConfig {
@@ -123,18 +137,36 @@ impl Pool {
             kind: KIND.into(),
             image: image.into(),
             memory_mb: MEMORY_MB,
-            reactive: None,
+            // Reactive only so that the periodic adjustment backfills the prewarm to
+            // `min_count` once the warm container is gone: a warm container removed
+            // after its unused timeout says `RescheduleJob`, which (as upstream)
+            // starts no prewarm. The TTL is long: the prewarm never expires here.
+            reactive: Some(ReactivePrewarmingConfig::new(1, 1, Duration::from_secs(3600), 1, 1)?),
         };
-        let pool = spawn_pool(PoolConfig::new(budget, vec![prewarm]), deps);
-        Pool { name, pool, acks, image: image.into(), next: 0 }
+        let config = PoolConfig {
+            prewarm_expiration_check_init_delay: Duration::from_millis(200),
+            prewarm_expiration_check_interval: Duration::from_millis(200),
+            ..PoolConfig::new(budget, vec![prewarm])
+        };
+        Ok(Pool {
+            name,
+            pool: spawn_pool(config, deps),
+            factory: factory.clone(),
+            acks,
+            image: image.into(),
+            next: 0,
+        })
     }
 
-    /// Waits until the pool holds one started prewarm and nothing else.
+    /// Waits until the pool holds one started prewarm and nothing else, and the
+    /// engine has finished removing the container before (only the prewarm is listed).
     async fn ready(&self) -> Result<(), Failure> {
         let deadline = Instant::now() + PATIENCE;
         loop {
             let s = self.pool.snapshot().await.ok_or("the pool stopped")?;
-            if (s.prewarmed, s.prewarm_starting, s.free, s.busy, s.buffered) == (1, 0, 0, 0, 0) {
+            if (s.prewarmed, s.prewarm_starting, s.free, s.busy, s.buffered) == (1, 0, 0, 0, 0)
+                && self.factory.owned_containers().await?.len() == 1
+            {
                 return Ok(());
             }
             if Instant::now() > deadline {
@@ -149,6 +181,7 @@ impl Pool {
     /// One first activation of a new action of the prewarm's kind.
     async fn sample(&mut self) -> Result<Sample, Failure> {
         self.ready().await?;
+        tokio::time::sleep(SETTLE).await;
         self.next += 1;
         let action = action(&self.image, &format!("{}-{}", self.name.replace([' ', ','], "-"), self.next));
         let run = Run::new(action, ActivationMessage::new(format!("a{}", self.next), "guest"));
@@ -199,10 +232,10 @@ async fn raw(factory: &DockerFactory, image: &str) -> Result<Duration, Failure> 
         cpu_shares: config.cpu_shares(MEMORY_MB),
         cpu_limit: config.cpu_limit(MEMORY_MB),
     };
-    let container = factory.create_container(&spec).await?;
-    let addr = container.addr().ok_or("a started container has an address")?;
+    let container: Arc<dyn Container> = Arc::new(factory.create_container(&spec).await?);
     let job = Run::new(action(image, "raw"), ActivationMessage::new("raw", "guest"));
-    let direct = Direct::new(addr);
+    let direct = Direct::of(container.clone());
+    tokio::time::sleep(SETTLE).await;
     let start = Instant::now();
     let answered = async {
         direct.init(&job).await?;
@@ -301,13 +334,20 @@ fn main() -> Result<(), Failure> {
     let mut config = DockerConfig::new(&format!("bench-pool-{}", std::process::id()));
     config.reach = Reach::Bridge;
     config.labels = BTreeMap::from([(BENCH_LABEL.to_string(), label)]);
-    let factory = rt.block_on(DockerFactory::start(docker, config))?;
+    let factory = rt.block_on(DockerFactory::start(docker.clone(), config.clone()))?;
+    // Each pool on a factory (an instance) of its own, so that its containers are counted apart.
+    let instance = |n: usize| {
+        let mut config = config.clone();
+        config.instance = format!("bench-pool-{}-{n}", std::process::id());
+        rt.block_on(DockerFactory::start(docker.clone(), config))
+    };
+    let (one, two) = (instance(1)?, instance(2)?);
     println!("image {image}, the backend's bridge network");
     // The pools' tasks run on `rt`, whenever it is driven.
     let _entered = rt.enter();
     let mut pools = [
-        Pool::spawn("pool, no replacement", &factory, &image, 1),
-        Pool::spawn("pool, replacement started", &factory, &image, 2),
+        Pool::spawn("pool, no replacement", &one, &image, 1)?,
+        Pool::spawn("pool, replacement started", &two, &image, 2)?,
     ];
     let outcome = rt.block_on(async {
         tokio::select! {
@@ -325,6 +365,8 @@ fn main() -> Result<(), Failure> {
     outcome?;
     criterion_figures(&rt, &factory, &image, &mut pools);
     summary(&rt, &factory, &image, &mut pools)?;
-    rt.block_on(factory.shutdown())?;
+    for factory in [factory, one, two] {
+        rt.block_on(factory.shutdown())?;
+    }
     Ok(())
 }

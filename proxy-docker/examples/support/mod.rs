@@ -7,11 +7,12 @@
 
 use std::net::SocketAddr;
 use std::process::Command;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use proxy_core::container::client::{ActionClient, RunResult};
-use proxy_core::container::{args, AckKind, Activation, ActivationSink, ResponseLimits, Run};
+use proxy_core::container::client::{run_body, ActionClient, RunResult};
+use proxy_core::container::{args, AckKind, Activation, ActivationSink, Container, ResponseLimits, Run};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
@@ -117,13 +118,26 @@ pub(crate) fn remove_labelled(label: &str) -> Vec<String> {
 /// `/init` and `/run` as the proxy sends them (`initialize_and_run`), through the
 /// action client alone: the floor's and the CLI's way to run.
 pub(crate) struct Direct {
-    client: ActionClient,
+    to: To,
+}
+
+/// Where [`Direct`] sends its calls.
+enum To {
+    /// A runtime that asks for no token (the floor's and the CLI's containers).
+    Client(ActionClient),
+    /// A container of the backend, through its own client (which holds its token).
+    Container(Arc<dyn Container>),
 }
 
 impl Direct {
     /// The runtime listening at `addr`.
     pub(crate) fn new(addr: SocketAddr) -> Self {
-        Direct { client: ActionClient::new(addr) }
+        Direct { to: To::Client(ActionClient::new(addr)) }
+    }
+
+    /// The runtime of a container the backend created, without a proxy.
+    pub(crate) fn of(container: Arc<dyn Container>) -> Self {
+        Direct { to: To::Container(container) }
     }
 
     /// `/init` of `job`'s action.
@@ -133,7 +147,13 @@ impl Direct {
         let environment = args::environment(job, args::deadline_epoch_ms(timeout));
         let mut init_env = env;
         init_env.extend(args::ow_environment(&environment));
-        let result = self.client.init(args::initializer(job, &init_env), timeout).await;
+        let initializer = args::initializer(job, &init_env);
+        let result = match &self.to {
+            To::Client(client) => client.init(initializer, timeout).await,
+            To::Container(container) => {
+                container.initialize(initializer, timeout, job.action.limits.max_concurrent).await
+            }
+        };
         check_answer("/init", &result)
     }
 
@@ -141,9 +161,12 @@ impl Direct {
     pub(crate) async fn run(&self, job: &Run) -> Result<(), Failure> {
         let timeout = job.action.limits.timeout;
         let (_, parameters) = args::partition_arguments(job.msg.content.as_ref(), &job.msg.init_args);
-        let mut body = args::environment(job, args::deadline_epoch_ms(timeout));
-        body.insert("value".into(), parameters);
-        let result = self.client.run(Value::Object(body), timeout, ResponseLimits::default()).await;
+        let environment = args::environment(job, args::deadline_epoch_ms(timeout));
+        let limits = ResponseLimits::default();
+        let result = match &self.to {
+            To::Client(client) => client.run(run_body(parameters, environment), timeout, limits).await,
+            To::Container(container) => container.run(parameters, environment, timeout, limits).await,
+        };
         check_answer("/run", &result)
     }
 }
