@@ -22,8 +22,10 @@
 //! more (the proxies' pause grace and unused timeout), the pool's periodic prewarm
 //! adjustment (every 200 ms; the kind is reactive with one prewarm at least and at
 //! most) backfills the prewarm, and the engine lists only that prewarm for the
-//! pool's instance; only the `Run` to the ack is timed. In every way the container
-//! was started at least [`SETTLE`] before the measured `/init`. Every sample uses a new action (a new
+//! pool's instance. Before every sample of every way, both pools are brought back
+//! so, so that no pool's engine work overlaps a measurement of another way, and the
+//! container to be measured was started at least [`SETTLE`] before. Only the `Run`
+//! to the ack (or the raw `/init` + `/run`) is timed. Every sample uses a new action (a new
 //! name) of the prewarm's kind, so that it goes to the prewarm, not to the warm
 //! container of the sample before. Same image, action (a `#!/bin/sh` script echoing
 //! a fixed object; 256 MB; no logs; blocking), network (the backend's bridge) and
@@ -49,6 +51,7 @@ mod support;
 mod test_support;
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -108,9 +111,9 @@ struct Pool {
     pool: PoolHandle,
     /// The pool's own factory (instance), so that its containers can be counted.
     factory: DockerFactory,
-    acks: mpsc::UnboundedReceiver<(Instant, Activation)>,
+    acks: tokio::sync::Mutex<mpsc::UnboundedReceiver<(Instant, Activation)>>,
     image: String,
-    next: usize,
+    next: AtomicUsize,
 }
 
 impl Pool {
@@ -152,9 +155,9 @@ impl Pool {
             name,
             pool: spawn_pool(config, deps),
             factory: factory.clone(),
-            acks,
+            acks: tokio::sync::Mutex::new(acks),
             image: image.into(),
-            next: 0,
+            next: AtomicUsize::new(0),
         })
     }
 
@@ -179,16 +182,15 @@ impl Pool {
     }
 
     /// One first activation of a new action of the prewarm's kind.
-    async fn sample(&mut self) -> Result<Sample, Failure> {
-        self.ready().await?;
-        tokio::time::sleep(SETTLE).await;
-        self.next += 1;
-        let action = action(&self.image, &format!("{}-{}", self.name.replace([' ', ','], "-"), self.next));
-        let run = Run::new(action, ActivationMessage::new(format!("a{}", self.next), "guest"));
+    /// Call it once every pool is [`quiet`].
+    async fn sample(&self) -> Result<Sample, Failure> {
+        let n = self.next.fetch_add(1, Ordering::Relaxed) + 1;
+        let action = action(&self.image, &format!("{}-{n}", self.name.replace([' ', ','], "-")));
+        let run = Run::new(action, ActivationMessage::new(format!("a{n}"), "guest"));
         let id = run.msg.activation_id.clone();
         let start = Instant::now();
         submit(&self.pool, run).await;
-        let (at, activation) = tokio::time::timeout(PATIENCE, self.acks.recv())
+        let (at, activation) = tokio::time::timeout(PATIENCE, self.acks.lock().await.recv())
             .await
             .map_err(|_| format!("{}: no ack within {PATIENCE:?}", self.name))?
             .ok_or("the sink went away")?;
@@ -220,9 +222,27 @@ fn action(image: &str, name: &str) -> Arc<Action> {
     })
 }
 
+/// Waits until every pool holds its prewarm and nothing else, so that no pool's
+/// engine work (a pause, a removal, a prewarm's start) overlaps the next sample of
+/// any way, then [`SETTLE`]s.
+async fn quiet(pools: &[Pool]) -> Result<(), Failure> {
+    for pool in pools {
+        pool.ready().await?;
+    }
+    tokio::time::sleep(SETTLE).await;
+    Ok(())
+}
+
+/// One sample of pool `i`.
+async fn pool_sample(pools: &[Pool], i: usize) -> Result<Sample, Failure> {
+    quiet(pools).await?;
+    pools[i].sample().await
+}
+
 /// One raw sample: a started container (untimed), `/init` + `/run` (timed), removal
-/// (untimed).
-async fn raw(factory: &DockerFactory, image: &str) -> Result<Duration, Failure> {
+/// (untimed), once the pools are quiet.
+async fn raw(factory: &DockerFactory, image: &str, pools: &[Pool]) -> Result<Duration, Failure> {
+    quiet(pools).await?;
     let config = proxy_config();
     let spec = CreateSpec {
         transaction_id: "bench".into(),
@@ -251,7 +271,7 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
-fn criterion_figures(rt: &Runtime, factory: &DockerFactory, image: &str, pools: &mut [Pool; 2]) {
+fn criterion_figures(rt: &Runtime, factory: &DockerFactory, image: &str, pools: &[Pool; 2]) {
     let mut c = Criterion::default()
         .sample_size(10)
         .warm_up_time(Duration::from_millis(1))
@@ -261,13 +281,13 @@ fn criterion_figures(rt: &Runtime, factory: &DockerFactory, image: &str, pools: 
     group.sampling_mode(SamplingMode::Flat);
     group.bench_function("raw init+run", |b| {
         b.iter_custom(|iters| {
-            (0..iters).map(|_| rt.block_on(raw(factory, image)).expect("a raw sample")).sum()
+            (0..iters).map(|_| rt.block_on(raw(factory, image, pools)).expect("a raw sample")).sum()
         })
     });
-    for pool in pools.iter_mut() {
+    for (i, pool) in pools.iter().enumerate() {
         group.bench_function(pool.name, |b| {
             b.iter_custom(|iters| {
-                (0..iters).map(|_| rt.block_on(pool.sample()).expect("a pool sample").took).sum()
+                (0..iters).map(|_| rt.block_on(pool_sample(pools, i)).expect("a pool sample").took).sum()
             })
         });
     }
@@ -276,14 +296,14 @@ fn criterion_figures(rt: &Runtime, factory: &DockerFactory, image: &str, pools: 
 }
 
 /// The three ways in alternation, the order rotated every round.
-fn summary(rt: &Runtime, factory: &DockerFactory, image: &str, pools: &mut [Pool; 2]) -> Result<(), Failure> {
+fn summary(rt: &Runtime, factory: &DockerFactory, image: &str, pools: &[Pool; 2]) -> Result<(), Failure> {
     let mut raws = Vec::new();
     let mut samples: [Vec<Sample>; 2] = Default::default();
     for round in 0..ROUNDS {
         for way in (0..3).map(|w| (w + round) % 3) {
             match way {
-                0 => raws.push(rt.block_on(raw(factory, image))?),
-                pool => samples[pool - 1].push(rt.block_on(pools[pool - 1].sample())?),
+                0 => raws.push(rt.block_on(raw(factory, image, pools))?),
+                pool => samples[pool - 1].push(rt.block_on(pool_sample(pools, pool - 1))?),
             }
         }
     }
@@ -345,7 +365,7 @@ fn main() -> Result<(), Failure> {
     println!("image {image}, the backend's bridge network");
     // The pools' tasks run on `rt`, whenever it is driven.
     let _entered = rt.enter();
-    let mut pools = [
+    let pools = [
         Pool::spawn("pool, no replacement", &one, &image, 1)?,
         Pool::spawn("pool, replacement started", &two, &image, 2)?,
     ];
@@ -353,9 +373,9 @@ fn main() -> Result<(), Failure> {
         tokio::select! {
             outcome = async {
                 // A raw sample and one of each pool first: images, networks, caches.
-                raw(&factory, &image).await?;
-                for pool in pools.iter_mut() {
-                    pool.sample().await?;
+                raw(&factory, &image, &pools).await?;
+                for i in 0..pools.len() {
+                    pool_sample(&pools, i).await?;
                 }
                 Ok::<(), Failure>(())
             } => outcome,
@@ -363,8 +383,8 @@ fn main() -> Result<(), Failure> {
         }
     });
     outcome?;
-    criterion_figures(&rt, &factory, &image, &mut pools);
-    summary(&rt, &factory, &image, &mut pools)?;
+    criterion_figures(&rt, &factory, &image, &pools);
+    summary(&rt, &factory, &image, &pools)?;
     for factory in [factory, one, two] {
         rt.block_on(factory.shutdown())?;
     }
