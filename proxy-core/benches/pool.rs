@@ -5,8 +5,9 @@
 //!
 //! The invoker: [`CONTAINERS`] distinct actions (256 MB, concurrency 1, no logs),
 //! each with one warm container in a pool whose budget holds exactly that many, on
-//! the `instant` backend (`support`: every container call answers at once), on a multi-thread tokio runtime with 2 workers. [`IN_FLIGHT`] feeders
-//! keep one activation each in flight; feeder `f` cycles through its own slice of
+//! the `instant` backend (`support`: every container call answers at once), on a
+//! multi-thread tokio runtime with 2 workers. [`IN_FLIGHT`] feeders (fewer when
+//! there are fewer than [`SLICE`] actions each) keep one activation each in flight; feeder `f` cycles through its own slice of
 //! the actions (`f`, `f + IN_FLIGHT`, ..), so every container takes work in turn and
 //! each activation goes to a container that finished its previous one long before.
 //! That is a busy invoker with many actions: every container warm, a bounded number
@@ -50,6 +51,9 @@ use tokio::runtime::Runtime;
 const CONTAINERS: usize = 1_000;
 /// Activations in flight at once, one per feeder.
 const IN_FLIGHT: usize = 100;
+/// The fewest actions each feeder cycles through: its next activation of an action
+/// comes [`SLICE`] - 1 of its own activations after the last.
+const SLICE: usize = 10;
 /// Activations per way and round of the summary.
 const BATCH: usize = 100_000;
 /// Rounds of the summary.
@@ -117,7 +121,8 @@ fn runtime() -> Runtime {
 /// The ways, warmed: the pool's containers and the direct proxies are distinct, of
 /// the same actions, on the same backend and sink.
 fn ways(rt: &Runtime, containers: usize) -> (Arc<World>, [Arc<Way>; 2]) {
-    let feeders = IN_FLIGHT.min(containers);
+    // With fewer containers (under `cargo test`), fewer feeders, each still cycling.
+    let feeders = IN_FLIGHT.min(containers / SLICE).max(1);
     let world = Arc::new(World::new(containers, feeders));
     let (pool, proxies) = rt.block_on(async { (world.warm_pool().await, world.warm_proxies().await) });
     let pool = Way::new("pool", Target::Pool(pool), feeders);

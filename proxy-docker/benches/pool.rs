@@ -351,7 +351,7 @@ fn main() -> Result<(), Failure> {
         }
     };
     let image = rt.block_on(test_support::runtime_image(&docker));
-    let mut config = DockerConfig::new(&format!("bench-pool-{}", std::process::id()));
+    let mut config = DockerConfig::new(format!("bench-pool-{}", std::process::id()));
     config.reach = Reach::Bridge;
     config.labels = BTreeMap::from([(BENCH_LABEL.to_string(), label)]);
     let factory = rt.block_on(DockerFactory::start(docker.clone(), config.clone()))?;
