@@ -62,7 +62,7 @@ use proxy_core::container::{
 use proxy_core::machine::driver::{Notice, Notices, Running};
 use proxy_docker::{Docker, DockerConfig, DockerFactory, Reach, RUNTIME_PORT};
 use serde_json::{json, Value};
-use support::{median, AckSink, Direct, Failure, Steps, CODE};
+use support::{median, AckSink, Cleanup, Direct, Failure, Steps, CODE};
 use tokio::sync::mpsc;
 
 /// Counted rounds (after one warm-up round).
@@ -98,21 +98,6 @@ fn order(n: usize) -> [Way; 3] {
     let mut ways = WAYS;
     ways.rotate_left(n % 3);
     ways
-}
-
-/// Removes everything labelled for this run when dropped: at the end, after a
-/// panic, or after Ctrl-C.
-struct Cleanup(String);
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let left = support::remove_labelled(&self.0);
-        if left.is_empty() {
-            println!("cleanup: no container labelled {} left", self.0);
-        } else {
-            eprintln!("cleanup: containers labelled {} still listed: {left:?}", self.0);
-        }
-    }
 }
 
 fn main() -> Result<(), Failure> {

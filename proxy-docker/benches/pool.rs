@@ -58,13 +58,13 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, SamplingMode};
 use proxy_core::container::naming::container_name;
 use proxy_core::container::{
-    Action, ActionLimits, Activation, ActivationMessage, ActivationStatus, Container, CreateSpec,
-    ProxyConfig, ProxyDeps, Run,
+    Action, Activation, ActivationMessage, ActivationStatus, Container, CreateSpec, ProxyConfig, ProxyDeps,
+    Run,
 };
 use proxy_core::pool::{spawn_pool, PoolConfig, PoolHandle, PrewarmingConfig, ReactivePrewarmingConfig};
 use proxy_docker::{DockerConfig, DockerFactory, Reach};
 use serde_json::json;
-use support::{median, AckSink, Direct, Failure, CODE};
+use support::{median, AckSink, Cleanup, Direct, Failure, CODE};
 use test_support::submit;
 use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
@@ -82,21 +82,6 @@ const BENCH_LABEL: &str = "proxy.bench";
 const SETTLE: Duration = Duration::from_millis(300);
 /// How long any one wait may take before the bench gives up.
 const PATIENCE: Duration = Duration::from_secs(60);
-
-/// Removes everything labelled for this run when dropped: at the end, after a
-/// panic, or after Ctrl-C.
-struct Cleanup(String);
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let left = support::remove_labelled(&self.0);
-        if left.is_empty() {
-            println!("cleanup: no container labelled {} left", self.0);
-        } else {
-            eprintln!("cleanup: containers labelled {} still listed: {left:?}", self.0);
-        }
-    }
-}
 
 /// One sample of a pool: the `Run` to the ack, and the activation's own interval.
 #[derive(Clone, Copy)]
@@ -210,16 +195,7 @@ fn proxy_config() -> ProxyConfig {
 }
 
 fn action(image: &str, name: &str) -> Arc<Action> {
-    Arc::new(Action {
-        kind: KIND.into(),
-        limits: ActionLimits {
-            timeout: Duration::from_secs(30),
-            memory_mb: MEMORY_MB,
-            logs_mb: 0,
-            max_concurrent: 1,
-        },
-        ..Action::new("guest", name, image, CODE)
-    })
+    test_support::pool_action(image, name, KIND, CODE, MEMORY_MB)
 }
 
 /// Waits until every pool holds its prewarm and nothing else, so that no pool's

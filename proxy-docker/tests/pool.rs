@@ -16,11 +16,11 @@ use std::time::Duration;
 
 use proxy_core::container::scripted::RecordingSink;
 use proxy_core::container::{
-    Action, ActionLimits, Activation, ActivationMessage, ActivationStatus, ProxyConfig, ProxyDeps, Run,
+    Action, Activation, ActivationMessage, ActivationStatus, ProxyConfig, ProxyDeps, Run,
 };
 use proxy_core::pool::{spawn_pool, PoolConfig, PoolHandle, PoolSnapshot, PrewarmingConfig};
 use serde_json::json;
-use support::{eventually, runtime_image, submit, with_env, Env, RecordingFactory};
+use support::{eventually, pool_action, runtime_image, submit, with_env, Env, RecordingFactory};
 
 const KIND: &str = "blackbox";
 const MEMORY_MB: u64 = 256;
@@ -74,16 +74,7 @@ impl Pool {
 }
 
 fn action(image: &str, name: &str) -> Arc<Action> {
-    Arc::new(Action {
-        kind: KIND.into(),
-        limits: ActionLimits {
-            timeout: Duration::from_secs(30),
-            memory_mb: MEMORY_MB,
-            logs_mb: 0,
-            max_concurrent: 1,
-        },
-        ..Action::new("guest", name, image, SCRIPT)
-    })
+    pool_action(image, name, KIND, SCRIPT, MEMORY_MB)
 }
 
 fn job(action: &Arc<Action>, id: &str) -> Run {

@@ -198,3 +198,18 @@ impl ActivationSink for AckSink {
 
     async fn store(&self, _activation: &Activation, _blocking: bool) {}
 }
+
+/// Removes everything labelled for this run when dropped: at the end, after a
+/// panic, or after Ctrl-C.
+pub(crate) struct Cleanup(pub(crate) String);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let left = remove_labelled(&self.0);
+        if left.is_empty() {
+            println!("cleanup: no container labelled {} left", self.0);
+        } else {
+            eprintln!("cleanup: containers labelled {} still listed: {left:?}", self.0);
+        }
+    }
+}

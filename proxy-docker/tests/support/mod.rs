@@ -281,3 +281,20 @@ impl proxy_core::container::ContainerFactory for RecordingFactory {
         Ok(created)
     }
 }
+
+/// What the pool's engine tests and bench run: an action `name` of `kind` in `image`
+/// with `code`, of `memory_mb`, concurrency 1, no logs, a 30 s timeout.
+pub fn pool_action(
+    image: &str,
+    name: &str,
+    kind: &str,
+    code: &str,
+    memory_mb: u64,
+) -> std::sync::Arc<proxy_core::container::Action> {
+    use proxy_core::container::{Action, ActionLimits};
+    std::sync::Arc::new(Action {
+        kind: kind.into(),
+        limits: ActionLimits { timeout: Duration::from_secs(30), memory_mb, logs_mb: 0, max_concurrent: 1 },
+        ..Action::new("guest", name, image, code)
+    })
+}
