@@ -33,21 +33,20 @@
 //! Run with `cargo bench -p proxy-core --bench warm`; `cargo test --benches` runs
 //! it once with small counts.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+mod support;
+
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use async_trait::async_trait;
-use proxy_core::container::client::{ContainerResponse, RunResult};
 use proxy_core::container::scripted::{RecordingSink, ScriptedFactory};
 use proxy_core::container::{
-    spawn_proxy, AckKind, Action, ActionLimits, Activation, ActivationMessage, ActivationSink, Container,
-    ContainerFactory, ContainerFacts, ContainerId, ContainerProxyAny, ContainerProxyEvent as Event,
-    CreateSpec, Interval, LogRead, Logs, OperationError, ProxyConfig, ProxyCx, ProxyDeps, ResponseLimits,
-    Run, StartupError, Symptom, ToParent,
+    spawn_proxy, Action, ActionLimits, ActivationMessage, ContainerProxyAny, ContainerProxyEvent as Event,
+    ProxyConfig, ProxyCx, ProxyDeps, Run, ToParent,
 };
 use proxy_core::machine::driver::{Notice, Notices, Running};
-use serde_json::{json, Map, Value};
+use serde_json::json;
+use support::{CountingSink, InstantFactory};
 
 /// Warm activations timed by `latency` (after as many untimed ones).
 const LATENCY_SAMPLES: usize = 10_000;
@@ -88,94 +87,12 @@ impl Backend {
             Backend::Scripted => {
                 Arc::new(ProxyDeps::new(ScriptedFactory::new(), RecordingSink::new(), config))
             }
-            Backend::Instant => {
-                Arc::new(ProxyDeps::new(Arc::new(InstantFactory), Arc::new(CountingSink::default()), config))
-            }
+            Backend::Instant => Arc::new(ProxyDeps::new(
+                Arc::new(InstantFactory::default()),
+                Arc::new(CountingSink::default()),
+                config,
+            )),
         }
-    }
-}
-
-/// Creates [`InstantContainer`]s.
-struct InstantFactory;
-
-/// Names instant containers.
-static INSTANT_CONTAINERS: AtomicU64 = AtomicU64::new(0);
-
-#[async_trait]
-impl ContainerFactory for InstantFactory {
-    async fn create(&self, _spec: CreateSpec) -> Result<Arc<dyn Container>, StartupError> {
-        let n = INSTANT_CONTAINERS.fetch_add(1, Ordering::Relaxed);
-        Ok(Arc::new(InstantContainer { id: ContainerId(format!("instant-{n}")) }))
-    }
-}
-
-/// A container whose every call succeeds at once, without a timer or a record.
-#[derive(Debug)]
-struct InstantContainer {
-    id: ContainerId,
-}
-
-#[async_trait]
-impl Container for InstantContainer {
-    fn id(&self) -> &ContainerId {
-        &self.id
-    }
-
-    fn addr(&self) -> Option<std::net::SocketAddr> {
-        None
-    }
-
-    async fn initialize(&self, _: Value, _: Duration, _: usize) -> RunResult {
-        answer("OK")
-    }
-
-    async fn run(&self, _: Value, _: Map<String, Value>, _: Duration, _: ResponseLimits) -> RunResult {
-        answer("{}")
-    }
-
-    async fn facts(&self, _: std::time::SystemTime, _: Symptom) -> ContainerFacts {
-        ContainerFacts::default()
-    }
-
-    async fn suspend(&self) -> Result<(), OperationError> {
-        Ok(())
-    }
-
-    async fn resume(&self) -> Result<(), OperationError> {
-        Ok(())
-    }
-
-    async fn logs(&self, _: usize, _: LogRead) -> Result<Logs, OperationError> {
-        Ok(Logs::default())
-    }
-
-    async fn destroy(&self) -> Result<(), OperationError> {
-        Ok(())
-    }
-}
-
-/// A 200 with `entity`, at once.
-fn answer(entity: &str) -> RunResult {
-    let now = tokio::time::Instant::now();
-    let response = ContainerResponse { status: 200, entity: entity.into(), truncated: None };
-    RunResult { interval: Interval { start: now, end: now }, response: Ok(response) }
-}
-
-/// A sink that only counts.
-#[derive(Default)]
-struct CountingSink {
-    acks: AtomicUsize,
-    stores: AtomicUsize,
-}
-
-#[async_trait]
-impl ActivationSink for CountingSink {
-    async fn ack(&self, _: AckKind, _: &Activation, _: bool) {
-        self.acks.fetch_add(1, Ordering::Relaxed);
-    }
-
-    async fn store(&self, _: &Activation, _: bool) {
-        self.stores.fetch_add(1, Ordering::Relaxed);
     }
 }
 

@@ -47,23 +47,22 @@ mod support;
 mod test_support;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use bollard::models::{ContainerCreateBody, HostConfig, HostConfigLogConfig, ResourcesUlimits};
 use bollard::query_parameters::{CreateContainerOptionsBuilder, RemoveContainerOptionsBuilder};
-use proxy_core::container::client::ActionClient;
 use proxy_core::container::{
-    args, spawn_proxy, AckKind, Action, ActionLimits, Activation, ActivationMessage, ActivationSink,
-    ActivationStatus, Container, ContainerFactory, ContainerProxyAny, ContainerProxyEvent as Event,
-    CreateSpec, ProxyConfig, ProxyDeps, ResponseLimits, Run, StartupError, ToParent,
+    spawn_proxy, Action, ActionLimits, Activation, ActivationMessage, ActivationStatus, Container,
+    ContainerFactory, ContainerProxyAny, ContainerProxyEvent as Event, CreateSpec, ProxyConfig, ProxyDeps,
+    Run, StartupError, ToParent,
 };
 use proxy_core::machine::driver::{Notice, Notices, Running};
 use proxy_docker::{Docker, DockerConfig, DockerFactory, Reach, RUNTIME_PORT};
 use serde_json::{json, Value};
-use support::{median, Steps};
+use support::{median, AckSink, Cleanup, Direct, Failure, Steps, CODE};
 use tokio::sync::mpsc;
 
 /// Counted rounds (after one warm-up round).
@@ -74,8 +73,6 @@ const WARM_SAMPLES: usize = 10;
 const MEMORY_MB: u64 = 256;
 /// The pause grace of the proxy whose pause-resume-run is measured.
 const PAUSE_GRACE: Duration = Duration::from_millis(50);
-/// The action: a script that echoes a fixed JSON object.
-const CODE: &str = "#!/bin/sh\necho '{\"greeting\": \"hello\"}'\n";
 /// The label on everything this bench creates (valued `engine-<pid>`).
 const BENCH_LABEL: &str = "proxy.bench";
 /// How long any one wait may take before the bench gives up.
@@ -85,8 +82,6 @@ const COLD: &str = "cold";
 const WARM: &str = "warm";
 const PAUSED: &str = "pause-resume-run";
 const REMOVAL: &str = "removal";
-
-type Failure = Box<dyn std::error::Error>;
 
 /// The three ways, in the order of the table's columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,21 +100,6 @@ fn order(n: usize) -> [Way; 3] {
     ways
 }
 
-/// Removes everything labelled for this run when dropped: at the end, after a
-/// panic, or after Ctrl-C.
-struct Cleanup(String);
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let left = support::remove_labelled(&self.0);
-        if left.is_empty() {
-            println!("cleanup: no container labelled {} left", self.0);
-        } else {
-            eprintln!("cleanup: containers labelled {} still listed: {left:?}", self.0);
-        }
-    }
-}
-
 fn main() -> Result<(), Failure> {
     // `cargo bench` passes `--bench`; `cargo test --all-targets` does not, and there
     // this bench, which takes a minute of the engine's time, only says how to run it.
@@ -136,20 +116,6 @@ fn main() -> Result<(), Failure> {
             _ = tokio::signal::ctrl_c() => Err("interrupted".into()),
         }
     })
-}
-
-/// The acknowledgements of a proxy's activations: when each was acknowledged, and
-/// the record.
-struct AckSink(mpsc::UnboundedSender<(Instant, Activation)>);
-
-#[async_trait]
-impl ActivationSink for AckSink {
-    async fn ack(&self, _kind: AckKind, activation: &Activation, _blocking: bool) {
-        let at = Instant::now();
-        let _ = self.0.send((at, activation.clone()));
-    }
-
-    async fn store(&self, _activation: &Activation, _blocking: bool) {}
 }
 
 /// The proxies' factory: the bench's [`DockerFactory`], with the duration of each
@@ -281,20 +247,6 @@ fn check(status: &ActivationStatus, result: &Value) -> Result<(), Failure> {
     }
 }
 
-/// The runtime's answer must be the script's object.
-fn check_answer(what: &str, run: &proxy_core::container::client::RunResult) -> Result<(), Failure> {
-    match &run.response {
-        Ok(r) if r.ok_status() && what == "/init" => Ok(()),
-        Ok(r)
-            if r.ok_status()
-                && serde_json::from_str::<Value>(&r.entity).ok() == Some(json!({"greeting": "hello"})) =>
-        {
-            Ok(())
-        }
-        other => Err(format!("{what} answered {other:?}").into()),
-    }
-}
-
 fn action(image: &str) -> Arc<Action> {
     Arc::new(Action {
         limits: ActionLimits {
@@ -318,37 +270,6 @@ fn job(action: &Arc<Action>, id: String) -> Run {
             init_args: BTreeSet::new(),
             ..ActivationMessage::new(id, "guest")
         }),
-    }
-}
-
-/// `/init` and `/run` as the proxy sends them (`initialize_and_run`), through the
-/// action client alone: the floor's and the CLI's way to run.
-struct Direct {
-    client: ActionClient,
-}
-
-impl Direct {
-    fn new(ip: IpAddr) -> Self {
-        Direct { client: ActionClient::new(SocketAddr::new(ip, RUNTIME_PORT)) }
-    }
-
-    async fn init(&self, job: &Run) -> Result<(), Failure> {
-        let timeout = job.action.limits.timeout;
-        let (env, _) = args::partition_arguments(job.msg.content.as_ref(), &job.msg.init_args);
-        let environment = args::environment(job, args::deadline_epoch_ms(timeout));
-        let mut init_env = env;
-        init_env.extend(args::ow_environment(&environment));
-        let result = self.client.init(args::initializer(job, &init_env), timeout).await;
-        check_answer("/init", &result)
-    }
-
-    async fn run(&self, job: &Run) -> Result<(), Failure> {
-        let timeout = job.action.limits.timeout;
-        let (_, parameters) = args::partition_arguments(job.msg.content.as_ref(), &job.msg.init_args);
-        let mut body = args::environment(job, args::deadline_epoch_ms(timeout));
-        body.insert("value".into(), parameters);
-        let result = self.client.run(Value::Object(body), timeout, ResponseLimits::default()).await;
-        check_answer("/run", &result)
     }
 }
 
@@ -580,7 +501,7 @@ async fn one_round(
                     .and_then(|n| n.get(&settings.network).and_then(|e| e.ip_address.clone()))
                     .ok_or("no address")?
                     .parse()?;
-                let direct = Direct::new(ip);
+                let direct = Direct::new(SocketAddr::new(ip, RUNTIME_PORT));
                 let engine = started.elapsed();
                 direct.init(&job).await?;
                 direct.run(&job).await?;
@@ -604,7 +525,7 @@ async fn one_round(
                 let format =
                     format!("{{{{(index .NetworkSettings.Networks \"{}\").IPAddress}}}}", settings.network);
                 let ip = cli(&["inspect", "--format", &format, &id]).parse()?;
-                let direct = Direct::new(ip);
+                let direct = Direct::new(SocketAddr::new(ip, RUNTIME_PORT));
                 let engine = started.elapsed();
                 direct.init(&job).await?;
                 direct.run(&job).await?;

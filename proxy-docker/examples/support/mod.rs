@@ -1,12 +1,26 @@
-//! What the `latency` example and the `engine` bench share: durations recorded per
+//! What the `latency` example and the engine benches share: durations recorded per
 //! named step with their medians, and the docker CLI as a subprocess (for
 //! comparison only: the backend never runs the CLI).
 
 // Each program that includes this module uses only part of it.
 #![allow(dead_code)]
 
+use std::net::SocketAddr;
 use std::process::Command;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use proxy_core::container::client::{run_body, ActionClient, RunResult};
+use proxy_core::container::{args, AckKind, Activation, ActivationSink, Container, ResponseLimits, Run};
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+
+/// What the benches' steps fail with.
+pub(crate) type Failure = Box<dyn std::error::Error>;
+
+/// The benches' action: a script that echoes a fixed JSON object.
+pub(crate) const CODE: &str = "#!/bin/sh\necho '{\"greeting\": \"hello\"}'\n";
 
 /// Durations recorded per named step, the steps in the order they were first seen.
 #[derive(Default)]
@@ -99,4 +113,103 @@ pub(crate) fn remove_labelled(label: &str) -> Vec<String> {
         quiet(&["network", "rm", &network]);
     }
     list(&["ps", "-aq", "--filter", &filter])
+}
+
+/// `/init` and `/run` as the proxy sends them (`initialize_and_run`), through the
+/// action client alone: the floor's and the CLI's way to run.
+pub(crate) struct Direct {
+    to: To,
+}
+
+/// Where [`Direct`] sends its calls.
+enum To {
+    /// A runtime that asks for no token (the floor's and the CLI's containers).
+    Client(ActionClient),
+    /// A container of the backend, through its own client (which holds its token).
+    Container(Arc<dyn Container>),
+}
+
+impl Direct {
+    /// The runtime listening at `addr`.
+    pub(crate) fn new(addr: SocketAddr) -> Self {
+        Direct { to: To::Client(ActionClient::new(addr)) }
+    }
+
+    /// The runtime of a container the backend created, without a proxy.
+    pub(crate) fn of(container: Arc<dyn Container>) -> Self {
+        Direct { to: To::Container(container) }
+    }
+
+    /// `/init` of `job`'s action.
+    pub(crate) async fn init(&self, job: &Run) -> Result<(), Failure> {
+        let timeout = job.action.limits.timeout;
+        let (env, _) = args::partition_arguments(job.msg.content.as_ref(), &job.msg.init_args);
+        let environment = args::environment(job, args::deadline_epoch_ms(timeout));
+        let mut init_env = env;
+        init_env.extend(args::ow_environment(&environment));
+        let initializer = args::initializer(job, &init_env);
+        let result = match &self.to {
+            To::Client(client) => client.init(initializer, timeout).await,
+            To::Container(container) => {
+                container.initialize(initializer, timeout, job.action.limits.max_concurrent).await
+            }
+        };
+        check_answer("/init", &result)
+    }
+
+    /// `/run` of `job`.
+    pub(crate) async fn run(&self, job: &Run) -> Result<(), Failure> {
+        let timeout = job.action.limits.timeout;
+        let (_, parameters) = args::partition_arguments(job.msg.content.as_ref(), &job.msg.init_args);
+        let environment = args::environment(job, args::deadline_epoch_ms(timeout));
+        let limits = ResponseLimits::default();
+        let result = match &self.to {
+            To::Client(client) => client.run(run_body(parameters, environment), timeout, limits).await,
+            To::Container(container) => container.run(parameters, environment, timeout, limits).await,
+        };
+        check_answer("/run", &result)
+    }
+}
+
+/// The runtime's answer must be the script's object.
+pub(crate) fn check_answer(what: &str, run: &RunResult) -> Result<(), Failure> {
+    match &run.response {
+        Ok(r) if r.ok_status() && what == "/init" => Ok(()),
+        Ok(r)
+            if r.ok_status()
+                && serde_json::from_str::<Value>(&r.entity).ok() == Some(json!({"greeting": "hello"})) =>
+        {
+            Ok(())
+        }
+        other => Err(format!("{what} answered {other:?}").into()),
+    }
+}
+
+/// The acknowledgements of a proxy's activations: when each was acknowledged, and
+/// the record.
+pub(crate) struct AckSink(pub(crate) mpsc::UnboundedSender<(Instant, Activation)>);
+
+#[async_trait]
+impl ActivationSink for AckSink {
+    async fn ack(&self, _kind: AckKind, activation: &Activation, _blocking: bool) {
+        let at = Instant::now();
+        let _ = self.0.send((at, activation.clone()));
+    }
+
+    async fn store(&self, _activation: &Activation, _blocking: bool) {}
+}
+
+/// Removes everything labelled for this run when dropped: at the end, after a
+/// panic, or after Ctrl-C.
+pub(crate) struct Cleanup(pub(crate) String);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let left = remove_labelled(&self.0);
+        if left.is_empty() {
+            println!("cleanup: no container labelled {} left", self.0);
+        } else {
+            eprintln!("cleanup: containers labelled {} still listed: {left:?}", self.0);
+        }
+    }
 }

@@ -234,3 +234,67 @@ pub fn binary_action() -> Vec<u8> {
         })
         .clone()
 }
+
+/// The one place the engine tests and benches hand a pool a job (the pool's
+/// `submit` is to become asynchronous and back-pressured: only this changes then).
+pub async fn submit(pool: &proxy_core::pool::PoolHandle, run: proxy_core::container::Run) {
+    pool.submit(run).await.expect("the pool runs");
+}
+
+/// A [`DockerFactory`] that records every container it creates: its name (a
+/// prewarm's contains `_prewarm_`), its id, and when the create returned.
+pub struct RecordingFactory {
+    pub inner: DockerFactory,
+    pub created: std::sync::Mutex<Vec<Created>>,
+}
+
+/// One container a [`RecordingFactory`] created.
+#[derive(Debug, Clone)]
+pub struct Created {
+    pub name: String,
+    pub id: String,
+    pub at: std::time::Instant,
+}
+
+impl RecordingFactory {
+    pub fn new(inner: DockerFactory) -> std::sync::Arc<Self> {
+        std::sync::Arc::new(RecordingFactory { inner, created: Default::default() })
+    }
+
+    /// Every container created so far, in order.
+    pub fn created(&self) -> Vec<Created> {
+        self.created.lock().expect("not poisoned").clone()
+    }
+}
+
+#[async_trait::async_trait]
+impl proxy_core::container::ContainerFactory for RecordingFactory {
+    async fn create(
+        &self,
+        spec: proxy_core::container::CreateSpec,
+    ) -> Result<std::sync::Arc<dyn proxy_core::container::Container>, proxy_core::container::StartupError>
+    {
+        let name = spec.name.clone();
+        let created = self.inner.create(spec).await?;
+        let record = Created { name, id: created.id().0.clone(), at: std::time::Instant::now() };
+        self.created.lock().expect("not poisoned").push(record);
+        Ok(created)
+    }
+}
+
+/// What the pool's engine tests and bench run: an action `name` of `kind` in `image`
+/// with `code`, of `memory_mb`, concurrency 1, no logs, a 30 s timeout.
+pub fn pool_action(
+    image: &str,
+    name: &str,
+    kind: &str,
+    code: &str,
+    memory_mb: u64,
+) -> std::sync::Arc<proxy_core::container::Action> {
+    use proxy_core::container::{Action, ActionLimits};
+    std::sync::Arc::new(Action {
+        kind: kind.into(),
+        limits: ActionLimits { timeout: Duration::from_secs(30), memory_mb, logs_mb: 0, max_concurrent: 1 },
+        ..Action::new("guest", name, image, code)
+    })
+}
