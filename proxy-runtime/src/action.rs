@@ -42,7 +42,7 @@ impl Mode {
     /// The mode [`ACTIONLOOP_ENV`] selects: its value in `init_env` if it is there,
     /// else `runtime_env`'s, else [`Mode::PerActivation`].
     ///
-    /// Upstream selects by image: every action of an actionloop image (Go, Python 3,
+    /// Deviation D41: upstream selects by image: every action of an actionloop image (Go, Python 3,
     /// `actionloop-v2`) is a loop, every `native` one a process per activation. This
     /// runtime serves both, so the image (or the container) sets the default and an
     /// action can choose for itself through an init parameter; the executable itself

@@ -14,15 +14,18 @@
 //!   `api_key`, ...; see [`activation_line`]), and answers one line on fd 3: the
 //!   result, a JSON object or array. Then it waits for the next line.
 //!
-//! One activation at a time per process, in arrival order: upstream's proxy has no
-//! more (two requests at once would interleave their lines), and a line protocol on
-//! one pipe cannot tell two answers apart.
+//! One activation at a time per process, in arrival order (deviation D43: upstream's
+//! proxy does not serialise them, and two requests at once interleave their lines): a
+//! line protocol on one pipe cannot tell two answers apart.
+//!
+//! Always with the acknowledgement (D42): upstream waits for it only when its image
+//! sets `OW_WAIT_FOR_ACK`, as all its newer ones do; Go's launcher sends it in any case.
 //!
 //! Failures, with upstream's answers: an answer that is no JSON object or array is a
 //! 502 and the process stays; an exit, or fd 3 or stdin closed, during an activation
 //! is a 400 `command exited` and the process is gone for good: every later `/run`
 //! answers 500 `command exited` (upstream: 500 `no action defined yet`, deviation
-//! D32), and the invoker, taking any non-200 `/run` for a developer error, destroys
+//! D40), and the invoker, taking any non-200 `/run` for a developer error, destroys
 //! the container. A process that exits between activations is found at the next one
 //! (500 `command exited`, as upstream's `Exited()` check).
 
