@@ -150,8 +150,11 @@ async fn exchange(state: &mut Option<Process>, line: &[u8]) -> Result<String, Er
     match process.ask(line).await {
         Ok(answer) => json_result(&answer).map(str::to_owned).ok_or(Error::NotADictionary),
         Err(error) => {
-            // Dropping it kills what is left of it: stdin or fd 3 closed but alive.
-            *state = None;
+            // Stdin or fd 3 closed, it may still be alive: killed and reaped here, not
+            // left as a zombie for tokio to reap some time later.
+            if let Some(mut process) = state.take() {
+                let _ = process.child.kill().await;
+            }
             Err(error)
         }
     }
