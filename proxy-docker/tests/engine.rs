@@ -530,3 +530,61 @@ async fn a_container_killed_from_outside_is_not_out_of_memory() {
     )
     .await;
 }
+
+/// The runtime's actionloop mode in a real container: one action process answers
+/// every activation (its pid is the same each time), each with its own logs, and an
+/// action that dies is a developer error.
+#[tokio::test]
+async fn an_actionloop_action_answers_every_activation_from_one_process() {
+    with_env(
+        "loop",
+        |_| {},
+        |env| async move {
+            let image = support::runtime_image(&env.docker).await;
+            let container = env.factory.create_container(&spec("loop", &image, 128)).await.unwrap();
+            let code = "#!/bin/sh\necho '{\"ok\": true}' >&3\nn=0\nwhile read -r line; do\n  n=$((n+1))\n  \
+                        echo \"activation $n\" >&2\n  case \"$line\" in *die*) exit 3 ;; esac\n  \
+                        echo \"{\\\"pid\\\":$$,\\\"n\\\":$n}\" >&3\ndone\n";
+            let initializer = json!({"name": "loop", "main": "main", "code": code,
+                                     "env": {"PROXY_RUNTIME_ACTIONLOOP": "1"}});
+            outcome::init(&container, initializer, Duration::from_secs(10), 1, true).await.expect("init");
+            let mut pids = Vec::new();
+            for n in 1..=5 {
+                let (_, response) = outcome::run(
+                    &container,
+                    json!({"name": "x"}),
+                    Map::new(),
+                    Duration::from_secs(10),
+                    Default::default(),
+                    false,
+                )
+                .await
+                .expect("no health error");
+                assert_eq!(response.status, ActivationStatus::Success, "{response:?}");
+                assert_eq!(response.result["n"], n);
+                pids.push(response.result["pid"].clone());
+                let logs = container.logs(1024 * 1024, LogRead::UntilSentinels).await.unwrap();
+                assert!(
+                    logs.lines.iter().any(|l| l.ends_with(&format!("stderr: activation {n}"))),
+                    "{logs:?}"
+                );
+            }
+            pids.dedup();
+            assert_eq!(pids.len(), 1, "activations ran in several processes: {pids:?}");
+
+            let (_, died) = outcome::run(
+                &container,
+                json!({"die": true}),
+                Map::new(),
+                Duration::from_secs(10),
+                Default::default(),
+                false,
+            )
+            .await
+            .expect("no health error");
+            assert_eq!(died.status, ActivationStatus::DeveloperError, "{died:?}");
+            assert_eq!(died.result, json!({"error": "command exited"}));
+        },
+    )
+    .await;
+}

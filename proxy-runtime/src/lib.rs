@@ -3,11 +3,15 @@
 //!
 //! - [`protocol`]: the request and response types of `/init` and `/run`, and the
 //!   error messages;
-//! - [`action`]: writing the executable at init, running one process per activation;
+//! - [`action`]: writing the executable at init, and choosing its mode;
+//! - [`process`]: the process-per-activation mode;
+//! - [`actionloop`]: the actionloop mode, one process for every activation;
 //! - [`logs`]: the container log and the end-of-activation sentinel;
 //! - [`server`]: HTTP routing and the graceful stop.
 
 pub mod action;
+pub mod actionloop;
 pub mod logs;
+pub mod process;
 pub mod protocol;
 pub mod server;

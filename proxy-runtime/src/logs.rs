@@ -34,11 +34,23 @@ impl Logs {
         write_line(&mut *self.err.lock().await, line).await;
     }
 
-    /// Writes the end-of-activation sentinel to stdout, then to stderr, and returns
-    /// once both are flushed.
+    /// Writes the end-of-activation sentinel to stdout and to stderr, and returns once
+    /// both are written.
+    ///
+    /// Written in place, not through tokio's blocking pool as the other lines are: the
+    /// two trips to the pool cost about 0.1 ms, a third of a warm actionloop activation
+    /// (BENCHMARKS.md section 9). The price: should the container log's reader stop
+    /// reading until its pipe is full, this write blocks the whole runtime rather than
+    /// one activation, until the invoker gives up on the container (a stuck log blocks
+    /// the action's own writes just as well).
     pub async fn end_activation(&self) {
-        self.out_line(SENTINEL.as_bytes()).await;
-        self.err_line(SENTINEL.as_bytes()).await;
+        use std::io::Write;
+        // Under the streams' locks, so no line of another activation is torn by it.
+        let (_out, _err) = (self.out.lock().await, self.err.lock().await);
+        // Errors dropped, as in `write_line`. The sentinel ends in a newline, which
+        // makes std's line-buffered stdout write it at once.
+        let _ = std::io::stdout().lock().write_all(SENTINEL.as_bytes());
+        let _ = std::io::stderr().lock().write_all(SENTINEL.as_bytes());
     }
 }
 

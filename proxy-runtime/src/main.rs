@@ -5,12 +5,21 @@
 //! - `POST /init` `{"value": {"code", "binary", "env", ...}}`, once: writes the code (a
 //!   `#!` script, or an ELF executable sent as base64 with `binary: true`) as an
 //!   executable; `env` is exported to every activation.
-//! - `POST /run` `{"value": {...}, "activation_id", ...}`: runs the executable with the
+//! - `POST /run` `{"value": {...}, "activation_id", ...}`, in the default mode: runs the executable with the
 //!   parameters as compact JSON in `argv[1]` (through stdin instead when longer than
 //!   `MAX_ARG_STRLEN`) and `__OW_<KEY>` for every other field; every stdout line but
 //!   the last, and every stderr line, go to the container log; the last stdout line,
 //!   a JSON object or array, is the result. After each activation, and after a failed
 //!   init, `XXX_THE_END_OF_A_WHISK_ACTIVATION_XXX` goes to stdout and to stderr.
+//! - actionloop mode, when `PROXY_RUNTIME_ACTIONLOOP=1` (or `true`) is in the init `env`
+//!   or, absent there, in the runtime's environment: `/init` starts the executable once,
+//!   with fd 3 the write end of a pipe and `__OW_WAIT_FOR_ACK=1`, and answers once the
+//!   action wrote `{"ok": true}` on fd 3. Each `/run` writes its body as one line on the
+//!   action's stdin and answers the one line the action writes back on fd 3; the
+//!   action's stdout and stderr are the container log. One activation at a time; a
+//!   process that dies is not restarted (400, then 500 `command exited`). This is the
+//!   protocol of upstream's actionloop runtimes, so their executables run unchanged
+//!   (zip packages are not taken yet).
 //! - `__PROXY_RUNTIME_TOKEN` set (the invoker sets a fresh one per container): every
 //!   request must carry `Authorization: Bearer <token>`, else it gets 403
 //!   `{"error": ..}`; the runtime then executes itself again without the variable

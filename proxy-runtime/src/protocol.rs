@@ -125,6 +125,50 @@ pub fn json_result(line: &[u8]) -> Option<&str> {
     (container && serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()).then_some(text)
 }
 
+/// The line an actionloop action reads on its stdin for one activation: the `/run`
+/// body as it came, which is what upstream's Go proxy sends (`value` and every
+/// activation field beside it), with its line breaks removed and one `\n` at the end.
+///
+/// In valid JSON a raw line break can only be whitespace between tokens (inside a
+/// string it is escaped), so removing them changes nothing the action parses.
+///
+/// ```
+/// use proxy_runtime::protocol::activation_line;
+///
+/// let body = b"{\"value\": {\"a\": \"x\\ny\"},\r\n \"activation_id\": \"a1\"}\n";
+/// assert_eq!(activation_line(body), b"{\"value\": {\"a\": \"x\\ny\"}, \"activation_id\": \"a1\"}\n");
+/// ```
+pub fn activation_line(body: &[u8]) -> Vec<u8> {
+    let mut line = Vec::with_capacity(body.len() + 1);
+    line.extend(body.iter().copied().filter(|b| *b != b'\n' && *b != b'\r'));
+    line.push(b'\n');
+    line
+}
+
+/// Checks the first line an actionloop action writes on fd 3: `{"ok": true}`, as
+/// upstream's proxy expects it (any spacing, other keys ignored).
+///
+/// ```
+/// use proxy_runtime::protocol::check_ack;
+///
+/// assert!(check_ack(b"{ \"ok\": true}\n").is_ok());
+/// assert!(check_ack(b"{\"ok\": false}\n").is_err());
+/// assert!(check_ack(b"{\"result\": 1}\n").is_err());
+/// assert!(check_ack(b"ready\n").is_err());
+/// ```
+pub fn check_ack(line: &[u8]) -> Result<(), Error> {
+    #[derive(Deserialize)]
+    struct Ack {
+        #[serde(default)]
+        ok: bool,
+    }
+    match serde_json::from_slice::<Ack>(line) {
+        Ok(Ack { ok: true }) => Ok(()),
+        Ok(Ack { ok: false }) => Err(Error::BadAck { cause: None }),
+        Err(error) => Err(Error::BadAck { cause: Some(error) }),
+    }
+}
+
 /// Everything `/init` or `/run` can answer with other than success. The `Display` text
 /// is the `error` of the body; [`Error::status`] is the HTTP status.
 #[derive(Debug, thiserror::Error)]
@@ -168,9 +212,36 @@ pub enum Error {
     #[error("command exited")]
     CommandExited,
     /// The action exited with success but its last stdout line is no JSON object or
-    /// array (502).
+    /// array; or, in actionloop mode, its answer line on fd 3 is neither (502).
     #[error("The action did not return a dictionary or array.")]
     NotADictionary,
+    /// The actionloop mode variable has a value that is neither on nor off (400).
+    #[error("invalid {variable} `{value}`: expected `1`, `true`, `0`, `false` or nothing")]
+    BadMode {
+        /// The variable's name.
+        variable: &'static str,
+        /// Its value.
+        value: String,
+    },
+    /// An actionloop action exited before it acknowledged its start (502).
+    #[error("cannot start action: Command exited abruptly during initialization.")]
+    ExitedAtStart,
+    /// An actionloop action's first line on fd 3 is not `{"ok": true}` (502).
+    #[error("cannot start action: The action did not initialize properly.")]
+    BadAck {
+        /// Why the line is no acknowledgement, when it is not JSON at all.
+        #[source]
+        cause: Option<serde_json::Error>,
+    },
+    /// The action could not be told its activation, or gave no answer line: it
+    /// exited, or closed fd 3 or its stdin, during the activation. The process is gone
+    /// for good; upstream answers 400 (the invoker then destroys the container).
+    #[error("command exited")]
+    Died(#[source] Option<std::io::Error>),
+    /// An activation for an actionloop action whose process is gone (it died in an
+    /// earlier activation or in between) (500).
+    #[error("command exited")]
+    Gone,
 }
 
 impl Error {
@@ -185,15 +256,21 @@ impl Error {
     /// ```
     pub fn status(&self) -> u16 {
         match self {
-            Error::Unmarshal(_) | Error::Body(_) | Error::Decode(_) => 400,
+            Error::Unmarshal(_)
+            | Error::Body(_)
+            | Error::Decode(_)
+            | Error::BadMode { .. }
+            | Error::Died(_) => 400,
             Error::TooLarge { .. } => 413,
             Error::AlreadyInitialized | Error::MissingCode => 403,
-            Error::NotInitialized => 500,
+            Error::NotInitialized | Error::Gone => 500,
             Error::NotExecutable
             | Error::Write(_)
             | Error::CannotStart(_)
             | Error::CommandExited
-            | Error::NotADictionary => 502,
+            | Error::NotADictionary
+            | Error::ExitedAtStart
+            | Error::BadAck { .. } => 502,
         }
     }
 

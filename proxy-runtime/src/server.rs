@@ -4,7 +4,9 @@
 //! Every answer is a full body, so hyper sends `Content-Length` (the invoker's client
 //! treats a response without one as no response). HTTP/1.1 keep-alive is served, and a
 //! request with `Connection: close` gets its connection closed after the answer.
-//! `/run` takes no lock: with `max_concurrent > 1` every request runs its own process.
+//! `/run` takes no lock here: with `max_concurrent > 1` every request of a
+//! process-per-activation action runs its own process, and an actionloop action takes
+//! its activations one at a time (`crate::actionloop`).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -95,13 +97,15 @@ impl Runtime {
             let _serialised = self.init_lock.lock().await;
             match self.action.get() {
                 Some(_) => Err(Error::AlreadyInitialized),
-                None => body
+                None => match body
                     .and_then(|body| serde_json::from_slice::<InitRequest>(&body).map_err(Error::Unmarshal))
-                    .and_then(|init| Action::install(&init.value))
-                    .map(|action| {
+                {
+                    Err(error) => Err(error),
+                    Ok(init) => Action::install(&init.value).await.map(|action| {
                         // Cannot be full: the lock is held and it was empty.
                         let _ = self.action.set(action);
                     }),
+                },
             }
         };
         match result {
@@ -116,21 +120,29 @@ impl Runtime {
 
     /// `/run`: one activation, its logs and then the sentinels, then the answer.
     async fn run(&self, body: Result<Bytes, Error>) -> Response<Full<Bytes>> {
-        let result = match body
-            .and_then(|body| serde_json::from_slice::<RunRequest>(&body).map_err(Error::Unmarshal))
-        {
+        let parsed = body.and_then(|body| {
+            let request = serde_json::from_slice::<RunRequest>(&body).map_err(Error::Unmarshal)?;
+            Ok((request, body))
+        });
+        let result = match parsed {
             Err(error) => Err(error),
-            Ok(request) => match self.action.get() {
+            Ok((request, body)) => match self.action.get() {
                 None => Err(Error::NotInitialized),
-                Some(action) => action.run(&request, &self.logs).await,
+                // Writes the activation's sentinels itself.
+                Some(action) => return answer(action.run(&request, &body, &self.logs).await),
             },
         };
         // Before answering, so the invoker finds both sentinels once it has the answer.
         self.logs.end_activation().await;
-        match result {
-            Ok(result) => json(StatusCode::OK, Bytes::from(result)),
-            Err(error) => error_response(&error),
-        }
+        answer(result)
+    }
+}
+
+/// The answer to a `/run`.
+fn answer(result: Result<String, Error>) -> Response<Full<Bytes>> {
+    match result {
+        Ok(result) => json(StatusCode::OK, Bytes::from(result)),
+        Err(error) => error_response(&error),
     }
 }
 

@@ -208,11 +208,8 @@ pub fn binary_action() -> Vec<u8> {
     static BUILT: OnceLock<Vec<u8>> = OnceLock::new();
     BUILT
         .get_or_init(|| {
-            let dir = std::env::temp_dir().join(format!("proxy-docker-action-{}", std::process::id()));
-            std::fs::create_dir_all(&dir).expect("temp dir");
-            let source = dir.join("action.rs");
-            std::fs::write(
-                &source,
+            rust_action(
+                "action",
                 r#"fn main() {
                     let args = std::env::args().nth(1).unwrap_or_else(|| "{}".into());
                     eprintln!("binary action on stderr");
@@ -220,17 +217,6 @@ pub fn binary_action() -> Vec<u8> {
                     println!("{{\"binary\": true, \"args\": {args}}}");
                 }"#,
             )
-            .expect("write source");
-            let out = dir.join("action");
-            let status = Command::new("rustc")
-                .args(["--edition", "2021", "-C", "opt-level=1", "-C", "strip=symbols"])
-                .args(["-C", "target-feature=+crt-static", "--target", "x86_64-unknown-linux-gnu", "-o"])
-                .arg(&out)
-                .arg(&source)
-                .status()
-                .expect("run rustc");
-            assert!(status.success(), "rustc failed");
-            std::fs::read(out).expect("read action")
         })
         .clone()
 }
@@ -297,4 +283,23 @@ pub fn pool_action(
         limits: ActionLimits { timeout: Duration::from_secs(30), memory_mb, logs_mb: 0, max_concurrent: 1 },
         ..Action::new("guest", name, image, code)
     })
+}
+
+/// `source` (Rust, std only) compiled by `rustc` into a static ELF executable, in this
+/// process's own temp directory as `name`.
+pub fn rust_action(name: &str, source: &str) -> Vec<u8> {
+    let dir = std::env::temp_dir().join(format!("proxy-docker-action-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let source_file = dir.join(format!("{name}.rs"));
+    std::fs::write(&source_file, source).expect("write source");
+    let out = dir.join(name);
+    let status = Command::new("rustc")
+        .args(["--edition", "2021", "-C", "opt-level=1", "-C", "strip=symbols"])
+        .args(["-C", "target-feature=+crt-static", "--target", "x86_64-unknown-linux-gnu", "-o"])
+        .arg(&out)
+        .arg(&source_file)
+        .status()
+        .expect("run rustc");
+    assert!(status.success(), "rustc failed");
+    std::fs::read(out).expect("read action")
 }
