@@ -47,7 +47,7 @@ impl WallClock {
 
 /// The system clock in ms since the epoch (0 before 1970, which no real clock reads).
 pub fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| millis(d))
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, millis)
 }
 
 fn millis(duration: std::time::Duration) -> u64 {

@@ -34,6 +34,9 @@ use crate::{ActivationQuery, Durable, Page, PutMode, Store, StoreError};
 /// The database's file name in the data directory.
 pub const DB_FILE: &str = "proxy.db";
 
+/// The schema version this binary migrates to (its `PRAGMA user_version`).
+pub const SCHEMA_VERSION: u32 = schema::MIGRATIONS.len() as u32;
+
 /// How the store is opened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
@@ -131,12 +134,12 @@ impl SqliteStore {
                 Ok(conn)
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        let (queue, counters, writer) = writer::spawn(connect(rw)?, options.queue.max(1), options.batch_limit)?;
+        let writer = writer::spawn(connect(rw)?, options.queue.max(1), options.batch_limit)?;
         let inner = Inner {
             path,
-            queue,
-            counters,
-            writer: Mutex::new(Some(writer)),
+            queue: writer.queue,
+            counters: writer.counters,
+            writer: Mutex::new(Some(writer.thread)),
             writes: ConnectionPool::new(vec![admin]),
             reads: ConnectionPool::new(readers),
             clock: WallClock::now(),

@@ -54,21 +54,28 @@ impl Counters {
     }
 }
 
+/// A started writer.
+pub(crate) struct Writer {
+    /// Where commands go.
+    pub(crate) queue: mpsc::Sender<Command>,
+    /// What it has done.
+    pub(crate) counters: Arc<Counters>,
+    /// Its thread.
+    pub(crate) thread: std::thread::JoinHandle<()>,
+}
+
 /// Starts the writer on `conn`; it stops when every sender is dropped and the queue
-/// is drained. `batch_limit` caps a batch (usize::MAX: everything queued).
-pub(crate) fn spawn(
-    conn: Connection,
-    capacity: usize,
-    batch_limit: usize,
-) -> Result<(mpsc::Sender<Command>, Arc<Counters>, std::thread::JoinHandle<()>), StoreError> {
+/// is drained, or at a [`Command::Stop`]. `batch_limit` caps a batch (usize::MAX:
+/// everything queued).
+pub(crate) fn spawn(conn: Connection, capacity: usize, batch_limit: usize) -> Result<Writer, StoreError> {
     let (tx, rx) = mpsc::channel(capacity);
     let counters = Arc::new(Counters::default());
     let thread_counters = Arc::clone(&counters);
-    let handle = std::thread::Builder::new()
+    let thread = std::thread::Builder::new()
         .name("proxy-store-writer".into())
         .spawn(move || run(conn, rx, &thread_counters, batch_limit.max(1)))
         .map_err(StoreError::WriterSpawn)?;
-    Ok((tx, counters, handle))
+    Ok(Writer { queue: tx, counters, thread })
 }
 
 fn run(mut conn: Connection, mut rx: mpsc::Receiver<Command>, counters: &Counters, batch_limit: usize) {
