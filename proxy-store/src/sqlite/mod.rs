@@ -18,6 +18,7 @@ mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use rusqlite::{Connection, OpenFlags};
@@ -51,12 +52,15 @@ pub struct Options {
     /// is durable survives a power cut) or for the OS (`NORMAL`: survives a crash or
     /// `kill -9` of the process, not a power cut).
     pub sync_to_disk: bool,
+    /// How long a write waits for the other writing connection's lock before it
+    /// fails (default 5 s).
+    pub busy_timeout: Duration,
 }
 
 impl Default for Options {
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
-        Options { readers: cores.max(2), queue: 16_384, batch_limit: usize::MAX, sync_to_disk: true }
+        Options { readers: cores.max(2), queue: 16_384, batch_limit: usize::MAX, sync_to_disk: true, busy_timeout: Duration::from_secs(5) }
     }
 }
 
@@ -117,7 +121,7 @@ impl SqliteStore {
         let connect = |flags: OpenFlags| -> Result<Connection, StoreError> {
             let fail = |source| StoreError::Open { path: path.clone(), source };
             let conn = Connection::open_with_flags(&path, flags).map_err(fail)?;
-            schema::configure(&conn, synchronous).map_err(fail)?;
+            schema::configure(&conn, synchronous, options.busy_timeout).map_err(fail)?;
             Ok(conn)
         };
         let rw = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;

@@ -4,6 +4,7 @@
 //! the version before it. Append new migrations; never edit one that has shipped.
 
 use std::path::Path;
+use std::time::Duration;
 
 use rusqlite::{Connection, TransactionBehavior};
 
@@ -72,8 +73,8 @@ pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
 /// Settings every connection gets. WAL lets readers run beside the one writer;
 /// `busy_timeout` makes the writer thread and the action writes wait for each other
 /// instead of failing; foreign keys are not used.
-pub(crate) fn configure(conn: &Connection, synchronous: &str) -> rusqlite::Result<()> {
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+pub(crate) fn configure(conn: &Connection, synchronous: &str, busy_timeout: Duration) -> rusqlite::Result<()> {
+    conn.busy_timeout(busy_timeout)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", synchronous)?;
     Ok(())
@@ -106,4 +107,41 @@ pub(crate) fn migrate(conn: &mut Connection, path: &Path, migrations: &[Migratio
 /// The database's `PRAGMA user_version`.
 pub(crate) fn user_version(conn: &Connection) -> Result<u32, StoreError> {
     Ok(conn.query_row("PRAGMA user_version", [], |row| row.get(0))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: Migration = Migration { name: "a table", sql: "CREATE TABLE one (x INTEGER);" };
+    const BAD: Migration =
+        Migration { name: "half good", sql: "CREATE TABLE two (x INTEGER); CREATE TABLE one (y INTEGER);" };
+
+    #[test]
+    fn a_failed_migration_leaves_the_version_before_it_and_nothing_of_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let mut conn = Connection::open(&path).unwrap();
+        assert_eq!(migrate(&mut conn, &path, &[GOOD]).unwrap(), 0);
+        assert_eq!(user_version(&conn).unwrap(), 1);
+        let error = migrate(&mut conn, &path, &[GOOD, BAD]).unwrap_err();
+        assert!(matches!(error, StoreError::Migration { version: 2, .. }), "{error:?}");
+        assert_eq!(user_version(&conn).unwrap(), 1);
+        let two: bool = conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE name = 'two')", [], |row| row.get(0))
+            .unwrap();
+        assert!(!two, "the failed migration's first statement was rolled back");
+    }
+
+    #[test]
+    fn only_the_missing_migrations_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let mut conn = Connection::open(&path).unwrap();
+        migrate(&mut conn, &path, &[GOOD]).unwrap();
+        // Were GOOD run again, `CREATE TABLE one` would fail.
+        let next = Migration { name: "another", sql: "CREATE TABLE three (x INTEGER);" };
+        assert_eq!(migrate(&mut conn, &path, &[GOOD, next]).unwrap(), 1);
+        assert_eq!(user_version(&conn).unwrap(), 2);
+    }
 }
