@@ -20,8 +20,9 @@
 //!   commit), so one fsync serves every record that arrived during the previous one.
 //!   Each record comes with a [`Durable`] future for callers that must answer only
 //!   with a committed record; [`Store::flush`] waits for everything queued before it.
-//!   What [`Durable`] reported committed survives a `kill -9` of the process (and, with
-//!   the default `synchronous=FULL`, a power cut).
+//!   What [`Durable`] reported committed survives a `kill -9` of the process; with
+//!   [`Options::sync_to_disk`] also a power cut, at an fsync per commit (see that
+//!   option for why it is off by default).
 //! - **Reads** run on tokio's blocking pool, each with a connection from a small pool
 //!   of read-only connections, which WAL lets run beside the writer and each other
 //!   (why a pool and not one mutex'd connection: see the `pool` module).

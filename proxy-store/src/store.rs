@@ -9,7 +9,9 @@ use std::task::{Context, Poll};
 use async_trait::async_trait;
 use tokio::sync::oneshot;
 
-use crate::doc::{ActionDoc, ActivationBrief, ActivationDoc, Credentials, ResponseDoc, Revision, StoredAction, Subject};
+use crate::doc::{
+    ActionDoc, ActivationBrief, ActivationDoc, Credentials, ResponseDoc, Revision, StoredAction, Subject,
+};
 use crate::StoreError;
 
 /// How a put treats an action that exists already.

@@ -35,7 +35,8 @@ async fn create_then_get_returns_the_document_as_stored() {
 async fn a_second_create_is_a_conflict_and_changes_nothing() {
     let (_dir, store) = fresh();
     let first = store.put_action(action("guest", "hello"), PutMode::Create).await.unwrap();
-    let changed = proxy_store::doc::ActionDoc { exec: ExecDoc::blackbox("me/img"), ..action("guest", "hello") };
+    let changed =
+        proxy_store::doc::ActionDoc { exec: ExecDoc::blackbox("me/img"), ..action("guest", "hello") };
     let error = store.put_action(changed, PutMode::Create).await.unwrap_err();
     assert!(
         matches!(&error, StoreError::Conflict { namespace, name } if namespace == "guest" && name == "hello"),
@@ -52,7 +53,10 @@ async fn overwrite_replaces_bumps_the_patch_and_the_revision() {
     assert_eq!(created.action.version, "0.0.1");
     let mut revisions = vec![created.revision.clone()];
     for expected in ["0.0.2", "0.0.3"] {
-        let doc = proxy_store::doc::ActionDoc { exec: ExecDoc::blackbox(format!("img:{expected}")), ..action("guest", "hello") };
+        let doc = proxy_store::doc::ActionDoc {
+            exec: ExecDoc::blackbox(format!("img:{expected}")),
+            ..action("guest", "hello")
+        };
         let updated = store.put_action(doc, PutMode::Overwrite).await.unwrap();
         assert_eq!(updated.action.version, expected);
         assert_eq!(updated.action.exec.image.as_deref(), Some(format!("img:{expected}").as_str()));
@@ -71,7 +75,8 @@ async fn replace_requires_the_revision_read() {
     let stale = missing.revision.clone();
     let now = store.put_action(action("guest", "hello"), PutMode::Replace(stale.clone())).await.unwrap();
     assert_eq!(now.action.version, "0.0.2");
-    let error = store.put_action(action("guest", "hello"), PutMode::Replace(stale.clone())).await.unwrap_err();
+    let error =
+        store.put_action(action("guest", "hello"), PutMode::Replace(stale.clone())).await.unwrap_err();
     assert!(matches!(error, StoreError::Conflict { .. }), "a stale revision: {error:?}");
     let error = store.put_action(action("guest", "other"), PutMode::Replace(stale)).await.unwrap_err();
     assert!(matches!(error, StoreError::Conflict { .. }), "nothing to replace: {error:?}");
@@ -95,7 +100,10 @@ async fn list_is_newest_first_paged_and_per_namespace() {
     assert_eq!(names(all), ["b", "d", "c", "a"]);
     assert_eq!(names(store.list_actions("guest", Page { limit: 2, skip: 1 }).await.unwrap()), ["d", "c"]);
     assert_eq!(names(store.list_actions("guest", Page { limit: 2, skip: 3 }).await.unwrap()), ["a"]);
-    assert_eq!(names(store.list_actions("guest", Page { limit: 0, skip: 0 }).await.unwrap()), Vec::<String>::new());
+    assert_eq!(
+        names(store.list_actions("guest", Page { limit: 0, skip: 0 }).await.unwrap()),
+        Vec::<String>::new()
+    );
     assert_eq!(names(store.list_actions("other", Page::default()).await.unwrap()), ["x"]);
     assert!(store.list_actions("nobody", Page::default()).await.unwrap().is_empty());
 }
@@ -131,7 +139,10 @@ async fn concurrent_creates_of_one_name_let_exactly_one_win() {
     let attempts: Vec<_> = (0..8)
         .map(|i| {
             let store = store.clone();
-            let doc = proxy_store::doc::ActionDoc { exec: ExecDoc::blackbox(format!("img:{i}")), ..action("guest", "race") };
+            let doc = proxy_store::doc::ActionDoc {
+                exec: ExecDoc::blackbox(format!("img:{i}")),
+                ..action("guest", "race")
+            };
             tokio::spawn(async move { store.put_action(doc, PutMode::Create).await })
         })
         .collect();

@@ -48,7 +48,10 @@ async fn a_duplicate_id_is_refused_and_the_first_stays() {
     insert(&store, activation("guest", "a1", "hello", 1_000)).await;
     let second = ActivationDoc { name: "other".into(), ..activation("guest", "a1", "hello", 2_000) };
     let error = store.insert_activation(second).await.unwrap().await.unwrap_err();
-    assert!(matches!(&error, StoreError::DuplicateActivation { activation_id, .. } if activation_id == "a1"), "{error:?}");
+    assert!(
+        matches!(&error, StoreError::DuplicateActivation { activation_id, .. } if activation_id == "a1"),
+        "{error:?}"
+    );
     assert_eq!(store.get_activation("guest", "a1").await.unwrap().unwrap().name, "hello");
     // The same id in another namespace is another activation (upstream's ids are
     // `namespace/activationId`).
@@ -69,7 +72,11 @@ async fn list_filters_by_name_since_upto_and_pages_newest_first() {
         async move {
             let docs = store.list_activations("guest", &query).await.unwrap();
             let briefs = store.list_activation_briefs("guest", &query).await.unwrap();
-            assert_eq!(briefs, docs.iter().map(ActivationDoc::brief).collect::<Vec<_>>(), "the same selection");
+            assert_eq!(
+                briefs,
+                docs.iter().map(ActivationDoc::brief).collect::<Vec<_>>(),
+                "the same selection"
+            );
             docs.into_iter().map(|doc| doc.activation_id).collect::<Vec<_>>()
         }
     };
@@ -80,12 +87,23 @@ async fn list_filters_by_name_since_upto_and_pages_newest_first() {
     assert_eq!(ids(ActivationQuery { since: Some(200), ..Default::default() }).await, ["e", "d", "c", "b"]);
     assert_eq!(ids(ActivationQuery { upto: Some(300), ..Default::default() }).await, ["d", "c", "b", "a"]);
     assert_eq!(
-        ids(ActivationQuery { since: Some(200), upto: Some(300), name: Some("x".into()), ..Default::default() })
-            .await,
+        ids(ActivationQuery {
+            since: Some(200),
+            upto: Some(300),
+            name: Some("x".into()),
+            ..Default::default()
+        })
+        .await,
         ["d", "c"]
     );
-    assert_eq!(ids(ActivationQuery { page: Page { limit: 2, skip: 1 }, ..Default::default() }).await, ["d", "c"]);
-    assert_eq!(ids(ActivationQuery { since: Some(u64::MAX), ..Default::default() }).await, Vec::<String>::new());
+    assert_eq!(
+        ids(ActivationQuery { page: Page { limit: 2, skip: 1 }, ..Default::default() }).await,
+        ["d", "c"]
+    );
+    assert_eq!(
+        ids(ActivationQuery { since: Some(u64::MAX), ..Default::default() }).await,
+        Vec::<String>::new()
+    );
     assert_eq!(ids(ActivationQuery { upto: Some(u64::MAX), ..Default::default() }).await.len(), 5);
 }
 
@@ -99,7 +117,8 @@ async fn the_name_filter_matches_the_package_path() {
     insert(&store, packaged).await;
     insert(&store, activation("guest", "p2", "echo", 20)).await;
     let ids = |name: &str| {
-        let (store, query) = (store.clone(), ActivationQuery { name: Some(name.into()), ..Default::default() });
+        let (store, query) =
+            (store.clone(), ActivationQuery { name: Some(name.into()), ..Default::default() });
         async move {
             let docs = store.list_activations("guest", &query).await.unwrap();
             docs.into_iter().map(|doc| doc.activation_id).collect::<Vec<_>>()
@@ -124,12 +143,18 @@ async fn an_insert_after_close_fails_and_says_so() {
 
 /// A finished activation as the container proxy hands it to its sink.
 fn core_activation(clock_start: tokio::time::Instant) -> Activation {
-    let action = Arc::new(Action { kind: "nodejs:20".into(), ..Action::new("guest", "hello", "runtime:latest", "x") });
-    let msg = ActivationMessage { transaction_start: clock_start, ..ActivationMessage::new("core1", "guest") };
+    let action =
+        Arc::new(Action { kind: "nodejs:20".into(), ..Action::new("guest", "hello", "runtime:latest", "x") });
+    let msg =
+        ActivationMessage { transaction_start: clock_start, ..ActivationMessage::new("core1", "guest") };
     let job = Run::new(action, msg);
     let init = Interval { start: clock_start, end: clock_start + Duration::from_millis(30) };
-    let total = Interval { start: clock_start + Duration::from_millis(30), end: clock_start + Duration::from_millis(42) };
-    let mut record = Activation::new(&job, Some(init), total, false, ActivationResponse::application_error("bad"));
+    let total = Interval {
+        start: clock_start + Duration::from_millis(30),
+        end: clock_start + Duration::from_millis(42),
+    };
+    let mut record =
+        Activation::new(&job, Some(init), total, false, ActivationResponse::application_error("bad"));
     record.logs = vec!["stdout: hi".into()];
     record
 }
@@ -169,5 +194,8 @@ async fn activations_survive_a_reopen() {
     insert(&store, activation("guest", "a1", "hello", 1_000)).await;
     drop(store);
     let store = SqliteStore::open(dir.path()).unwrap().store;
-    assert_eq!(store.get_activation("guest", "a1").await.unwrap(), Some(activation("guest", "a1", "hello", 1_000)));
+    assert_eq!(
+        store.get_activation("guest", "a1").await.unwrap(),
+        Some(activation("guest", "a1", "hello", 1_000))
+    );
 }

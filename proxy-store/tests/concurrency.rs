@@ -23,7 +23,12 @@ async fn many_writers_store_every_record_exactly_once() {
             tokio::spawn(async move {
                 let mut durables = Vec::new();
                 for i in 0..EACH {
-                    let doc = activation("guest", &format!("t{task}-{i}"), &format!("action{}", task % 3), i as u64);
+                    let doc = activation(
+                        "guest",
+                        &format!("t{task}-{i}"),
+                        &format!("action{}", task % 3),
+                        i as u64,
+                    );
                     durables.push(store.insert_activation(doc).await.expect("queued"));
                 }
                 for durable in durables {
@@ -83,7 +88,10 @@ async fn a_failed_commit_fails_every_record_of_its_batch_and_the_writer_goes_on(
     blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
     let durable = store.insert_activation(activation("guest", "lost", "x", 1)).await.unwrap();
     let error = durable.await.unwrap_err();
-    assert!(matches!(&error, StoreError::Batch(cause) if matches!(**cause, StoreError::Sqlite(_))), "{error:?}");
+    assert!(
+        matches!(&error, StoreError::Batch(cause) if matches!(**cause, StoreError::Sqlite(_))),
+        "{error:?}"
+    );
     blocker.execute_batch("COMMIT").unwrap();
     let durable = store.insert_activation(activation("guest", "kept", "x", 2)).await.unwrap();
     durable.await.expect("the writer survives a failed batch");

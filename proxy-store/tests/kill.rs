@@ -72,7 +72,10 @@ fn child_writes_until_killed() {
             let mut durables = Vec::new();
             for i in 0..25 {
                 let id = format!("r{round}-{i}");
-                durables.push((store.insert_activation(activation("guest", &id, "writer", round)).await.unwrap(), id));
+                durables.push((
+                    store.insert_activation(activation("guest", &id, "writer", round)).await.unwrap(),
+                    id,
+                ));
             }
             for (durable, id) in durables {
                 durable.await.unwrap();

@@ -40,7 +40,11 @@ impl Gen {
 
     fn doc(&self, id: &str) -> ActivationDoc {
         let name = NAMES[self.name];
-        let path = if self.packaged { format!("{}/pkg/{name}", self.namespace()) } else { format!("{}/{name}", self.namespace()) };
+        let path = if self.packaged {
+            format!("{}/pkg/{name}", self.namespace())
+        } else {
+            format!("{}/{name}", self.namespace())
+        };
         ActivationDoc {
             annotations: vec![KeyValue { key: "path".into(), value: json!(path) }],
             ..activation(&self.namespace(), id, name, self.start)
@@ -49,18 +53,22 @@ impl Gen {
 }
 
 fn gen() -> impl Strategy<Value = Gen> {
-    (0..2usize, 0..NAMES.len(), any::<bool>(), 0..20u64)
-        .prop_map(|(namespace, name, packaged, start)| Gen { namespace, name, packaged, start })
+    (0..2usize, 0..NAMES.len(), any::<bool>(), 0..20u64).prop_map(|(namespace, name, packaged, start)| Gen {
+        namespace,
+        name,
+        packaged,
+        start,
+    })
 }
 
 fn query() -> impl Strategy<Value = (usize, ActivationQuery)> {
     let name = prop::option::of((0..NAMES.len(), any::<bool>()));
-    (0..2usize, name, prop::option::of(0..22u64), prop::option::of(0..22u64), 0..12usize, 0..12usize).prop_map(
-        |(namespace, name, since, upto, limit, skip)| {
-            let name = name.map(|(i, packaged)| if packaged { format!("pkg/{}", NAMES[i]) } else { NAMES[i].into() });
+    (0..2usize, name, prop::option::of(0..22u64), prop::option::of(0..22u64), 0..12usize, 0..12usize)
+        .prop_map(|(namespace, name, since, upto, limit, skip)| {
+            let name = name
+                .map(|(i, packaged)| if packaged { format!("pkg/{}", NAMES[i]) } else { NAMES[i].into() });
             (namespace, ActivationQuery { name, since, upto, page: Page { limit, skip } })
-        },
-    )
+        })
 }
 
 /// The model: the ids the query selects, in order.

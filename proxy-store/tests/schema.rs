@@ -11,7 +11,8 @@ fn user_version(path: &std::path::Path) -> u32 {
 
 fn tables(path: &std::path::Path) -> Vec<String> {
     let conn = Connection::open(path).unwrap();
-    let mut statement = conn.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").unwrap();
+    let mut statement =
+        conn.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").unwrap();
     statement.query_map([], |row| row.get(0)).unwrap().collect::<Result<_, _>>().unwrap()
 }
 

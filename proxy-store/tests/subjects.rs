@@ -43,7 +43,11 @@ async fn new_subjects_get_their_own_keys() {
     assert_ne!(alice.uuid, bob.uuid);
     assert_eq!(store.authenticate(&alice.uuid, alice.key()).await.unwrap().unwrap().namespace, "alice-ns");
     assert_eq!(store.authenticate(&bob.uuid, bob.key()).await.unwrap().unwrap().subject, "bob");
-    assert_eq!(store.authenticate(&alice.uuid, bob.key()).await.unwrap(), None, "keys are not interchangeable");
+    assert_eq!(
+        store.authenticate(&alice.uuid, bob.key()).await.unwrap(),
+        None,
+        "keys are not interchangeable"
+    );
 }
 
 #[tokio::test]

@@ -213,7 +213,8 @@ pub struct StoredAction {
 pub fn bump_patch(version: &str) -> Result<String, StoreError> {
     let invalid = || StoreError::Version(version.to_string());
     let mut parts = version.split('.').map(|part| part.parse::<u64>().map_err(|_| invalid()));
-    let (Some(major), Some(minor), Some(patch), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(major), Some(minor), Some(patch), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(invalid());
     };

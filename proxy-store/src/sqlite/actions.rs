@@ -26,8 +26,7 @@ pub(crate) fn put(
         .optional()?
         .map(|row| decode(&action.namespace, &action.name, row))
         .transpose()?;
-    let conflict =
-        || StoreError::Conflict { namespace: action.namespace.clone(), name: action.name.clone() };
+    let conflict = || StoreError::Conflict { namespace: action.namespace.clone(), name: action.name.clone() };
     let version = match (mode, &existing) {
         (PutMode::Create, Some(_)) | (PutMode::Replace(_), None) => return Err(conflict()),
         (PutMode::Replace(expected), Some(current)) if *expected != current.revision => {
@@ -42,7 +41,8 @@ pub(crate) fn put(
         what: format!("action /{}/{}", action.namespace, action.name),
         source,
     })?;
-    let updated = i64::try_from(now).map_err(|_| StoreError::OutOfRange { what: "action updated", value: now })?;
+    let updated =
+        i64::try_from(now).map_err(|_| StoreError::OutOfRange { what: "action updated", value: now })?;
     tx.execute(
         "INSERT INTO actions (namespace, name, revision, updated, seq, doc)
          VALUES (?1, ?2, ?3, ?4, (SELECT COALESCE(MAX(seq), 0) + 1 FROM actions WHERE namespace = ?1), ?5)
@@ -55,7 +55,11 @@ pub(crate) fn put(
 }
 
 /// Action `name` of `namespace`.
-pub(crate) fn get(conn: &Connection, namespace: &str, name: &str) -> Result<Option<StoredAction>, StoreError> {
+pub(crate) fn get(
+    conn: &Connection,
+    namespace: &str,
+    name: &str,
+) -> Result<Option<StoredAction>, StoreError> {
     let mut statement =
         conn.prepare_cached("SELECT revision, doc FROM actions WHERE namespace = ?1 AND name = ?2")?;
     let row = statement.query_row(params![namespace, name], stored).optional()?;
@@ -72,12 +76,17 @@ pub(crate) fn list(
         "SELECT revision, doc FROM actions WHERE namespace = ?1
          ORDER BY updated DESC, seq DESC LIMIT ?2 OFFSET ?3",
     )?;
-    let rows = statement.query_map(params![namespace, sql_count(page.limit), sql_count(page.skip)], stored)?;
+    let rows =
+        statement.query_map(params![namespace, sql_count(page.limit), sql_count(page.skip)], stored)?;
     rows.map(|row| decode(namespace, "(listed)", row?)).collect()
 }
 
 /// Deletes action `name` of `namespace`; returns what was there.
-pub(crate) fn delete(conn: &Connection, namespace: &str, name: &str) -> Result<Option<StoredAction>, StoreError> {
+pub(crate) fn delete(
+    conn: &Connection,
+    namespace: &str,
+    name: &str,
+) -> Result<Option<StoredAction>, StoreError> {
     let row = conn
         .query_row(
             "DELETE FROM actions WHERE namespace = ?1 AND name = ?2 RETURNING revision, doc",
@@ -92,7 +101,11 @@ fn stored(row: &Row<'_>) -> rusqlite::Result<(String, String)> {
     Ok((row.get(0)?, row.get(1)?))
 }
 
-fn decode(namespace: &str, name: &str, (revision, doc): (String, String)) -> Result<StoredAction, StoreError> {
+fn decode(
+    namespace: &str,
+    name: &str,
+    (revision, doc): (String, String),
+) -> Result<StoredAction, StoreError> {
     let action = serde_json::from_str(&doc)
         .map_err(|source| StoreError::Document { what: format!("action /{namespace}/{name}"), source })?;
     Ok(StoredAction { action, revision: Revision(revision) })

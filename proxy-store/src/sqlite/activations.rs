@@ -41,7 +41,8 @@ pub(crate) fn insert(conn: &Connection, doc: &ActivationDoc) -> Result<bool, Sto
 }
 
 fn encode<T: serde::Serialize>(what: &str, value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|source| StoreError::Document { what: format!("activation {what}"), source })
+    serde_json::to_string(value)
+        .map_err(|source| StoreError::Document { what: format!("activation {what}"), source })
 }
 
 const DOC_COLUMNS: &str = "namespace, activation_id, name, version, subject, publish, start, end, duration, \
@@ -68,8 +69,10 @@ pub(crate) fn column<T: DeserializeOwned>(
     column: &'static str,
 ) -> Result<Option<T>, StoreError> {
     let sql = format!("SELECT {column} FROM activations WHERE namespace = ?1 AND activation_id = ?2");
-    let text: Option<String> =
-        conn.prepare_cached(&sql)?.query_row(params![namespace, activation_id], |row| row.get(0)).optional()?;
+    let text: Option<String> = conn
+        .prepare_cached(&sql)?
+        .query_row(params![namespace, activation_id], |row| row.get(0))
+        .optional()?;
     text.map(|text| decode(column, &text)).transpose()
 }
 
@@ -199,7 +202,8 @@ impl BriefRow {
 }
 
 fn decode<T: DeserializeOwned>(what: &str, text: &str) -> Result<T, StoreError> {
-    serde_json::from_str(text).map_err(|source| StoreError::Document { what: format!("activation {what}"), source })
+    serde_json::from_str(text)
+        .map_err(|source| StoreError::Document { what: format!("activation {what}"), source })
 }
 
 /// A stored time or duration; the columns hold no negative values (insert refuses

@@ -73,7 +73,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
 /// Settings every connection gets. WAL lets readers run beside the one writer;
 /// `busy_timeout` makes the writer thread and the action writes wait for each other
 /// instead of failing; foreign keys are not used.
-pub(crate) fn configure(conn: &Connection, synchronous: &str, busy_timeout: Duration) -> rusqlite::Result<()> {
+pub(crate) fn configure(
+    conn: &Connection,
+    synchronous: &str,
+    busy_timeout: Duration,
+) -> rusqlite::Result<()> {
     conn.busy_timeout(busy_timeout)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", synchronous)?;
@@ -81,7 +85,11 @@ pub(crate) fn configure(conn: &Connection, synchronous: &str, busy_timeout: Dura
 }
 
 /// Brings the database to the last of `migrations`; returns the version it was at.
-pub(crate) fn migrate(conn: &mut Connection, path: &Path, migrations: &[Migration]) -> Result<u32, StoreError> {
+pub(crate) fn migrate(
+    conn: &mut Connection,
+    path: &Path,
+    migrations: &[Migration],
+) -> Result<u32, StoreError> {
     let supported = u32::try_from(migrations.len()).unwrap_or(u32::MAX);
     let found = user_version(conn)?;
     if found > supported {

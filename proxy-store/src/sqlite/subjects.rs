@@ -10,7 +10,12 @@ use crate::StoreError;
 pub(crate) const GUEST: &str = "guest";
 
 /// A new key for `subject` in `namespace`.
-pub(crate) fn create(conn: &Connection, subject: &str, namespace: &str, now: u64) -> Result<Credentials, StoreError> {
+pub(crate) fn create(
+    conn: &Connection,
+    subject: &str,
+    namespace: &str,
+    now: u64,
+) -> Result<Credentials, StoreError> {
     let credentials = Credentials::generate()?;
     conn.execute(
         "INSERT INTO subjects (uuid, key_hash, subject, namespace, created) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -30,7 +35,8 @@ pub(crate) fn create(conn: &Connection, subject: &str, namespace: &str, now: u64
 pub(crate) fn ensure_guest(conn: &mut Connection, now: u64) -> Result<Option<Credentials>, StoreError> {
     // IMMEDIATE: two processes opening a fresh directory at once create one guest.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let exists: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM subjects WHERE subject = ?1)", [GUEST], |row| row.get(0))?;
+    let exists: bool =
+        tx.query_row("SELECT EXISTS (SELECT 1 FROM subjects WHERE subject = ?1)", [GUEST], |row| row.get(0))?;
     if exists {
         return Ok(None);
     }

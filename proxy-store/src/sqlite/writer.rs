@@ -50,7 +50,10 @@ pub struct WriterStats {
 
 impl Counters {
     pub(crate) fn read(&self) -> WriterStats {
-        WriterStats { batches: self.batches.load(Ordering::Relaxed), records: self.records.load(Ordering::Relaxed) }
+        WriterStats {
+            batches: self.batches.load(Ordering::Relaxed),
+            records: self.records.load(Ordering::Relaxed),
+        }
     }
 }
 
