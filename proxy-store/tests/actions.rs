@@ -91,7 +91,7 @@ async fn list_is_newest_first_paged_and_per_namespace() {
         store.put_action(action("guest", name), PutMode::Create).await.unwrap();
     }
     store.put_action(action("other", "x"), PutMode::Create).await.unwrap();
-    // Updating `b` makes it the newest.
+    // Updating `b` makes it the newest; `updated` ties (same ms) go to the later write (DS2).
     store.put_action(action("guest", "b"), PutMode::Overwrite).await.unwrap();
     let names = |listed: Vec<proxy_store::doc::StoredAction>| {
         listed.into_iter().map(|stored| stored.action.name).collect::<Vec<_>>()

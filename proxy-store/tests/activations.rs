@@ -80,7 +80,7 @@ async fn list_filters_by_name_since_upto_and_pages_newest_first() {
             docs.into_iter().map(|doc| doc.activation_id).collect::<Vec<_>>()
         }
     };
-    // Equal starts: the later insert first.
+    // Equal starts: the later insert first (deviation DS2).
     assert_eq!(ids(ActivationQuery::default()).await, ["e", "d", "c", "b", "a"]);
     assert_eq!(ids(ActivationQuery { name: Some("x".into()), ..Default::default() }).await, ["d", "c", "a"]);
     // since and upto are inclusive.

@@ -1,5 +1,5 @@
 //! Subjects: the guest created once, keys checked (right, wrong, unknown uuid), new
-//! subjects, and keys never stored in the clear.
+//! subjects, and keys never stored in the clear (deviation DS1).
 
 mod common;
 

@@ -1,7 +1,7 @@
 //! Subjects and their `uuid:key` credentials. Only a SHA-256 of each key is stored:
 //! keys are 64 random characters (about 381 bits), so a plain hash cannot be reversed,
 //! and a stolen database file does not give anyone a key. Keys are compared in
-//! constant time.
+//! constant time. (Deviation DS1: upstream keeps keys in the clear.)
 
 use std::fmt;
 

@@ -72,6 +72,7 @@ pub(crate) fn list(
     namespace: &str,
     page: crate::Page,
 ) -> Result<Vec<StoredAction>, StoreError> {
+    // DS2: equal `updated`, the later write first (CouchDB would order them by id).
     let mut statement = conn.prepare_cached(
         "SELECT revision, doc FROM actions WHERE namespace = ?1
          ORDER BY updated DESC, seq DESC LIMIT ?2 OFFSET ?3",

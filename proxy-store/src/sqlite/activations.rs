@@ -61,8 +61,26 @@ pub(crate) fn get(
     row.map(DocRow::decode).transpose()
 }
 
-/// One column of activation `activation_id` of `namespace`, decoded.
-pub(crate) fn column<T: DeserializeOwned>(
+/// The log lines of activation `activation_id` of `namespace`.
+pub(crate) fn logs(
+    conn: &Connection,
+    namespace: &str,
+    activation_id: &str,
+) -> Result<Option<Vec<String>>, StoreError> {
+    column(conn, namespace, activation_id, "logs")
+}
+
+/// The response of activation `activation_id` of `namespace`.
+pub(crate) fn response(
+    conn: &Connection,
+    namespace: &str,
+    activation_id: &str,
+) -> Result<Option<ResponseDoc>, StoreError> {
+    column(conn, namespace, activation_id, "response")
+}
+
+/// One JSON column of activation `activation_id` of `namespace`, decoded.
+fn column<T: DeserializeOwned>(
     conn: &Connection,
     namespace: &str,
     activation_id: &str,
@@ -119,6 +137,7 @@ fn select<T>(
         sql.push_str(" AND start <= ?");
         values.push(Box::new(time(upto)));
     }
+    // DS2: equal starts, the later insert first (CouchDB would order them by id).
     sql.push_str(" ORDER BY start DESC, seq DESC LIMIT ? OFFSET ?");
     values.push(Box::new(sql_count(query.page.limit)));
     values.push(Box::new(sql_count(query.page.skip)));

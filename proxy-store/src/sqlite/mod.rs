@@ -1,10 +1,10 @@
 //! The SQLite store: one database file in a data directory, in WAL mode.
 //!
 //! Three kinds of connection, each for one job:
-//! - the writer thread's ([`writer`]): activations, in group commits;
+//! - the writer thread's (module `writer`): activations, in group commits;
 //! - one for the other writes (actions, subjects), on the blocking pool: they are rare,
 //!   and a conflict check must run in the transaction of its write;
-//! - a small pool of read-only ones ([`pool`]) for every query.
+//! - a small pool of read-only ones (module `pool`) for every query.
 //!
 //! SQLite allows one writer at a time; the two writing connections wait for each
 //! other through `busy_timeout`, and readers never wait (WAL).
@@ -193,6 +193,17 @@ impl SqliteStore {
         }
     }
 
+    /// Runs `read` for activation `activation_id` of `namespace` on a read connection.
+    async fn read_activation<T: Send + 'static>(
+        &self,
+        namespace: &str,
+        activation_id: &str,
+        read: fn(&Connection, &str, &str) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let (namespace, id) = (namespace.to_string(), activation_id.to_string());
+        self.inner.reads.run(move |conn| read(conn, &namespace, &id)).await
+    }
+
     async fn queue(&self, command: Command) -> Result<(), StoreError> {
         self.inner.queue.send(command).await.map_err(|_| StoreError::WriterGone)
     }
@@ -241,8 +252,7 @@ impl Store for SqliteStore {
         namespace: &str,
         activation_id: &str,
     ) -> Result<Option<ActivationDoc>, StoreError> {
-        let (namespace, id) = (namespace.to_string(), activation_id.to_string());
-        self.inner.reads.run(move |conn| activations::get(conn, &namespace, &id)).await
+        self.read_activation(namespace, activation_id, activations::get).await
     }
 
     async fn list_activations(
@@ -268,8 +278,7 @@ impl Store for SqliteStore {
         namespace: &str,
         activation_id: &str,
     ) -> Result<Option<Vec<String>>, StoreError> {
-        let (namespace, id) = (namespace.to_string(), activation_id.to_string());
-        self.inner.reads.run(move |conn| activations::column(conn, &namespace, &id, "logs")).await
+        self.read_activation(namespace, activation_id, activations::logs).await
     }
 
     async fn activation_result(
@@ -277,8 +286,7 @@ impl Store for SqliteStore {
         namespace: &str,
         activation_id: &str,
     ) -> Result<Option<ResponseDoc>, StoreError> {
-        let (namespace, id) = (namespace.to_string(), activation_id.to_string());
-        self.inner.reads.run(move |conn| activations::column(conn, &namespace, &id, "response")).await
+        self.read_activation(namespace, activation_id, activations::response).await
     }
 
     async fn create_subject(&self, subject: &str, namespace: &str) -> Result<Credentials, StoreError> {
