@@ -94,9 +94,15 @@ pub enum StoreError {
     /// The writer thread is gone (the store was closed, or the thread died).
     #[error("the store's writer thread is gone: the record was not stored")]
     WriterGone,
-    /// The writer thread could not be started.
-    #[error("cannot start the store's writer thread: {0}")]
-    WriterSpawn(#[source] std::io::Error),
+    /// One of the store's threads could not be started.
+    #[error("cannot start the store's {thread} thread: {source}")]
+    ThreadSpawn {
+        /// Which (`writer`, `checkpoint`).
+        thread: &'static str,
+        /// What the OS said.
+        #[source]
+        source: std::io::Error,
+    },
     /// A blocking task running a query panicked or was cancelled.
     #[error("a database task did not finish: {0}")]
     Task(#[source] tokio::task::JoinError),

@@ -98,3 +98,21 @@ async fn a_failed_commit_fails_every_record_of_its_batch_and_the_writer_goes_on(
     assert!(store.get_activation("guest", "lost").await.unwrap().is_none());
     assert!(store.get_activation("guest", "kept").await.unwrap().is_some());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commits_are_checkpointed_into_the_database_file_off_the_writer() {
+    let (_dir, store) = fresh();
+    let size = || std::fs::metadata(store.path()).unwrap().len();
+    let before = size();
+    for i in 0..100 {
+        let _queued = store.insert_activation(activation("guest", &format!("c{i}"), "x", i)).await.unwrap();
+    }
+    store.flush().await.unwrap();
+    // The writer's connection never checkpoints (and 100 records stay far below
+    // SQLite's automatic threshold): only the checkpointer grows the file.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while size() == before {
+        assert!(std::time::Instant::now() < deadline, "no checkpoint within 5 s");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}

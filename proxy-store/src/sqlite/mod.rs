@@ -1,7 +1,9 @@
 //! The SQLite store: one database file in a data directory, in WAL mode.
 //!
-//! Three kinds of connection, each for one job:
+//! Four kinds of connection, each for one job:
 //! - the writer thread's (module `writer`): activations, in group commits;
+//! - the checkpointer thread's (module `checkpoint`): WAL checkpoints, off the
+//!   writer's path;
 //! - one for the other writes (actions, subjects), on the blocking pool: they are rare,
 //!   and a conflict check must run in the transaction of its write;
 //! - a small pool of read-only ones (module `pool`) for every query.
@@ -11,6 +13,7 @@
 
 mod actions;
 mod activations;
+mod checkpoint;
 mod pool;
 mod schema;
 mod subjects;
@@ -150,7 +153,8 @@ impl SqliteStore {
                 Ok(conn)
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        let writer = writer::spawn(connect(rw)?, options.queue.max(1), options.batch_limit)?;
+        let checkpoints = checkpoint::spawn(connect(rw)?)?;
+        let writer = writer::spawn(connect(rw)?, checkpoints, options.queue.max(1), options.batch_limit)?;
         let inner = Inner {
             path,
             queue: writer.queue,

@@ -17,6 +17,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
 
 use super::activations;
+use super::checkpoint::Nudge;
 use crate::doc::ActivationDoc;
 use crate::StoreError;
 
@@ -69,19 +70,32 @@ pub(crate) struct Writer {
 
 /// Starts the writer on `conn`; it stops when every sender is dropped and the queue
 /// is drained, or at a [`Command::Stop`]. `batch_limit` caps a batch (usize::MAX:
-/// everything queued).
-pub(crate) fn spawn(conn: Connection, capacity: usize, batch_limit: usize) -> Result<Writer, StoreError> {
+/// everything queued). `checkpoints` is nudged after each commit: the writer's
+/// connection does not checkpoint itself (see the `checkpoint` module).
+pub(crate) fn spawn(
+    conn: Connection,
+    checkpoints: Nudge,
+    capacity: usize,
+    batch_limit: usize,
+) -> Result<Writer, StoreError> {
+    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
     let (tx, rx) = mpsc::channel(capacity);
     let counters = Arc::new(Counters::default());
     let thread_counters = Arc::clone(&counters);
     let thread = std::thread::Builder::new()
         .name("proxy-store-writer".into())
-        .spawn(move || run(conn, rx, &thread_counters, batch_limit.max(1)))
-        .map_err(StoreError::WriterSpawn)?;
+        .spawn(move || run(conn, rx, &thread_counters, &checkpoints, batch_limit.max(1)))
+        .map_err(|source| StoreError::ThreadSpawn { thread: "writer", source })?;
     Ok(Writer { queue: tx, counters, thread })
 }
 
-fn run(mut conn: Connection, mut rx: mpsc::Receiver<Command>, counters: &Counters, batch_limit: usize) {
+fn run(
+    mut conn: Connection,
+    mut rx: mpsc::Receiver<Command>,
+    counters: &Counters,
+    checkpoints: &Nudge,
+    batch_limit: usize,
+) {
     let mut batch = Vec::new();
     let mut stopping = false;
     while !stopping {
@@ -102,6 +116,7 @@ fn run(mut conn: Connection, mut rx: mpsc::Receiver<Command>, counters: &Counter
         }
         if !batch.is_empty() {
             commit(&mut conn, &mut batch, counters);
+            checkpoints.nudge();
         }
     }
 }
