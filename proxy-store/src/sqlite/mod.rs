@@ -146,8 +146,9 @@ impl SqliteStore {
         let readers = (0..options.readers.max(1))
             .map(|_| {
                 let conn = connect(rw)?;
-                // Read-only by contract; SQLITE_OPEN_READ_ONLY would not let a reader
-                // recover the WAL index after a crash, so the flag is a pragma.
+                // Read-only by a pragma rather than SQLITE_OPEN_READ_ONLY: a read-only
+                // open cannot create the WAL's shared-memory file, which may not exist
+                // yet (the readers open before the writer).
                 conn.pragma_update(None, "query_only", true)
                     .map_err(|source| StoreError::Open { path: path.clone(), source })?;
                 Ok(conn)
