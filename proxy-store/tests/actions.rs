@@ -157,3 +157,21 @@ async fn concurrent_creates_of_one_name_let_exactly_one_win() {
     assert_eq!(won.len(), 1);
     assert_eq!(store.get_action("guest", "race").await.unwrap(), Some(won.remove(0)));
 }
+
+#[tokio::test]
+async fn the_store_serves_as_a_shared_trait_object() {
+    let (_dir, store) = fresh();
+    let shared: std::sync::Arc<dyn Store> = std::sync::Arc::new(store);
+    let tasks: Vec<_> = (0..4)
+        .map(|i| {
+            let shared = std::sync::Arc::clone(&shared);
+            tokio::spawn(async move {
+                shared.put_action(action("guest", &format!("a{i}")), PutMode::Create).await
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    assert_eq!(shared.list_actions("guest", Page::default()).await.unwrap().len(), 4);
+}
