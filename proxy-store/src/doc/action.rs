@@ -187,6 +187,18 @@ impl Revision {
     }
 }
 
+/// A revision a client sent back (an `If-Match`); a made-up one matches nothing.
+///
+/// ```
+/// let revision = proxy_store::doc::Revision::from("2-abc".to_string());
+/// assert_eq!(revision.as_str(), "2-abc");
+/// ```
+impl From<String> for Revision {
+    fn from(text: String) -> Self {
+        Revision(text)
+    }
+}
+
 impl fmt::Display for Revision {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
