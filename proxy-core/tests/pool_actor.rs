@@ -138,6 +138,26 @@ async fn a_prewarm_of_the_matching_kind_is_taken_and_replaced() {
     assert_eq!((snapshot.free, snapshot.prewarmed, snapshot.memory_mb), (1, 1, 512), "{snapshot:?}");
 }
 
+/// D35: the replacement of a taken prewarm starts once the taken container has
+/// answered `/init`, not while it is being initialized (upstream starts it at
+/// once, and its create competes with that `/init` for the CPU).
+#[tokio::test(start_paused = true)]
+async fn the_replacement_of_a_taken_prewarm_waits_for_its_init() {
+    let h = Harness::new(1024, vec![prewarm(NODE, 256, 1)]);
+    h.settle().await;
+    let (initializing, release) = Step::held(InitOutcome::Ok);
+    h.factory.script.init(initializing);
+    h.submit(job(&action("hello", NODE, 256), "a1")).await;
+    let during = h.snapshot().await;
+    assert_eq!((h.creates(), during.prewarm_starting, during.prewarmed), (1, 0, 0), "{during:?}");
+    release.release();
+    h.settle().await;
+    let after = h.snapshot().await;
+    assert_eq!(h.creates(), 2, "the replacement, once /init answered");
+    assert_eq!((after.free, after.prewarmed), (1, 1), "{after:?}");
+    assert_eq!(h.stored(), BTreeMap::from([("a1".into(), 1)]));
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_different_kind_or_memory_goes_cold_and_leaves_the_prewarm() {
     let h = Harness::new(1024, vec![prewarm(NODE, 256, 1)]);

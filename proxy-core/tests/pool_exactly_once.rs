@@ -715,4 +715,23 @@ mod named {
         })
         .await;
     }
+
+    /// Found by the random test once creates ran on their own task (seed
+    /// 1796196233494228128): the create ended just as the shutdown stopped its proxy,
+    /// so the container was in an event the proxy never handled, and in no state
+    /// the shutdown could see. Now every container is unclaimed until the proxy's
+    /// table takes it, and the pool destroys the unclaimed ones once its proxies
+    /// have stopped.
+    #[tokio::test(start_paused = true)]
+    async fn a_container_created_as_the_shutdown_stops_its_proxy_is_destroyed() {
+        check(Story {
+            budget_mb: 256,
+            feed: 1,
+            actions: vec![ActionSpec { kind: 0, memory_mb: 128, max_concurrent: 1 }],
+            prewarm: None,
+            ops: vec![Script(Init(Success), Now), Script(Create(Succeeds), Held), Submit(0)],
+            shutdown: Some(ShutdownSpec { grace_ms: 0, leave: false }),
+        })
+        .await;
+    }
 }

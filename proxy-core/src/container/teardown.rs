@@ -1,4 +1,4 @@
-//! Container work that outlives its proxy. A shutdown past its grace stops a proxy
+//! Container work that outlives its proxy (deviation D36). A shutdown past its grace stops a proxy
 //! at once: its container is destroyed on a task of its own (`Driven::abandon`),
 //! and a create under way, which must not be cut off (the engine may have made the
 //! container already), runs to its end on a task of its own too, its container
@@ -6,13 +6,21 @@
 //! more; the proxies of an invoker share one [`Teardown`] instead, which counts
 //! that work and keeps the containers whose destroy gave up, so that whoever shut
 //! the proxies down can wait for them and report what was left behind.
+//!
+//! One more gap closes here: a container made just before its proxy was stopped
+//! may be on its way to the proxy (in the effect, or in an event the proxy never
+//! handled) and so in no state `abandon` can see. Every container created is
+//! noted as unclaimed until the proxy's table takes it (`PreWarmCompleted`); what
+//! is still unclaimed once every proxy has stopped is destroyed
+//! ([`Teardown::destroy_unclaimed`]).
 
+use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::watch;
 
-use super::backend::{ContainerId, OperationError};
+use super::backend::{Container, ContainerId, OperationError};
 
 /// Creates and destroys that may outlive their proxies, and the containers whose
 /// destroy failed.
@@ -20,11 +28,16 @@ use super::backend::{ContainerId, OperationError};
 pub struct Teardown {
     pending: watch::Sender<usize>,
     failed: Mutex<Vec<ContainerId>>,
+    unclaimed: Mutex<HashMap<ContainerId, Arc<dyn Container>>>,
 }
 
 impl Default for Teardown {
     fn default() -> Self {
-        Teardown { pending: watch::Sender::new(0), failed: Mutex::new(Vec::new()) }
+        Teardown {
+            pending: watch::Sender::new(0),
+            failed: Mutex::new(Vec::new()),
+            unclaimed: Mutex::new(HashMap::new()),
+        }
     }
 }
 
@@ -32,7 +45,7 @@ impl Teardown {
     /// Runs `work` on its own task, counted until it ends; the container it names
     /// on failure is kept as left behind.
     pub(crate) fn spawn(
-        self: &std::sync::Arc<Self>,
+        self: &Arc<Self>,
         work: impl Future<Output = Result<(), (ContainerId, OperationError)>> + Send + 'static,
     ) {
         self.pending.send_modify(|n| *n += 1);
@@ -45,6 +58,31 @@ impl Teardown {
                 guard.0.failed.lock().unwrap_or_else(|e| e.into_inner()).push(container);
             }
         });
+    }
+
+    /// Notes `container`, just created, as on its way to its proxy.
+    pub(crate) fn created(&self, container: &Arc<dyn Container>) {
+        self.unclaimed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(container.id().clone(), container.clone());
+    }
+
+    /// The proxy's table has taken container `id`: its proxy destroys it.
+    pub(crate) fn claim(&self, id: &ContainerId) {
+        self.unclaimed.lock().unwrap_or_else(|e| e.into_inner()).remove(id);
+    }
+
+    /// Destroys every container created that no proxy took, each on a task of its
+    /// own (see [`Teardown::settled`]). Call it once every proxy has stopped: a
+    /// running proxy may still take one.
+    pub fn destroy_unclaimed(self: &Arc<Self>, attempts: u32, delay: std::time::Duration) -> usize {
+        let unclaimed: Vec<_> = self.unclaimed.lock().unwrap_or_else(|e| e.into_inner()).drain().collect();
+        for (id, container) in &unclaimed {
+            tracing::info!(container = %id, "created but never taken by its proxy: destroying it");
+            self.spawn(super::work::destroy_retried(container.clone(), false, attempts, delay));
+        }
+        unclaimed.len()
     }
 
     /// Waits until none of that work is under way, then gives the containers whose
@@ -77,7 +115,6 @@ impl Drop for Ended<'_> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
     use std::time::Duration;
 
     use super::*;

@@ -339,7 +339,8 @@ pub(super) async fn destroy_retried(
     }
 }
 
-/// What a proxy creates containers with, so that aborting it cannot leak one: the
+/// Deviation (UPSTREAM.md D36): what a proxy creates containers with, so that
+/// aborting it cannot leak one: the
 /// create runs to its end on a task of its own, counted by the invoker's
 /// [`Teardown`], and if no one waits for its container any more (the proxy was
 /// stopped past a shutdown's grace), that container is destroyed there.
@@ -363,10 +364,15 @@ impl Creator {
     async fn create(self, spec: CreateSpec) -> Result<Arc<dyn Container>, StartupError> {
         let Creator { factory, teardown, destroy_attempts } = self;
         let (created, wanted) = oneshot::channel();
+        let noted = teardown.clone();
         teardown.spawn(async move {
             let result = factory.create(spec).await;
+            if let Ok(container) = &result {
+                noted.created(container);
+            }
             match created.send(result) {
                 Err(Ok(orphan)) => {
+                    noted.claim(orphan.id());
                     tracing::info!(container = %orphan.id(), "created after its proxy stopped: destroying it");
                     destroy_retried(orphan, false, destroy_attempts, Duration::ZERO).await
                 }

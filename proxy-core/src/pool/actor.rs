@@ -344,6 +344,9 @@ struct Pool {
     busy: BTreeMap<ProxyKey, PoolData<ContainerId>>,
     prewarmed: BTreeMap<ProxyKey, PreWarmedData<ContainerId>>,
     prewarm_starting: BTreeMap<ProxyKey, (String, u64)>,
+    /// The replacement of a prewarm a run took, by the proxy that took it, started
+    /// once that proxy has answered `/init` or gone (D35).
+    replacements: HashMap<ProxyKey, StartSpec>,
     /// Runs waiting for room, each with its caller's feed permit if it has one.
     buffer: VecDeque<Fed>,
     /// The activation id of the buffer's head while it is resent to the pool
@@ -377,6 +380,7 @@ impl Pool {
             busy: BTreeMap::new(),
             prewarmed: BTreeMap::new(),
             prewarm_starting: BTreeMap::new(),
+            replacements: HashMap::new(),
             buffer: VecDeque::new(),
             resent: None,
             last_buffer_warning: None,
@@ -405,6 +409,8 @@ impl Pool {
             // Proxies stopped past the grace may still be destroying their
             // containers: the report waits for them and names those left behind.
             let teardown = &self.deps.teardown;
+            let config = &self.deps.config;
+            teardown.destroy_unclaimed(config.destroy_attempts, config.destroy_retry_delay);
             match tokio::time::timeout(self.config.teardown_wait, teardown.settled()).await {
                 Ok(failed) => stopping.destroys_failed(failed, 0),
                 Err(_) => stopping.destroys_failed(teardown.take_failed(), teardown.pending()),
@@ -469,6 +475,7 @@ impl Pool {
         self.busy.clear();
         self.prewarmed.clear();
         self.prewarm_starting.clear();
+        self.replacements.clear();
     }
 
     fn snapshot(&self) -> PoolSnapshot {
@@ -567,7 +574,11 @@ impl Pool {
             &self.cold_starts,
             &self.config.prewarm,
             self.prewarmed.values(),
-            self.prewarm_starting.values().map(|(kind, memory)| (kind.as_str(), *memory)),
+            // A replacement waiting for its /init counts as starting: it will be.
+            self.prewarm_starting
+                .values()
+                .map(|(kind, memory)| (kind.as_str(), *memory))
+                .chain(self.replacements.values().map(|spec| (spec.kind.as_str(), spec.memory_mb))),
         );
         let configs = self.config.prewarm.clone();
         for (config, count) in configs.iter().zip(counts) {
@@ -616,6 +627,12 @@ impl Pool {
     /// Upstream's `takePrewarmContainer`: the prewarm of the action's exact kind and
     /// memory that expires first (one that never expires counts as expiring now),
     /// moved to the free pool, with a replacement started if it fits.
+    ///
+    /// Deviation (UPSTREAM.md D35): the replacement starts once the taken
+    /// container has answered `/init` (or gone), not at once: creating and
+    /// starting a container competes for the invoker's CPU with the very `/init`
+    /// and `/run` the prewarm was kept for, which measured 3-5 ms slower on a
+    /// 2-core machine (BENCHMARKS.md section 7.3).
     fn take_prewarm(&mut self, run: &Run) -> Option<(ProxyKey, PoolData<ContainerId>)> {
         let kind = &run.action.kind;
         let memory_mb = run.action.limits.memory_mb;
@@ -639,12 +656,19 @@ impl Pool {
                 memory_mb,
                 ttl: None,
             });
-        if self.has_space_for(memory_mb) {
+        self.replacements.insert(key, spec);
+        Some((key, data))
+    }
+
+    /// Starts the replacement of the prewarm proxy `key` took, if it is due and
+    /// fits (D24, D35).
+    fn start_replacement(&mut self, key: ProxyKey) {
+        let Some(spec) = self.replacements.remove(&key) else { return };
+        if self.has_space_for(spec.memory_mb) {
             self.start_prewarm(spec);
         } else {
-            tracing::debug!(%kind, memory_mb, "no room to replace the taken prewarm now");
+            tracing::debug!(kind = %spec.kind, memory_mb = spec.memory_mb, "no room to replace the taken prewarm now");
         }
-        Some((key, data))
     }
 
     /// Upstream's `createContainer`: a new proxy, counted as `MemoryData` in the
@@ -874,6 +898,7 @@ impl Pool {
                     self.forget(key);
                     self.process_buffer();
                 }
+                self.start_replacement(key);
             }
             Notice::Transition(_) => {}
         }
@@ -901,6 +926,7 @@ impl Pool {
                     resume_run: None,
                 };
                 self.record_warm(key, &warm);
+                self.start_replacement(key);
                 let data = PoolData::Warmed(warm);
                 if data.has_capacity() {
                     self.busy.remove(&key);
@@ -932,6 +958,7 @@ impl Pool {
             ToParent::ContainerRemoved { replace_prewarm } => {
                 self.forget(key);
                 self.forget_record(key);
+                self.start_replacement(key);
                 self.process_buffer();
                 if replace_prewarm {
                     self.adjust_prewarms(false, false);
@@ -940,6 +967,7 @@ impl Pool {
             ToParent::RescheduleJob => {
                 self.free.remove(&key);
                 self.busy.remove(&key);
+                self.start_replacement(key);
                 // Its memory is no longer counted: the buffer's head may fit now.
                 self.process_buffer();
             }

@@ -105,6 +105,7 @@ impl ContainerProxyHandlers for ProxyCx {
 
     // S1
     fn starting_pre_warm_completed(&mut self, event: PreWarmed) -> PreWarmed {
+        self.deps().teardown.claim(event.container.id());
         self.emit(ToParent::NeedWork(Capacity::Prewarmed(event.clone())));
         // T0: entering Started starts the health ping.
         self.start_ping(&event);
@@ -146,6 +147,7 @@ impl ContainerProxyHandlers for ProxyCx {
 
     // R1
     fn running_pre_warm_completed(&mut self, state: Warmth, event: PreWarmed) -> Warmth {
+        self.deps().teardown.claim(event.container.id());
         match state {
             Warmth::Cold => Warmth::Prewarmed(event),
             other => other,
