@@ -138,9 +138,10 @@ async fn a_prewarm_of_the_matching_kind_is_taken_and_replaced() {
     assert_eq!((snapshot.free, snapshot.prewarmed, snapshot.memory_mb), (1, 1, 512), "{snapshot:?}");
 }
 
-/// D35: the replacement of a taken prewarm starts once the taken container has
-/// answered `/init`, not while it is being initialized (upstream starts it at
-/// once, and its create competes with that `/init` for the CPU).
+/// D35: the replacement of a taken prewarm starts once the taken container reports
+/// itself warm (here after its activation), not while it is being initialized
+/// (upstream starts it at once, and its create competes with that `/init` and
+/// `/run` for the CPU).
 #[tokio::test(start_paused = true)]
 async fn the_replacement_of_a_taken_prewarm_waits_for_its_init() {
     let h = Harness::new(1024, vec![prewarm(NODE, 256, 1)]);

@@ -345,7 +345,7 @@ struct Pool {
     prewarmed: BTreeMap<ProxyKey, PreWarmedData<ContainerId>>,
     prewarm_starting: BTreeMap<ProxyKey, (String, u64)>,
     /// The replacement of a prewarm a run took, by the proxy that took it, started
-    /// once that proxy has answered `/init` or gone (D35).
+    /// once that proxy reports itself warm (`NeedWork`) or goes (D35).
     replacements: HashMap<ProxyKey, StartSpec>,
     /// Runs waiting for room, each with its caller's feed permit if it has one.
     buffer: VecDeque<Fed>,
@@ -629,7 +629,8 @@ impl Pool {
     /// moved to the free pool, with a replacement started if it fits.
     ///
     /// Deviation (UPSTREAM.md D35): the replacement starts once the taken
-    /// container has answered `/init` (or gone), not at once: creating and
+    /// container reports itself warm (`NeedWork`: after its first activation, or
+    /// after `/init` for an action of concurrency > 1) or goes, not at once: creating and
     /// starting a container competes for the invoker's CPU with the very `/init`
     /// and `/run` the prewarm was kept for, which measured 3-5 ms slower on a
     /// 2-core machine (BENCHMARKS.md section 7.3).
