@@ -66,7 +66,8 @@ impl Client {
     /// A client for `config`; an error when it has no key, or one not of the form
     /// `uuid:key`.
     pub fn new(config: &Config) -> Result<Self, ClientError> {
-        let key = config.auth.as_ref().ok_or_else(|| ClientError::NoAuth { apihost: config.apihost.url() })?;
+        let key =
+            config.auth.as_ref().ok_or_else(|| ClientError::NoAuth { apihost: config.apihost.url() })?;
         if !key.value.contains(':') {
             return Err(ClientError::MalformedAuth { origin: key.origin.to_string() });
         }
@@ -80,7 +81,12 @@ impl Client {
 
     /// `PUT .../actions/{name}?overwrite=..`: creates the action, or with `overwrite`
     /// replaces the fields `body` sets.
-    pub async fn put_action(&self, name: &EntityName, body: &ActionPut, overwrite: bool) -> Result<Reply, ClientError> {
+    pub async fn put_action(
+        &self,
+        name: &EntityName,
+        body: &ActionPut,
+        overwrite: bool,
+    ) -> Result<Reply, ClientError> {
         // Serializing plain data with string keys cannot fail.
         let body = serde_json::to_vec(body).unwrap_or_default();
         let query = query(&[("overwrite", Some(overwrite.to_string()))]);
@@ -123,7 +129,8 @@ impl Client {
         let reply = self.transport.send(Method::POST, name.path("actions"), &query, Some(body)).await?;
         let failed_activation = match reply.status {
             502 => true,
-            500 => serde_json::from_slice::<Value>(&reply.body).is_ok_and(|body| body.get("activationId").is_some()),
+            500 => serde_json::from_slice::<Value>(&reply.body)
+                .is_ok_and(|body| body.get("activationId").is_some()),
             _ => false,
         };
         if reply.is_success() || failed_activation {
@@ -176,7 +183,13 @@ impl Client {
     }
 
     /// One request; a status other than 2xx is an error.
-    async fn call(&self, method: Method, path: String, query: &str, body: Option<Vec<u8>>) -> Result<Reply, ClientError> {
+    async fn call(
+        &self,
+        method: Method,
+        path: String,
+        query: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<Reply, ClientError> {
         let reply = self.transport.send(method, path, query, body).await?;
         if reply.is_success() {
             Ok(reply)

@@ -72,7 +72,7 @@ pub enum ClientError {
     },
     /// The server answered with an error (`{"error": .., "code": ..}`), shown with
     /// its message and what to do about it.
-    #[error("{method} {path}: the server answered {status}: {message}{}", hint_suffix(*status))]
+    #[error("{method} {path}: the server answered {status}: {message}{}{}", code_suffix(code), hint_suffix(*status))]
     Api {
         /// The request's method.
         method: String,
@@ -102,13 +102,18 @@ pub enum ClientError {
     Output(#[source] std::io::Error),
 }
 
+/// The server's `code` (upstream's transaction id, for its logs), as `wsk` shows it.
+fn code_suffix(code: &Option<String>) -> String {
+    code.as_ref().map(|code| format!(" (code {code})")).unwrap_or_default()
+}
+
 /// What to do after an error status, by status.
 fn hint_suffix(status: u16) -> &'static str {
     match status {
-        401 => " (the key was refused: pass the key `proxyctl serve` printed with --auth, or fix AUTH in ~/.wskprops)",
-        403 => " (the key may not use that namespace: use `_`, your own)",
-        404 => " (check the name: `proxyctl action list`, `proxyctl activation list`)",
-        409 => " (it exists already: use `proxyctl action update` to replace it)",
+        401 => "; the key was refused: pass the key `proxyctl serve` printed with --auth, or fix AUTH in ~/.wskprops",
+        403 => "; the key may not use that namespace: use `_`, your own",
+        404 => "; check the name: `proxyctl action list`, `proxyctl activation list`",
+        409 => "; it exists already: use `proxyctl action update` to replace it",
         _ => "",
     }
 }

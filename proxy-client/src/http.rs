@@ -115,7 +115,8 @@ impl Transport {
             .await
             .map_err(|source| ClientError::Unreachable { apihost: apihost(), source })?;
         let http = |source| ClientError::Http { apihost: apihost(), source };
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(http)?;
+        let (mut sender, connection) =
+            hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(http)?;
         // The connection task ends when the exchange does (or the sender is dropped);
         // its own error shows up on the request's future, so it is not kept.
         tokio::spawn(connection);
@@ -133,15 +134,15 @@ impl Transport {
         if body.is_some() {
             request = request.header(CONTENT_TYPE, "application/json");
         }
-        let request = request
-            .body(Full::new(Bytes::from(body.unwrap_or_default())))
-            .map_err(|_| ClientError::InvalidApiHost {
+        let request = request.body(Full::new(Bytes::from(body.unwrap_or_default()))).map_err(|_| {
+            ClientError::InvalidApiHost {
                 // Only a host that cannot stand in a header gets here: the path and
                 // query are percent-encoded by the caller.
                 apihost: self.apihost.url(),
                 origin: "the configuration".into(),
                 reason: "it cannot be sent in an HTTP header",
-            })?;
+            }
+        })?;
         let response = sender.send_request(request).await.map_err(http)?;
         let status = response.status().as_u16();
         let body = response.into_body().collect().await.map_err(http)?.to_bytes();

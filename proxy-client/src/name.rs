@@ -30,7 +30,10 @@ impl EntityName {
             Some((namespace, name)) if !namespace.is_empty() => {
                 EntityName { namespace: namespace.to_string(), name: name.to_string() }
             }
-            _ => EntityName { namespace: OWN_NAMESPACE.to_string(), name: text.trim_start_matches('/').to_string() },
+            _ => EntityName {
+                namespace: OWN_NAMESPACE.to_string(),
+                name: text.trim_start_matches('/').to_string(),
+            },
         }
     }
 
@@ -89,13 +92,20 @@ mod tests {
             ("/hello", "_", "hello"),
         ];
         for (text, namespace, name) in cases {
-            assert_eq!(EntityName::parse(text), EntityName { namespace: namespace.into(), name: name.into() }, "{text}");
+            assert_eq!(
+                EntityName::parse(text),
+                EntityName { namespace: namespace.into(), name: name.into() },
+                "{text}"
+            );
         }
     }
 
     #[test]
     fn encodes_everything_but_unreserved() {
         assert_eq!(encode("a b/c?d&é"), "a%20b%2Fc%3Fd%26%C3%A9");
-        assert_eq!(query(&[("limit", Some("1".into())), ("skip", None), ("name", Some("a b".into()))]), "limit=1&name=a%20b");
+        assert_eq!(
+            query(&[("limit", Some("1".into())), ("skip", None), ("name", Some("a b".into()))]),
+            "limit=1&name=a%20b"
+        );
     }
 }

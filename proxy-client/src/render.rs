@@ -37,7 +37,9 @@ pub(crate) fn action_table(reply: &Reply) -> Result<String, ClientError> {
 /// the server sends them. Times are UTC.
 pub(crate) fn activation_table(reply: &Reply) -> Result<String, ClientError> {
     let activations: Vec<ActivationBrief> = reply.json()?;
-    let mut rows = vec![["Datetime", "Activation ID", "Kind", "Start", "Duration", "Status", "Entity"].map(String::from)];
+    let mut rows = vec![
+        ["Datetime", "Activation ID", "Kind", "Start", "Duration", "Status", "Entity"].map(String::from)
+    ];
     for brief in &activations {
         let kind = KeyValue::find(&brief.annotations, "kind").and_then(Value::as_str).unwrap_or("unknown");
         let start = if KeyValue::find(&brief.annotations, "initTime").is_some() { "cold" } else { "warm" };

@@ -117,8 +117,8 @@ struct Code {
 }
 
 fn read_code(path: &Path) -> Result<Code, ClientError> {
-    let bytes =
-        std::fs::read(path).map_err(|source| ClientError::ReadActionFile { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path)
+        .map_err(|source| ClientError::ReadActionFile { path: path.to_path_buf(), source })?;
     Ok(match String::from_utf8(bytes) {
         Ok(text) if !text.contains('\0') => Code { text, binary: false },
         Ok(text) => Code { text: base64::engine::general_purpose::STANDARD.encode(text), binary: true },
@@ -152,9 +152,24 @@ pub fn params(flat: &[String]) -> Map<String, Value> {
     flat.chunks_exact(2).map(|pair| (pair[0].clone(), param_value(&pair[1]))).collect()
 }
 
-/// The same pairs as upstream's `KeyValue` list (an action's default parameters).
+/// The same pairs as upstream's `KeyValue` list (an action's default parameters),
+/// in the order given; a repeated key keeps its first place and its last value.
+///
+/// ```
+/// let flat: Vec<String> = ["b", "1", "a", "2", "b", "3"].map(String::from).to_vec();
+/// let pairs = proxy_client::request::key_values(&flat);
+/// assert_eq!(pairs.iter().map(|p| (p.key.as_str(), p.value.clone())).collect::<Vec<_>>(), [("b", 3.into()), ("a", 2.into())]);
+/// ```
 pub fn key_values(flat: &[String]) -> Vec<KeyValue> {
-    KeyValue::from_map(&params(flat))
+    let mut pairs: Vec<KeyValue> = Vec::new();
+    for pair in flat.chunks_exact(2) {
+        let value = param_value(&pair[1]);
+        match pairs.iter_mut().find(|known| known.key == pair[0]) {
+            Some(known) => known.value = value,
+            None => pairs.push(KeyValue { key: pair[0].clone(), value }),
+        }
+    }
+    pairs
 }
 
 #[cfg(test)]
@@ -180,14 +195,20 @@ mod tests {
     fn a_runtime_kind_and_main_are_kept() {
         let source = ExecSource { kind: Some("python:3.11"), main: Some("handler"), ..ExecSource::default() };
         let exec = exec_of(b"def handler(args): return args", source);
-        assert_eq!((exec.kind.as_str(), exec.main.as_deref(), exec.binary), ("python:3.11", Some("handler"), false));
+        assert_eq!(
+            (exec.kind.as_str(), exec.main.as_deref(), exec.binary),
+            ("python:3.11", Some("handler"), false)
+        );
         assert_eq!(exec.code.as_deref(), Some("def handler(args): return args"));
     }
 
     #[test]
     fn a_blackbox_keeps_the_code_beside_the_image() {
         let exec = exec_of(b"#!/bin/sh\n", ExecSource { docker: Some("img"), ..ExecSource::default() });
-        assert_eq!((exec.kind.as_str(), exec.image.as_deref(), exec.code.as_deref()), ("blackbox", Some("img"), Some("#!/bin/sh\n")));
+        assert_eq!(
+            (exec.kind.as_str(), exec.image.as_deref(), exec.code.as_deref()),
+            ("blackbox", Some("img"), Some("#!/bin/sh\n"))
+        );
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub enum ActionCommand {
         file: Option<PathBuf>,
         /// What to set.
         #[command(flatten)]
-        spec: ActionSpec,
+        spec: Box<ActionSpec>,
     },
     /// Update an action: only what is given changes (`overwrite=true`).
     Update {
@@ -33,7 +33,7 @@ pub enum ActionCommand {
         file: Option<PathBuf>,
         /// What to set.
         #[command(flatten)]
-        spec: ActionSpec,
+        spec: Box<ActionSpec>,
     },
     /// Show an action.
     Get {
@@ -106,14 +106,20 @@ impl ActionSpec {
     }
 }
 
-pub(super) async fn run(command: ActionCommand, client: &Client, out: &mut Output<'_>) -> Result<Exit, ClientError> {
+pub(super) async fn run(
+    command: ActionCommand,
+    client: &Client,
+    out: &mut Output<'_>,
+) -> Result<Exit, ClientError> {
     match command {
         ActionCommand::Create { name, file, spec } => {
-            let reply = client.put_action(&EntityName::parse(&name), &spec.body(file.as_ref())?, false).await?;
+            let reply =
+                client.put_action(&EntityName::parse(&name), &spec.body(file.as_ref())?, false).await?;
             out.reply(&reply, |_| Ok(format!("ok: created action {name}")))?;
         }
         ActionCommand::Update { name, file, spec } => {
-            let reply = client.put_action(&EntityName::parse(&name), &spec.body(file.as_ref())?, true).await?;
+            let reply =
+                client.put_action(&EntityName::parse(&name), &spec.body(file.as_ref())?, true).await?;
             out.reply(&reply, |_| Ok(format!("ok: updated action {name}")))?;
         }
         ActionCommand::Get { name } => {

@@ -25,7 +25,11 @@ pub struct InvokeArgs {
     pub result: bool,
 }
 
-pub(super) async fn run(args: InvokeArgs, client: &Client, out: &mut Output<'_>) -> Result<Exit, ClientError> {
+pub(super) async fn run(
+    args: InvokeArgs,
+    client: &Client,
+    out: &mut Output<'_>,
+) -> Result<Exit, ClientError> {
     let name = EntityName::parse(&args.name);
     let options = InvokeOptions { blocking: args.blocking, result: args.result };
     let reply = client.invoke(&name, &params(&args.param), options).await?;

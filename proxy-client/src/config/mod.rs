@@ -142,7 +142,11 @@ pub struct Config {
 
 impl Config {
     /// The configuration from the flags' `apihost` and `auth`, then `sources`.
-    pub fn resolve(apihost: Option<&str>, auth: Option<&str>, sources: &Sources) -> Result<Self, ClientError> {
+    pub fn resolve(
+        apihost: Option<&str>,
+        auth: Option<&str>,
+        sources: &Sources,
+    ) -> Result<Self, ClientError> {
         let props = read_props(sources)?;
         let from_file = |key: &str| {
             props.as_ref().and_then(|(path, props)| {
@@ -153,12 +157,14 @@ impl Config {
             flag.filter(|value| !value.is_empty())
                 .map(|value| (value.to_string(), Origin::Flag(flag_name)))
                 .or_else(|| {
-                    env.into_iter().find_map(|name| sources.var(name).map(|v| (v.to_string(), Origin::Env(name))))
+                    env.into_iter()
+                        .find_map(|name| sources.var(name).map(|v| (v.to_string(), Origin::Env(name))))
                 })
                 .or_else(|| from_file(file_key))
         };
-        let (host, apihost_origin) = pick(apihost, "--apihost", ["PROXYCTL_APIHOST", "WHISK_APIHOST"], "APIHOST")
-            .unwrap_or_else(|| (DEFAULT_APIHOST.to_string(), Origin::Default));
+        let (host, apihost_origin) =
+            pick(apihost, "--apihost", ["PROXYCTL_APIHOST", "WHISK_APIHOST"], "APIHOST")
+                .unwrap_or_else(|| (DEFAULT_APIHOST.to_string(), Origin::Default));
         let apihost = ApiHost::parse(&host).map_err(|reason| ClientError::InvalidApiHost {
             apihost: host.clone(),
             origin: apihost_origin.to_string(),

@@ -53,7 +53,9 @@ mod tests {
 
     #[test]
     fn reads_what_wsk_property_set_writes() {
-        let props = WskProps::parse("AUTH=23bc46b1-71f6-4ed5-8c54-816aa4f8c502:123zO3xZ\nAPIHOST=localhost:3233\nNAMESPACE=guest\n");
+        let props = WskProps::parse(
+            "AUTH=23bc46b1-71f6-4ed5-8c54-816aa4f8c502:123zO3xZ\nAPIHOST=localhost:3233\nNAMESPACE=guest\n",
+        );
         assert_eq!(props.get("AUTH"), Some("23bc46b1-71f6-4ed5-8c54-816aa4f8c502:123zO3xZ"));
         assert_eq!(props.get("APIHOST"), Some("localhost:3233"));
         assert_eq!(props.get("NAMESPACE"), Some("guest"));
