@@ -34,7 +34,7 @@ pub(crate) fn action_table(reply: &Reply) -> Result<String, ClientError> {
 }
 
 /// `wsk activation list`: a header, then one row per activation, newest first as
-/// the server sends them. Times are UTC.
+/// the server sends them. Times are UTC (deviation D52: `wsk` prints local time).
 pub(crate) fn activation_table(reply: &Reply) -> Result<String, ClientError> {
     let activations: Vec<ActivationBrief> = reply.json()?;
     let mut rows = vec![

@@ -3,8 +3,8 @@
 //! The client speaks plain HTTP only: it is meant for a `proxyctl serve` on this
 //! machine (loopback), and carries no TLS stack. `https://` is refused with that
 //! said, rather than sent in the clear. A host given without a scheme is taken as
-//! `http://` (the `wsk` CLI takes it as `https://`; with no TLS here, the only
-//! useful reading is plain HTTP). Note that HTTP basic auth over plain HTTP to a
+//! `http://` (deviation D50: the `wsk` CLI takes it as `https://`; with no TLS here,
+//! the only useful reading is plain HTTP). Note that HTTP basic auth over plain HTTP to a
 //! host that is not this machine shows the key to the network.
 
 use std::fmt;

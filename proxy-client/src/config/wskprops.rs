@@ -1,7 +1,7 @@
 //! The `wsk` CLI's properties file (`~/.wskprops`, or `$WSK_CONFIG_FILE`): lines of
 //! `KEY=VALUE`, of which the client reads `APIHOST` and `AUTH`.
 //!
-//! Upstream's reader (`readProps` in openwhisk-cli) splits each line on every `=` and
+//! Deviation D51: upstream's reader (`readProps` in openwhisk-cli) splits each line on every `=` and
 //! skips a line that does not give exactly two parts. This one splits at the first
 //! `=` only, so a value containing `=` is kept rather than silently dropped, and trims
 //! spaces and a Windows line end around keys and values, which `wsk` would keep as part

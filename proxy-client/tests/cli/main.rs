@@ -10,3 +10,4 @@ mod activations;
 mod config;
 mod errors;
 mod invoke;
+mod seam;
