@@ -152,3 +152,27 @@ async fn an_action_in_a_package_of_a_namespace() {
     let activation: proxy_store::doc::ActivationDoc = serde_json::from_str(&out).unwrap();
     assert_eq!(KeyValue::find(&activation.annotations, "kind"), Some(&json!("native")));
 }
+
+#[tokio::test]
+async fn a_whisk_error_500_with_an_activation_is_a_failed_activation() {
+    let api = FakeApi::start().await;
+    api.add_action("breaks", ExecDoc::code("native", "x"));
+    let (result, out) = api.run(&["invoke", "breaks", "--blocking"]).await;
+    assert_eq!(result.unwrap(), Exit::ActivationFailed);
+    assert_eq!(
+        out.lines().next().unwrap(),
+        format!("error: the activation {FIRST_ID} of /_/breaks did not succeed: whisk internal error")
+    );
+}
+
+#[tokio::test]
+async fn a_500_error_message_is_an_error() {
+    let api = FakeApi::start().await;
+    api.add_action("overloaded", ExecDoc::code("native", "x"));
+    let (result, out) = api.run(&["invoke", "overloaded", "--blocking"]).await;
+    assert_eq!(
+        result.unwrap_err().to_string(),
+        "POST /api/v1/namespaces/_/actions/overloaded: the server answered 500: Response Missing Error Message. (code tid0123456789)"
+    );
+    assert_eq!(out, "");
+}

@@ -9,7 +9,9 @@
 //! GET, list (`limit`, `skip`, no code in the list, as upstream's `ActionMeta`),
 //! DELETE (404 when missing); invoke: the result echoes the action's parameters
 //! merged with the body's; an action named `fails` ends in an application error
-//! (502), one named `slow` outlasts a blocking wait (202 with the id); activations
+//! (502), `breaks` in a whisk internal error (500 with the activation),
+//! `overloaded` in a plain 500 error, and `slow` outlasts a blocking wait (202 with
+//! the id); activations
 //! with `name`, `since`, `upto`, `limit`, `skip`, `docs`, and their `/logs` and
 //! `/result`.
 
@@ -315,16 +317,21 @@ async fn invoke(
     let mut merged: Map<String, Value> =
         action.parameters.iter().map(|pair| (pair.key.clone(), pair.value.clone())).collect();
     merged.extend(params);
-    let response = if name == "fails" {
-        ResponseDoc {
-            status: "application error".into(),
-            status_code: 1,
-            success: false,
-            result: json!({"error": "boom"}),
-            size: None,
-        }
-    } else {
-        ResponseDoc::success(Value::Object(merged))
+    if name == "overloaded" {
+        // A server error that is not an activation: upstream's `ErrorMessage`.
+        return error(StatusCode::INTERNAL_SERVER_ERROR, "Response Missing Error Message.");
+    }
+    let failure = |status: &str, status_code, error| ResponseDoc {
+        status: status.into(),
+        status_code,
+        success: false,
+        result: json!({"error": error}),
+        size: None,
+    };
+    let response = match name.as_str() {
+        "fails" => failure("application error", 1, "boom"),
+        "breaks" => failure("whisk internal error", 3, "The action failed to generate or locate a binary."),
+        _ => ResponseDoc::success(Value::Object(merged)),
     };
     let n = data.activations.len() as u64;
     let start = FIRST_START + n * 1000;
@@ -345,7 +352,11 @@ async fn invoke(
     if !blocking || name == "slow" {
         return (StatusCode::ACCEPTED, Json(json!({"activationId": id}))).into_response();
     }
-    let status = if activation.response.success { StatusCode::OK } else { StatusCode::BAD_GATEWAY };
+    let status = match activation.response.status_code {
+        0 => StatusCode::OK,
+        3 => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::BAD_GATEWAY,
+    };
     if result_only {
         (status, Json(activation.response.result)).into_response()
     } else {
