@@ -16,8 +16,8 @@
 //! 3. for each action in turn, on B: **adopted** (its first activation, on the
 //!    paused survivor: resume + `/run`), then **warm** (the next one, on the
 //!    container now ready), then, once B has paused it again, **warm, resumed**
-//!    (resume + `/run` on a container B paused itself: the like-for-like of the
-//!    adopted one). Each timed from `submit` to the sink's `store`; between them
+//!    (resume + `/run` on a container B paused itself, [`SETTLE`] after the engine
+//!    listed it paused: the like-for-like of the adopted one). Each timed from `submit` to the sink's `store`; between them
 //!    (untimed) the pool is asked until the container is free again, so that a run
 //!    never finds it still busy and starts a second one;
 //! 4. B shuts down and removes its containers;
@@ -60,7 +60,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use proxy_core::container::{Action, Activation, ActivationMessage, ActivationStatus, ProxyConfig, ProxyDeps, Run};
+use proxy_core::container::{
+    Action, Activation, ActivationMessage, ActivationStatus, ProxyConfig, ProxyDeps, Run,
+};
 use proxy_core::pool::{spawn_pool, AdoptionConfig, Ledger, PoolConfig, PoolHandle, ShutdownMode};
 use proxy_docker::{Docker, DockerConfig, DockerFactory, Reach};
 use serde_json::json;
@@ -77,6 +79,10 @@ const MEMORY_MB: u64 = 256;
 /// The proxies' pause grace: short, so that A's containers are paused soon after
 /// their run, and B's warm one soon after its warm run.
 const PAUSE_GRACE: Duration = Duration::from_millis(100);
+/// How long a container B paused is left paused before its resumed run, so that
+/// the engine's work for the pause is over, as for the survivors, paused long
+/// before their adopted run.
+const SETTLE: Duration = Duration::from_millis(100);
 /// The grace of A's and B's shutdowns (nothing runs then: the runs are stored).
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// The label on everything this bench creates (valued `adopt-<pid>`).
@@ -113,7 +119,8 @@ impl Pool {
     fn spawn(name: &'static str, factory: &DockerFactory, ledger: Option<&Path>) -> Self {
         let (sender, stored) = mpsc::unbounded_channel();
         let budget = CONTAINERS as u64 * MEMORY_MB;
-        let config = ProxyConfig { pause_grace: PAUSE_GRACE, user_memory_mb: budget, ..ProxyConfig::default() };
+        let config =
+            ProxyConfig { pause_grace: PAUSE_GRACE, user_memory_mb: budget, ..ProxyConfig::default() };
         let deps = Arc::new(ProxyDeps::new(Arc::new(factory.clone()), Arc::new(StoreSink(sender)), config));
         let adoption = ledger.map(|dir| AdoptionConfig { dir: dir.to_path_buf() });
         let handle = spawn_pool(PoolConfig { adoption, ..PoolConfig::new(budget, vec![]) }, deps);
@@ -235,7 +242,12 @@ impl Bench {
     }
 
     /// Pool B adopts A's containers and runs each action three times.
-    async fn adopt(&self, factory: &DockerFactory, ledger: &Path, figures: &mut Figures) -> Result<(), Failure> {
+    async fn adopt(
+        &self,
+        factory: &DockerFactory,
+        ledger: &Path,
+        figures: &mut Figures,
+    ) -> Result<(), Failure> {
         if !all_paused(factory).await? {
             return Err("A's containers are not all paused at B's start".into());
         }
@@ -251,6 +263,8 @@ impl Bench {
             figures.adopted.push(b.run(action, Start::Warm).await?);
             figures.warm.push(b.run(action, Start::Warm).await?);
             wait_for("B's container paused again", || all_paused(factory)).await?;
+            // The survivors were paused long before their run: so is this one.
+            tokio::time::sleep(SETTLE).await;
             figures.resumed.push(b.run(action, Start::Warm).await?);
         }
         let mut after = factory.owned_containers().await?;
@@ -284,7 +298,12 @@ async fn all_paused(factory: &DockerFactory) -> Result<bool, Failure> {
 async fn expect_containers(factory: &DockerFactory, n: usize) -> Result<(), Failure> {
     let owned = factory.owned_containers().await?;
     if owned.len() != n {
-        return Err(format!("{} containers of {}, not {n}: {owned:?}", owned.len(), factory.config().instance).into());
+        return Err(format!(
+            "{} containers of {}, not {n}: {owned:?}",
+            owned.len(),
+            factory.config().instance
+        )
+        .into());
     }
     Ok(())
 }
