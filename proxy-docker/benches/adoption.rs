@@ -2,7 +2,7 @@
 //! next activation of an adopted action against a warm one and against a cold
 //! start without adoption, on the same Docker engine in one run.
 //!
-//! Every round, on one instance of this process (`bench-adopt-<pid>`) and a ledger
+//! Every round, on an instance of this process (`bench-adopt-<pid>`) and a ledger
 //! directory of the round's own:
 //!
 //! 1. **pool A** (adoption on) runs [`CONTAINERS`] actions once each, one after the
@@ -21,7 +21,11 @@
 //!    (untimed) the pool is asked until the container is free again, so that a run
 //!    never finds it still busy and starts a second one;
 //! 4. B shuts down and removes its containers;
-//! 5. **cold** (the baseline): pool C, adoption off, on an instance of its own
+//! 5. the same restart again on a second instance (`bench-adopt-<pid>-running`)
+//!    with `DockerConfig::pause` off: A's containers are left running, B adopts them
+//!    ready (after a connect to each runtime), and there is no resume to measure.
+//!    What the adopted activation costs besides the resume;
+//! 6. **cold** (the baseline): pool C, adoption off, on an instance of its own
 //!    (`bench-adopt-<pid>-cold`), spawned for the round, runs the first action once:
 //!    create, start, `/init`, `/run`. C runs before A in even rounds and after B in
 //!    odd ones, so that neither side always follows the other's engine work.
@@ -183,11 +187,21 @@ impl Pool {
     }
 }
 
+/// Whether the restart's containers are paused (the backend's default) or left
+/// running (`DockerConfig::pause` off): the same restart without the resume.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pausing {
+    On,
+    Off,
+}
+
 /// What every round shares.
 struct Bench {
     docker: Docker,
-    /// The adopting instance's settings (survivors kept at a factory's start).
-    config: DockerConfig,
+    /// The adopting instances' settings (survivors kept at a factory's start): with
+    /// pausing on, and off (an instance of its own).
+    paused: DockerConfig,
+    running: DockerConfig,
     /// Pool C's factory, on an instance of its own.
     cold: DockerFactory,
     actions: Vec<Arc<Action>>,
@@ -198,9 +212,17 @@ struct Bench {
 #[derive(Default)]
 struct Figures {
     cold: Vec<Sample>,
+    paused: Restarts,
+    running: Restarts,
+}
+
+/// The figures of the restarts of one [`Pausing`].
+#[derive(Default)]
+struct Restarts {
     cold_adoption_on: Vec<Sample>,
     adopted: Vec<Sample>,
     warm: Vec<Sample>,
+    /// Pausing on only.
     resumed: Vec<Sample>,
     adoption: Vec<Duration>,
 }
@@ -215,9 +237,13 @@ impl Bench {
     }
 
     /// One restart: A leaves its warm containers, B adopts and runs them.
-    async fn restart(&self, round: usize, figures: &mut Figures) -> Result<(), Failure> {
-        let ledger = self.ledgers.join(format!("round-{round}"));
-        let a_factory = DockerFactory::start(self.docker.clone(), self.config.clone()).await?;
+    async fn restart(&self, round: usize, pausing: Pausing, figures: &mut Restarts) -> Result<(), Failure> {
+        let (config, paused) = match pausing {
+            Pausing::On => (&self.paused, true),
+            Pausing::Off => (&self.running, false),
+        };
+        let ledger = self.ledgers.join(format!("{}-{round}", config.instance));
+        let a_factory = DockerFactory::start(self.docker.clone(), config.clone()).await?;
         expect_containers(&a_factory, 0).await?;
         let mut a = Pool::spawn("A", &a_factory, Some(&ledger));
         for action in &self.actions {
@@ -228,13 +254,13 @@ impl Bench {
             Ok(records.read().map(|entries| entries.len() == CONTAINERS).unwrap_or(false))
         })
         .await?;
-        wait_for("A's containers paused", || all_paused(&a_factory)).await?;
+        wait_for("A's containers paused (or running)", || all_in(&a_factory, paused)).await?;
         a.shutdown(ShutdownMode::LeaveWarm, CONTAINERS).await?;
         // A's factory is dropped, not shut down: that would remove the containers.
         drop(a_factory);
 
-        let b_factory = DockerFactory::start(self.docker.clone(), self.config.clone()).await?;
-        let outcome = self.adopt(&b_factory, &ledger, figures).await;
+        let b_factory = DockerFactory::start(self.docker.clone(), config.clone()).await?;
+        let outcome = self.adopt(&b_factory, &ledger, paused, figures).await;
         let cleaned = b_factory.cleanup().await;
         outcome?;
         cleaned?;
@@ -246,10 +272,11 @@ impl Bench {
         &self,
         factory: &DockerFactory,
         ledger: &Path,
-        figures: &mut Figures,
+        paused: bool,
+        figures: &mut Restarts,
     ) -> Result<(), Failure> {
-        if !all_paused(factory).await? {
-            return Err("A's containers are not all paused at B's start".into());
+        if !all_in(factory, paused).await? {
+            return Err(format!("A's containers are not all (paused: {paused}) at B's start").into());
         }
         let survivors = factory.owned_containers().await?;
         let started = Instant::now();
@@ -262,10 +289,12 @@ impl Bench {
         for action in &self.actions {
             figures.adopted.push(b.run(action, Start::Warm).await?);
             figures.warm.push(b.run(action, Start::Warm).await?);
-            wait_for("B's container paused again", || all_paused(factory)).await?;
-            // The survivors were paused long before their run: so is this one.
-            tokio::time::sleep(SETTLE).await;
-            figures.resumed.push(b.run(action, Start::Warm).await?);
+            if paused {
+                wait_for("B's container paused again", || all_in(factory, true)).await?;
+                // The survivors were paused long before their run: so is this one.
+                tokio::time::sleep(SETTLE).await;
+                figures.resumed.push(b.run(action, Start::Warm).await?);
+            }
         }
         let mut after = factory.owned_containers().await?;
         let mut before = survivors;
@@ -279,19 +308,19 @@ impl Bench {
 }
 
 /// Whether the engine lists [`CONTAINERS`] containers of `factory`'s instance,
-/// every one paused. An engine that cannot pause is an error: the adopted
-/// activation would not be the one measured here.
-async fn all_paused(factory: &DockerFactory) -> Result<bool, Failure> {
-    if factory.pause_supported() == Some(false) {
+/// every one paused (or every one not paused). An engine that cannot pause is an
+/// error: the adopted activation would not be the one measured here.
+async fn all_in(factory: &DockerFactory, paused: bool) -> Result<bool, Failure> {
+    if paused && factory.pause_supported() == Some(false) {
         return Err("the engine cannot pause containers".into());
     }
     let owned = factory.owned_containers().await?;
-    let mut paused = 0;
+    let mut matching = 0;
     for id in &owned {
         let inspected = factory.docker().inspect_container(&id.0, None).await?;
-        paused += usize::from(inspected.state.and_then(|s| s.paused) == Some(true));
+        matching += usize::from((inspected.state.and_then(|s| s.paused) == Some(true)) == paused);
     }
-    Ok(owned.len() == CONTAINERS && paused == CONTAINERS)
+    Ok(owned.len() == CONTAINERS && matching == CONTAINERS)
 }
 
 /// Fails unless the engine lists `n` containers of `factory`'s instance.
@@ -358,64 +387,80 @@ fn differences(a: &[Sample], b: &[Sample]) -> Vec<f64> {
     a.iter().zip(b).map(|(a, b)| ms(a.took) - ms(b.took)).collect()
 }
 
-fn print(figures: &Figures) -> Result<(), Failure> {
-    println!("summary: {ROUNDS} rounds, {CONTAINERS} containers adopted per round; submit to stored:");
-    let ways: [(&str, &[Sample]); 5] = [
-        ("cold start, pool C (adoption off)", &figures.cold),
-        ("cold start, pool A (adoption on)", &figures.cold_adoption_on),
-        ("adopted: B's first activation, on a paused survivor", &figures.adopted),
-        ("warm: B's next one, the container ready", &figures.warm),
-        ("warm, resumed: B paused it, then one more", &figures.resumed),
-    ];
-    for (name, samples) in ways {
-        let inside = samples.iter().map(|s| ms(s.inside)).collect();
-        let rest = samples.iter().map(|s| ms(s.took.saturating_sub(s.inside))).collect();
-        println!("summary:   {name}: {}", quantiles(took(samples)));
-        println!("summary:     inside the activation {}; the rest {}", quantiles(inside), quantiles(rest));
+/// The figures of one way: p50 and p99 of submit to stored, of the activation's
+/// own interval, and of the rest.
+fn print_way(name: &str, samples: &[Sample]) {
+    let inside = samples.iter().map(|s| ms(s.inside)).collect();
+    let rest = samples.iter().map(|s| ms(s.took.saturating_sub(s.inside))).collect();
+    println!("summary:   {name}: {}", quantiles(took(samples)));
+    println!("summary:     inside the activation {}; the rest {}", quantiles(inside), quantiles(rest));
+}
+
+/// The restarts of one [`Pausing`], against the cold starts without adoption.
+fn print_restarts(pausing: &str, figures: &Restarts, cold: f64) -> Result<(), Failure> {
+    println!("summary: restarts, {pausing}:");
+    print_way("cold start, pool A (adoption on)", &figures.cold_adoption_on);
+    print_way("adopted: B's first activation on a survivor", &figures.adopted);
+    print_way("warm: B's next one, the container ready", &figures.warm);
+    if !figures.resumed.is_empty() {
+        print_way("warm, resumed: B paused it, then one more", &figures.resumed);
     }
     let adopted = p50(took(&figures.adopted))?;
-    let warm = p50(took(&figures.warm))?;
-    let resumed = p50(took(&figures.resumed))?;
-    let cold = p50(took(&figures.cold))?;
-    let delta = adopted - warm;
+    let delta = adopted - p50(took(&figures.warm))?;
     println!(
-        "summary: adopted − warm: {delta:+.2} ms of the p50s (target ≤ +1 ms: {}); same container: {}",
+        "summary:   adopted − warm: {delta:+.2} ms of the p50s (target ≤ +1 ms: {}); same container: {}",
         if delta <= 1.0 { "met" } else { "missed" },
         quantiles(differences(&figures.adopted, &figures.warm)),
     );
+    if !figures.resumed.is_empty() {
+        println!(
+            "summary:   adopted − warm, resumed: {:+.2} ms of the p50s; same container: {}",
+            adopted - p50(took(&figures.resumed))?,
+            quantiles(differences(&figures.adopted, &figures.resumed)),
+        );
+    }
     println!(
-        "summary: adopted − warm, resumed: {:+.2} ms of the p50s; same container: {}",
-        adopted - resumed,
-        quantiles(differences(&figures.adopted, &figures.resumed)),
-    );
-    println!(
-        "summary: cold (adoption off) / adopted: {:.1}x of the p50s; cold − adopted {:+.2} ms",
+        "summary:   cold (adoption off) / adopted: {:.1}x of the p50s; cold − adopted {:+.2} ms",
         cold / adopted,
         cold - adopted
     );
     let per_container: Vec<f64> = figures.adoption.iter().map(|d| ms(*d) / CONTAINERS as f64).collect();
     println!(
-        "summary: B's adoption at start (spawn to first snapshot), {CONTAINERS} containers: {}; per container {}",
+        "summary:   B's adoption at start (spawn to first snapshot), {CONTAINERS} containers: {}; per container {}",
         quantiles(figures.adoption.iter().map(|d| ms(*d)).collect()),
         quantiles(per_container),
     );
     Ok(())
 }
 
+fn print(figures: &Figures) -> Result<(), Failure> {
+    println!("summary: {ROUNDS} rounds, {CONTAINERS} containers adopted per restart; submit to stored:");
+    print_way("cold start, pool C (adoption off)", &figures.cold);
+    let cold = p50(took(&figures.cold))?;
+    print_restarts("containers paused (the backend's default)", &figures.paused, cold)?;
+    print_restarts("pausing off (containers left running)", &figures.running, cold)
+}
+
+/// One round: a cold start, a restart with pausing on and one with it off, the
+/// cold start first in even rounds and last in odd ones.
+async fn round(bench: &Bench, round: usize, figures: &mut Figures) -> Result<(), Failure> {
+    if round % 2 == 0 {
+        bench.cold(figures).await?;
+    }
+    bench.restart(round, Pausing::On, &mut figures.paused).await?;
+    bench.restart(round, Pausing::Off, &mut figures.running).await?;
+    if round % 2 == 1 {
+        bench.cold(figures).await?;
+    }
+    Ok(())
+}
+
 async fn rounds(bench: &Bench) -> Result<Figures, Failure> {
-    // One restart and one cold start first, not counted: images, networks, caches.
+    // One round first, not counted: images, networks, caches.
+    round(bench, ROUNDS, &mut Figures::default()).await?;
     let mut figures = Figures::default();
-    bench.cold(&mut figures).await?;
-    bench.restart(ROUNDS, &mut figures).await?;
-    let mut figures = Figures::default();
-    for round in 0..ROUNDS {
-        if round % 2 == 0 {
-            bench.cold(&mut figures).await?;
-            bench.restart(round, &mut figures).await?;
-        } else {
-            bench.restart(round, &mut figures).await?;
-            bench.cold(&mut figures).await?;
-        }
+    for r in 0..ROUNDS {
+        round(bench, r, &mut figures).await?;
     }
     Ok(figures)
 }
@@ -444,6 +489,9 @@ fn main() -> Result<(), Failure> {
     config.reach = Reach::Bridge;
     config.labels = BTreeMap::from([(BENCH_LABEL.to_string(), label)]);
     config.keep_survivors = true;
+    let mut running = config.clone();
+    running.instance = format!("bench-adopt-{pid}-running");
+    running.pause = false;
     let mut cold_config = config.clone();
     cold_config.instance = format!("bench-adopt-{pid}-cold");
     cold_config.keep_survivors = false;
@@ -452,7 +500,8 @@ fn main() -> Result<(), Failure> {
         .map(|i| test_support::pool_action(&image, &format!("adopt-{i}"), "blackbox", CODE, MEMORY_MB))
         .collect();
     println!("image {image}, the backend's bridge network");
-    let bench = Bench { docker: docker.clone(), config, cold, actions, ledgers: ledgers.0.clone() };
+    let bench =
+        Bench { docker: docker.clone(), paused: config, running, cold, actions, ledgers: ledgers.0.clone() };
     // The pools' tasks run on `rt`, whenever it is driven.
     let _entered = rt.enter();
     let outcome = rt.block_on(async {
@@ -462,8 +511,9 @@ fn main() -> Result<(), Failure> {
         }
     });
     let shut = rt.block_on(async {
-        let adopting = DockerFactory::start(docker.clone(), bench.config.clone()).await?;
-        adopting.shutdown().await?;
+        for config in [&bench.paused, &bench.running] {
+            DockerFactory::start(docker.clone(), config.clone()).await?.shutdown().await?;
+        }
         bench.cold.shutdown().await
     });
     let figures = outcome?;
