@@ -17,9 +17,10 @@
 //!    paused survivor: resume + `/run`), then **warm** (the next one, on the
 //!    container now ready), then, once B has paused it again, **warm, resumed**
 //!    (resume + `/run` on a container B paused itself, [`SETTLE`] after the engine
-//!    listed it paused: the like-for-like of the adopted one). Each timed from `submit` to the sink's `store`; between them
-//!    (untimed) the pool is asked until the container is free again, so that a run
-//!    never finds it still busy and starts a second one;
+//!    listed it paused: the like-for-like of the adopted one). Each is timed from
+//!    `submit` to the sink's `store`; between them (untimed) the pool is asked until
+//!    the container is free again, so that a run never finds it still busy and
+//!    starts a second one;
 //! 4. B shuts down and removes its containers;
 //! 5. the same restart again on a second instance (`bench-adopt-<pid>-running`)
 //!    with `DockerConfig::pause` off: A's containers are left running, B adopts them
@@ -27,8 +28,9 @@
 //!    What the adopted activation costs besides the resume;
 //! 6. **cold** (the baseline): pool C, adoption off, on an instance of its own
 //!    (`bench-adopt-<pid>-cold`), spawned for the round, runs the first action once:
-//!    create, start, `/init`, `/run`. C runs before A in even rounds and after B in
-//!    odd ones, so that neither side always follows the other's engine work.
+//!    create, start, `/init`, `/run`. C runs before the restarts in even rounds
+//!    and after them in odd ones, so that neither side always follows the other's
+//!    engine work.
 //!
 //! A, B and C have the same action (the engine benches' `#!/bin/sh` script echoing
 //! a fixed object; 256 MB; no logs; blocking), image, network (the backend's bridge)
