@@ -479,13 +479,7 @@ fn main() -> Result<(), Failure> {
     let _cleanup = Cleanup(format!("{BENCH_LABEL}={label}"));
     let ledgers = TempDir(std::env::temp_dir().join(format!("proxy-bench-adopt-{pid}")));
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let docker = match rt.block_on(proxy_docker::connect()) {
-        Ok(docker) => docker,
-        Err(error) => {
-            println!("skipped: {error}");
-            return Ok(());
-        }
-    };
+    let Some(docker) = rt.block_on(support::engine_or_skip()) else { return Ok(()) };
     let image = rt.block_on(test_support::runtime_image(&docker));
     let mut config = DockerConfig::new(format!("bench-adopt-{pid}"));
     config.reach = Reach::Bridge;

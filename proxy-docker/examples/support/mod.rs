@@ -57,6 +57,18 @@ pub(crate) fn median<T: PartialOrd + Copy>(mut values: Vec<T>) -> Option<T> {
     values.get(values.len() / 2).copied()
 }
 
+/// The engine, or `None` after printing `skipped: <why>`: how an engine bench ends
+/// where no engine answers.
+pub(crate) async fn engine_or_skip() -> Option<proxy_docker::Docker> {
+    match proxy_docker::connect().await {
+        Ok(docker) => Some(docker),
+        Err(error) => {
+            println!("skipped: {error}");
+            None
+        }
+    }
+}
+
 /// The nearest-rank `p`-quantile of `values` (`p` in 0..=1): the smallest value
 /// with at least `p` of the values at or below it (0.99 of fewer than 100 values is
 /// the largest).
