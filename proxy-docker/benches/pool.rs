@@ -315,13 +315,7 @@ fn main() -> Result<(), Failure> {
     let label = format!("pool-{}", std::process::id());
     let _cleanup = Cleanup(format!("{BENCH_LABEL}={label}"));
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let docker = match rt.block_on(proxy_docker::connect()) {
-        Ok(docker) => docker,
-        Err(error) => {
-            println!("skipped: {error}");
-            return Ok(());
-        }
-    };
+    let Some(docker) = rt.block_on(support::engine_or_skip()) else { return Ok(()) };
     let image = rt.block_on(test_support::runtime_image(&docker));
     let mut config = DockerConfig::new(format!("bench-pool-{}", std::process::id()));
     config.reach = Reach::Bridge;

@@ -57,6 +57,27 @@ pub(crate) fn median<T: PartialOrd + Copy>(mut values: Vec<T>) -> Option<T> {
     values.get(values.len() / 2).copied()
 }
 
+/// The engine, or `None` after printing `skipped: <why>`: how an engine bench ends
+/// where no engine answers.
+pub(crate) async fn engine_or_skip() -> Option<proxy_docker::Docker> {
+    match proxy_docker::connect().await {
+        Ok(docker) => Some(docker),
+        Err(error) => {
+            println!("skipped: {error}");
+            None
+        }
+    }
+}
+
+/// The nearest-rank `p`-quantile of `values` (`p` in 0..=1): the smallest value
+/// with at least `p` of the values at or below it (0.99 of fewer than 100 values is
+/// the largest).
+pub(crate) fn percentile<T: PartialOrd + Copy>(mut values: Vec<T>, p: f64) -> Option<T> {
+    values.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    let rank = (p.clamp(0.0, 1.0) * values.len() as f64).ceil() as usize;
+    values.get(rank.max(1) - 1).copied()
+}
+
 /// Awaits `work` and records how long it took as a sample of `step`.
 pub(crate) async fn timed<T>(
     steps: &mut Steps,
@@ -197,6 +218,20 @@ impl ActivationSink for AckSink {
     }
 
     async fn store(&self, _activation: &Activation, _blocking: bool) {}
+}
+
+/// The stored activations of a pool's proxies: when each was stored, and the
+/// record (acknowledgements are ignored: "submit to stored" is the figure).
+pub(crate) struct StoreSink(pub(crate) mpsc::UnboundedSender<(Instant, Activation)>);
+
+#[async_trait]
+impl ActivationSink for StoreSink {
+    async fn ack(&self, _kind: AckKind, _activation: &Activation, _blocking: bool) {}
+
+    async fn store(&self, activation: &Activation, _blocking: bool) {
+        let at = Instant::now();
+        let _ = self.0.send((at, activation.clone()));
+    }
 }
 
 /// Removes everything labelled for this run when dropped: at the end, after a
