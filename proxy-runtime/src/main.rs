@@ -2,6 +2,12 @@
 //! and speaks the OpenWhisk action protocol on port 8080 (`PROXY_RUNTIME_PORT`
 //! overrides it, for tests).
 //!
+//! Run as a child process of the invoker (proxy-process's backend) instead:
+//! `PROXY_RUNTIME_LISTEN=127.0.0.1:0` listens on the loopback on a port the kernel
+//! picks, and `PROXY_RUNTIME_ANNOUNCE=1` writes `proxy-runtime listening on <addr>` to
+//! stdout once it listens, before any log line. Both variables are removed from the
+//! runtime's environment before any action runs.
+//!
 //! - `POST /init` `{"value": {"code", "binary", "env", ...}}`, once: writes the code (a
 //!   `#!` script, or an ELF executable sent as base64 with `binary: true`) as an
 //!   executable; `env` is exported to every activation.
@@ -48,7 +54,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use proxy_runtime::logs::Logs;
-use proxy_runtime::server::{serve, Runtime, TOKEN_ENV};
+use proxy_runtime::server::{serve, Runtime, ANNOUNCE_ENV, ANNOUNCE_PREFIX, LISTEN_ENV, TOKEN_ENV};
 use tokio::net::TcpListener;
 use tokio::signal::unix::{signal, SignalKind};
 
@@ -100,17 +106,36 @@ fn take_token() -> std::io::Result<Option<String>> {
     Ok(Some(token))
 }
 
-fn main() -> ExitCode {
+/// Where to listen: [`LISTEN_ENV`], else every address on `PROXY_RUNTIME_PORT` or 8080.
+fn listen_addr() -> Result<SocketAddr, String> {
+    if let Ok(text) = std::env::var(LISTEN_ENV) {
+        return text.parse().map_err(|_| format!("{LISTEN_ENV} is not a socket address: `{text}`"));
+    }
     let port = match std::env::var("PROXY_RUNTIME_PORT") {
         Err(_) => DEFAULT_PORT,
-        Ok(text) => match text.parse() {
-            Ok(port) => port,
-            Err(_) => {
-                eprintln!("proxy-runtime: PROXY_RUNTIME_PORT is not a port: `{text}`");
-                return ExitCode::from(2);
-            }
-        },
+        Ok(text) => text.parse().map_err(|_| format!("PROXY_RUNTIME_PORT is not a port: `{text}`"))?,
     };
+    Ok(SocketAddr::from(([0, 0, 0, 0], port)))
+}
+
+/// Writes [`ANNOUNCE_PREFIX`] and the bound address as one line to stdout, at once.
+fn announce_addr(listener: &TcpListener) -> std::io::Result<()> {
+    use std::io::Write;
+    let line = format!("{ANNOUNCE_PREFIX}{}\n", listener.local_addr()?);
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(line.as_bytes())?;
+    stdout.flush()
+}
+
+fn main() -> ExitCode {
+    let addr = match listen_addr() {
+        Ok(addr) => addr,
+        Err(message) => {
+            eprintln!("proxy-runtime: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let announce = std::env::var(ANNOUNCE_ENV).is_ok_and(|v| v == "1");
     let token = match take_token() {
         Ok(token) => token,
         Err(error) => {
@@ -118,6 +143,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // After the re-exec (which needs them) and before any thread or action exists:
+    // the action's processes have no use for them.
+    std::env::remove_var(LISTEN_ENV);
+    std::env::remove_var(ANNOUNCE_ENV);
     let tokio = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(tokio) => tokio,
         Err(error) => {
@@ -135,13 +164,19 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        let listener = match TcpListener::bind(SocketAddr::from(([0, 0, 0, 0], port))).await {
+        let listener = match TcpListener::bind(addr).await {
             Ok(listener) => listener,
             Err(error) => {
-                eprintln!("proxy-runtime: cannot listen on port {port}: {error}");
+                eprintln!("proxy-runtime: cannot listen on {addr}: {error}");
                 return ExitCode::FAILURE;
             }
         };
+        if announce {
+            if let Err(error) = announce_addr(&listener) {
+                eprintln!("proxy-runtime: cannot announce the address: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
         let runtime = Arc::new(Runtime::new(Logs::stdio()).with_token(token));
         let stop = async move {
             tokio::select! {
