@@ -136,7 +136,9 @@ mod tests {
     fn a_directory_that_is_no_cgroup_is_refused_with_its_reason() {
         let dir = tempfile::tempdir().unwrap();
         match CgroupSupport::detect(Some(dir.path())) {
-            CgroupSupport::Unavailable(reason) => assert!(reason.contains("no cgroup v2 directory"), "{reason}"),
+            CgroupSupport::Unavailable(reason) => {
+                assert!(reason.contains("no cgroup v2 directory"), "{reason}")
+            }
             other => panic!("{other:?}"),
         }
     }

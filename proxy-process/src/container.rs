@@ -28,6 +28,9 @@ use crate::error::ProcessError;
 use crate::factory::Shared;
 use crate::logbuf::LogBuffer;
 
+/// How long suspend waits for the runtime to be seen stopped.
+const STOP_WAIT: Duration = Duration::from_millis(100);
+
 /// How long a killed runtime may take to be reaped.
 const REAP_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -199,6 +202,17 @@ impl Container for ProcessContainer {
         }
         self.signal("pause", Signal::SIGSTOP)?;
         self.paused.store(true, Ordering::SeqCst);
+        // The stop takes effect when the kernel next schedules the runtime: wait for
+        // it (briefly), so that a suspended container is stopped, as a paused Docker
+        // container is frozen, when this returns.
+        let deadline = tokio::time::Instant::now() + STOP_WAIT;
+        while matches!(self.state(), Some('R' | 'S' | 'D')) {
+            if tokio::time::Instant::now() >= deadline {
+                tracing::debug!(container = %self.id, "the runtime is not stopped yet; going on");
+                break;
+            }
+            tokio::time::sleep(Duration::from_micros(200)).await;
+        }
         Ok(())
     }
 
@@ -227,7 +241,9 @@ impl Container for ProcessContainer {
         }
         match tokio::time::timeout(REAP_TIMEOUT, child.wait()).await {
             Ok(Ok(_)) => {}
-            Ok(Err(source)) => return Err(OperationError::new("remove", ProcessError::Wait { pid: self.pid, source })),
+            Ok(Err(source)) => {
+                return Err(OperationError::new("remove", ProcessError::Wait { pid: self.pid, source }))
+            }
             Err(_) => {
                 let error = ProcessError::NotReaped { pid: self.pid, timeout: REAP_TIMEOUT };
                 return Err(OperationError::new("remove", error));
@@ -241,7 +257,9 @@ impl Container for ProcessContainer {
         let dir = self.dir.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(dir) = dir {
             let path = dir.path().to_path_buf();
-            dir.close().map_err(|source| OperationError::new("remove", ProcessError::RemoveDir { dir: path, source }))?;
+            dir.close().map_err(|source| {
+                OperationError::new("remove", ProcessError::RemoveDir { dir: path, source })
+            })?;
         }
         Ok(())
     }

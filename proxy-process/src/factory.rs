@@ -114,7 +114,8 @@ impl ProcessFactory {
             .tempdir_in(root)
             .map_err(|source| ProcessError::TempDir { root: root.clone(), source })?;
         let action_dir = dir.path().join("action");
-        std::fs::create_dir(&action_dir).map_err(|source| ProcessError::TempDir { root: root.clone(), source })?;
+        std::fs::create_dir(&action_dir)
+            .map_err(|source| ProcessError::TempDir { root: root.clone(), source })?;
 
         let mut command = Command::new(&self.shared.runtime);
         command
@@ -181,7 +182,9 @@ impl ProcessFactory {
         let cgroup = match &self.shared.cgroups {
             CgroupSupport::Available(parent) => {
                 let memory = spec.memory_mb.saturating_mul(1024 * 1024);
-                match Cgroup::create(parent, name, memory, spec.cpu_limit).and_then(|c| c.add(pid).map(|()| c)) {
+                match Cgroup::create(parent, name, memory, spec.cpu_limit)
+                    .and_then(|c| c.add(pid).map(|()| c))
+                {
                     Ok(cgroup) => Some(cgroup),
                     Err(error) => {
                         tracing::warn!(container = %name, %error, "no cgroup for this container: rlimits only");
@@ -217,7 +220,8 @@ impl ProcessFactory {
         let mut stderr = String::new();
         if let Some(pipe) = child.stderr.take() {
             let mut pipe = pipe.take(4096);
-            let _ = tokio::time::timeout(self.shared.config.start_timeout, pipe.read_to_string(&mut stderr)).await;
+            let _ = tokio::time::timeout(self.shared.config.start_timeout, pipe.read_to_string(&mut stderr))
+                .await;
         }
         let status = match tokio::time::timeout(self.shared.config.start_timeout, child.wait()).await {
             Ok(Ok(status)) => status.to_string(),

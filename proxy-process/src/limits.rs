@@ -30,8 +30,11 @@ pub(crate) fn for_spec(spec: &CreateSpec, config: &ProcessConfig) -> Vec<(&'stat
 /// Sets each limit (soft and hard) on process `pid`.
 pub(crate) fn apply(pid: i32, limits: &[(&'static str, Resource, u64)]) -> Result<(), ProcessError> {
     for &(resource, which, value) in limits {
-        rlimit::prlimit(pid, which, Some((value, value)), None)
-            .map_err(|source| ProcessError::Limit { resource, pid, source })?;
+        rlimit::prlimit(pid, which, Some((value, value)), None).map_err(|source| ProcessError::Limit {
+            resource,
+            pid,
+            source,
+        })?;
     }
     Ok(())
 }

@@ -17,8 +17,8 @@ pub fn runtime_binary(configured: Option<&Path>) -> Result<PathBuf, ProcessError
         Some(path) => path.to_path_buf(),
         None => default_path(&std::env::current_exe().map_err(ProcessError::NoCurrentExe)?),
     };
-    let metadata =
-        std::fs::metadata(&path).map_err(|source| ProcessError::RuntimeMissing { path: path.clone(), source })?;
+    let metadata = std::fs::metadata(&path)
+        .map_err(|source| ProcessError::RuntimeMissing { path: path.clone(), source })?;
     if !metadata.is_file() || metadata.permissions().mode() & 0o111 == 0 {
         return Err(ProcessError::RuntimeNotExecutable { path });
     }
