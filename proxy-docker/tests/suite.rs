@@ -42,7 +42,11 @@ impl Backend for DockerBackend {
 
     async fn freeze(&self, container: &dyn Container, frozen: bool) {
         let id = &container.id().0;
-        let done = if frozen { self.docker.pause_container(id).await } else { self.docker.unpause_container(id).await };
+        let done = if frozen {
+            self.docker.pause_container(id).await
+        } else {
+            self.docker.unpause_container(id).await
+        };
         done.expect("paused or unpaused");
     }
 
