@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use proxy_core::container::logs::Stream;
 use proxy_core::container::{BackendError, Container, ContainerFactory, CreateSpec, StartupError};
 use proxy_runtime::action::ACTION_DIR_ENV;
-use proxy_runtime::server::{ANNOUNCE_ENV, ANNOUNCE_PREFIX, LISTEN_ENV, TOKEN_ENV};
+use proxy_runtime::server::{ANNOUNCE_ENV, ANNOUNCE_PREFIX, EXIT_WITH_PARENT_ENV, LISTEN_ENV, TOKEN_ENV};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::{Child, Command};
 
@@ -127,6 +127,8 @@ impl ProcessFactory {
             .envs(config.extra_env.iter().map(|(k, v)| (k, v)))
             .env(LISTEN_ENV, "127.0.0.1:0")
             .env(ANNOUNCE_ENV, "1")
+            // An invoker killed outright leaves no runtime behind for long.
+            .env(EXIT_WITH_PARENT_ENV, std::process::id().to_string())
             .env(ACTION_DIR_ENV, &action_dir)
             // Last, so that no extra variable can replace it.
             .env(TOKEN_ENV, &token)

@@ -166,6 +166,11 @@ pub const ANNOUNCE_ENV: &str = "PROXY_RUNTIME_ANNOUNCE";
 /// The start of the line [`ANNOUNCE_ENV`] asks for: `proxy-runtime listening on 127.0.0.1:41234`.
 pub const ANNOUNCE_PREFIX: &str = "proxy-runtime listening on ";
 
+/// The environment variable (the parent's pid) that makes the runtime stop, as on
+/// SIGTERM, once that process is no longer its parent (checked every half second): a
+/// runtime run as a child of the invoker must not outlive it.
+pub const EXIT_WITH_PARENT_ENV: &str = "PROXY_RUNTIME_EXIT_WITH_PARENT";
+
 /// The error of a request without the right token.
 pub const FORBIDDEN: &str = "missing or wrong authorization token";
 
