@@ -1,7 +1,7 @@
 //! The rlimits of a runtime, set with `prlimit(2)` on its pid right after it was
 //! spawned (the workspace forbids `unsafe`, so there is no `pre_exec` with
 //! `setrlimit`). The runtime runs no action before its `/init`, which comes after
-//! [`create`](crate::ProcessFactory::create) returned, so every action process starts
+//! [`create_container`](crate::ProcessFactory::create_container) returned, so every action process starts
 //! under them (children inherit rlimits, across `exec` too).
 
 use proxy_core::container::CreateSpec;
