@@ -143,9 +143,10 @@ impl ProcessContainer {
 }
 
 /// Kills `pid`'s process group and reaps `child` (best effort: for a runtime that
-/// could not be set up, and on drop).
+/// could not be set up). The group is signalled only while the runtime is not
+/// reaped yet (`try_wait` reaps a dead one: then its pid may be anyone's).
 pub(crate) async fn kill_group(pid: i32, child: &mut Child) {
-    if pid > 0 {
+    if pid > 0 && matches!(child.try_wait(), Ok(None)) {
         let _ = killpg(Pid::from_raw(pid), Signal::SIGKILL);
     }
     let _ = tokio::time::timeout(REAP_TIMEOUT, child.wait()).await;

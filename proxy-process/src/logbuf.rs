@@ -132,3 +132,60 @@ impl LogBuffer {
         collector.finish(missing, read == LogRead::AfterDeveloperError)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proxy_core::container::logs::SENTINEL;
+
+    fn reader(text: String) -> BufReader<std::io::Cursor<Vec<u8>>> {
+        BufReader::new(std::io::Cursor::new(text.into_bytes()))
+    }
+
+    async fn closed(buffer: &LogBuffer) {
+        for _ in 0..200 {
+            if buffer.queues.lock().unwrap().iter().all(|q| q.closed) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        panic!("the pipes were not read to their end");
+    }
+
+    #[tokio::test]
+    async fn a_long_line_is_split_into_entries_and_joined_again() {
+        let buffer = LogBuffer::new(1 << 20);
+        let long = "x".repeat(40_000);
+        buffer.capture(Stream::Stdout, reader(format!("{long}\n{SENTINEL}\n")));
+        buffer.capture(Stream::Stderr, reader(format!("{SENTINEL}\n")));
+        closed(&buffer).await;
+        assert!(buffer.queues.lock().unwrap()[0].entries.len() >= 3, "split at {MAX_ENTRY} bytes");
+        let logs = buffer.read(1 << 20, LogRead::UntilSentinels, Duration::from_millis(100)).await;
+        assert!(!logs.failed, "{logs:?}");
+        assert_eq!(logs.lines.len(), 1);
+        assert!(logs.lines[0].ends_with(&format!(" stdout: {long}")));
+    }
+
+    #[tokio::test]
+    async fn a_stream_past_its_sentinel_waits_for_the_next_read_and_old_entries_make_room() {
+        let buffer = LogBuffer::new(1 << 20);
+        buffer.capture(Stream::Stdout, reader(format!("one\n{SENTINEL}\ntwo\n{SENTINEL}\n")));
+        buffer.capture(Stream::Stderr, reader(format!("{SENTINEL}\n{SENTINEL}\n")));
+        closed(&buffer).await;
+        let idle = Duration::from_millis(50);
+        let texts = |logs: Logs| logs.lines.iter().map(|l| l[31..].to_string()).collect::<Vec<_>>();
+        assert_eq!(texts(buffer.read(1024, LogRead::UntilSentinels, idle).await), ["stdout: one"]);
+        assert_eq!(texts(buffer.read(1024, LogRead::UntilSentinels, idle).await), ["stdout: two"]);
+        // Both pipes ended: a read that waits for sentinels ends at once, with the warning.
+        let started = Instant::now();
+        let last = buffer.read(1024, LogRead::UntilSentinels, Duration::from_secs(5)).await;
+        assert!(started.elapsed() < Duration::from_secs(1) && last.failed, "{last:?}");
+
+        let small = LogBuffer::new(100);
+        small.capture(Stream::Stdout, reader((0..20).map(|i| format!("line-{i:02}\n")).collect()));
+        small.capture(Stream::Stderr, reader(String::new()));
+        closed(&small).await;
+        let kept = texts(small.read(1024, LogRead::Now, idle).await);
+        assert!(kept.len() < 20 && kept.last().map(String::as_str) == Some("stdout: line-19"), "{kept:?}");
+    }
+}
