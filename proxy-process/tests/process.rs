@@ -205,3 +205,55 @@ async fn a_runtime_that_fails_at_start_is_reported_with_what_it_said() {
     // Nothing of the failed starts is left.
     assert_eq!(std::fs::read_dir(roots.path()).unwrap().count(), 0);
 }
+
+/// The cgroup path on a machine without cgroup v2 (this one has v1): a directory
+/// laid out as a delegated cgroup v2 parent, whose files the kernel would act on.
+/// What is checked is the backend's side: the limits it writes, the pid it moves,
+/// and an out-of-memory kill read from `memory.events` making the run's failure
+/// "exhausted its memory" (the kernel's side, the kill itself, is not exercised).
+#[tokio::test]
+async fn an_out_of_memory_kill_in_the_cgroup_is_reported_as_such() {
+    let temp = tempfile::tempdir().unwrap();
+    let parent = tempfile::tempdir().unwrap();
+    std::fs::write(parent.path().join("cgroup.controllers"), "cpu memory pids\n").unwrap();
+    std::fs::write(parent.path().join("cgroup.subtree_control"), "cpu memory\n").unwrap();
+    let factory = factory(&temp, |c| c.cgroup_parent = Some(parent.path().to_path_buf()));
+    assert_eq!(factory.cgroups(), &CgroupSupport::Available(parent.path().to_path_buf()));
+    let mut spec = spec("oom", 128);
+    spec.cpu_limit = Some(0.5);
+    let container = factory.create_container(&spec).await.unwrap();
+    assert!(container.has_cgroup());
+    let cgroup = parent.path().join(&container.id().0);
+    let read = |file: &str| std::fs::read_to_string(cgroup.join(file)).unwrap();
+    assert_eq!(read("memory.max"), (128u64 * 1024 * 1024).to_string());
+    assert_eq!(read("memory.swap.max"), "0");
+    assert_eq!(read("cpu.max"), "50000 100000");
+    assert_eq!(read("cgroup.procs"), container.pid().to_string());
+
+    init(&container, "#!/bin/sh\nsleep 1\necho '{}'\n").await;
+    // A kill before this run is not this run's.
+    std::fs::write(cgroup.join("memory.events"), "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n").unwrap();
+    let (_, response) =
+        outcome::run(&container, json!({}), Map::new(), LIMIT, Default::default(), false).await.unwrap();
+    assert_eq!(response.status, ActivationStatus::Success);
+    let facts =
+        container.facts(std::time::SystemTime::now(), proxy_core::container::Symptom::ConnectionLost).await;
+    assert!(!facts.oom_killed, "counted from the last call's start: {facts:?}");
+    let container = Arc::new(container);
+    let running = Arc::clone(&container);
+    let run = tokio::spawn(async move {
+        outcome::run(&*running, json!({}), Map::new(), LIMIT, Default::default(), false).await.unwrap()
+    });
+    // The kernel's part, during the run: the kill, and its count.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    std::fs::write(cgroup.join("memory.events"), "low 0\nhigh 0\nmax 9\noom 2\noom_kill 2\n").unwrap();
+    nix::sys::signal::killpg(nix::unistd::Pid::from_raw(container.pid()), nix::sys::signal::Signal::SIGKILL)
+        .unwrap();
+    let (_, response) = run.await.unwrap();
+    assert_eq!(response.status, ActivationStatus::DeveloperError, "{response:?}");
+    assert_eq!(
+        response.result,
+        json!({"error": proxy_core::container::response::messages::MEMORY_EXHAUSTED})
+    );
+    container.destroy().await.unwrap();
+}
