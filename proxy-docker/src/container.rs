@@ -13,6 +13,8 @@ use async_trait::async_trait;
 use bollard::query_parameters::EventsOptionsBuilder;
 use futures_util::StreamExt;
 use proxy_core::container::client::{run_body, ActionClient, RunResult};
+use proxy_core::container::logs::LogCursor;
+use proxy_core::container::stamp::Stamp;
 use proxy_core::container::{
     Container, ContainerFacts, ContainerId, LogRead, Logs, OperationError, ResponseLimits, Symptom,
 };
@@ -21,8 +23,7 @@ use tokio::sync::Mutex;
 
 use crate::error::{status, DockerError};
 use crate::factory::{remove, Shared};
-use crate::logs::{self, LogCursor, ReadLimits};
-use crate::stamp::Stamp;
+use crate::logs::{self, ReadLimits};
 
 /// How long, after an HTTP answer that blames the action, the engine is asked
 /// whether an out-of-memory kill happened in the container (the kill's event may

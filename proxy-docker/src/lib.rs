@@ -41,7 +41,6 @@ mod error;
 mod factory;
 pub mod image;
 pub mod logs;
-mod stamp;
 
 pub use config::{DockerConfig, Reach, INSTANCE_LABEL, MANAGED_LABEL};
 pub use connect::{connect, connect_to, connect_with_timeout, docker_host, CONNECT_TIMEOUT, DEFAULT_HOST};

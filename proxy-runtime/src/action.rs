@@ -23,6 +23,12 @@ use crate::protocol::{Error, InitValue, RunRequest};
 /// Where the executable goes when the image provides this directory and it is writable.
 pub const ACTION_DIR: &str = "/action";
 
+/// The variable naming the directory the executable goes into instead of
+/// [`ACTION_DIR`]: a runtime run as a child process (the process backend) shares the
+/// host's filesystem with every other one, so a host's `/action` must not be theirs
+/// in common; each gets its own directory.
+pub const ACTION_DIR_ENV: &str = "PROXY_RUNTIME_ACTION_DIR";
+
 /// The variable that selects the actionloop mode: `1` or `true` for it, `0`, `false`
 /// or empty for one process per activation. Read from the `/init` `env` (the action's
 /// init parameters) first, then from the runtime's own environment (the image, or
@@ -154,7 +160,8 @@ impl Action {
 /// Writes the executable where [`Action::install`] says; returns its path and the
 /// directory created for it, if one was.
 fn write_action(bytes: &[u8]) -> Result<(PathBuf, Option<PathBuf>), Error> {
-    let fixed = Path::new(ACTION_DIR);
+    let chosen = std::env::var_os(ACTION_DIR_ENV).map(PathBuf::from);
+    let fixed = chosen.as_deref().unwrap_or(Path::new(ACTION_DIR));
     if fixed.is_dir() {
         let path = fixed.join("exec");
         if write_executable(&path, bytes).is_ok() {

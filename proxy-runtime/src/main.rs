@@ -2,6 +2,14 @@
 //! and speaks the OpenWhisk action protocol on port 8080 (`PROXY_RUNTIME_PORT`
 //! overrides it, for tests).
 //!
+//! Run as a child process of the invoker (proxy-process's backend) instead:
+//! `PROXY_RUNTIME_LISTEN=127.0.0.1:0` listens on the loopback on a port the kernel
+//! picks, and `PROXY_RUNTIME_ANNOUNCE=1` writes `proxy-runtime listening on <addr>` to
+//! stdout once it listens, before any log line; `PROXY_RUNTIME_EXIT_WITH_PARENT=<pid>`
+//! (the parent's pid) stops it (as SIGTERM does) once the process that started it is gone, so that an
+//! invoker killed with `kill -9` leaves no runtime behind for long. These variables
+//! are removed from the runtime's environment before any action runs.
+//!
 //! - `POST /init` `{"value": {"code", "binary", "env", ...}}`, once: writes the code (a
 //!   `#!` script, or an ELF executable sent as base64 with `binary: true`) as an
 //!   executable; `env` is exported to every activation.
@@ -48,7 +56,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use proxy_runtime::logs::Logs;
-use proxy_runtime::server::{serve, Runtime, TOKEN_ENV};
+use proxy_runtime::server::{
+    serve, Runtime, ANNOUNCE_ENV, ANNOUNCE_PREFIX, EXIT_WITH_PARENT_ENV, LISTEN_ENV, TOKEN_ENV,
+};
 use tokio::net::TcpListener;
 use tokio::signal::unix::{signal, SignalKind};
 
@@ -100,17 +110,57 @@ fn take_token() -> std::io::Result<Option<String>> {
     Ok(Some(token))
 }
 
-fn main() -> ExitCode {
+/// Where to listen: [`LISTEN_ENV`], else every address on `PROXY_RUNTIME_PORT` or 8080.
+fn listen_addr() -> Result<SocketAddr, String> {
+    if let Ok(text) = std::env::var(LISTEN_ENV) {
+        return text.parse().map_err(|_| format!("{LISTEN_ENV} is not a socket address: `{text}`"));
+    }
     let port = match std::env::var("PROXY_RUNTIME_PORT") {
         Err(_) => DEFAULT_PORT,
-        Ok(text) => match text.parse() {
-            Ok(port) => port,
-            Err(_) => {
-                eprintln!("proxy-runtime: PROXY_RUNTIME_PORT is not a port: `{text}`");
-                return ExitCode::from(2);
-            }
-        },
+        Ok(text) => text.parse().map_err(|_| format!("PROXY_RUNTIME_PORT is not a port: `{text}`"))?,
     };
+    Ok(SocketAddr::from(([0, 0, 0, 0], port)))
+}
+
+/// How often a runtime that exits with its parent looks at its parent.
+const PARENT_CHECK: Duration = Duration::from_millis(500);
+
+/// Resolves once the process's parent is not `parent` (it died and the runtime was
+/// reparented, or it was never the parent); never when `parent` is `None`. A poll of `getppid`, not
+/// `PR_SET_PDEATHSIG`, which fires when the *thread* that spawned the runtime ends.
+async fn orphaned(parent: Option<u32>) {
+    let Some(parent) = parent else { return std::future::pending().await };
+    let mut tick = tokio::time::interval(PARENT_CHECK);
+    loop {
+        tick.tick().await;
+        if std::os::unix::process::parent_id() != parent {
+            return;
+        }
+    }
+}
+
+/// Writes [`ANNOUNCE_PREFIX`] and the bound address as one line to stdout, at once.
+fn announce_addr(listener: &TcpListener) -> std::io::Result<()> {
+    use std::io::Write;
+    let line = format!("{ANNOUNCE_PREFIX}{}\n", listener.local_addr()?);
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(line.as_bytes())?;
+    stdout.flush()
+}
+
+fn main() -> ExitCode {
+    let addr = match listen_addr() {
+        Ok(addr) => addr,
+        Err(message) => {
+            eprintln!("proxy-runtime: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let announce = std::env::var(ANNOUNCE_ENV).is_ok_and(|v| v == "1");
+    // The invoker that started this runtime as its child, when it asked to be
+    // outlived by none: named, not read from getppid, which would be init's pid
+    // already should the parent have died before this line.
+    let parent = std::env::var(EXIT_WITH_PARENT_ENV).ok().and_then(|pid| pid.parse::<u32>().ok());
     let token = match take_token() {
         Ok(token) => token,
         Err(error) => {
@@ -118,6 +168,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // After the re-exec (which needs them) and before any thread or action exists:
+    // the action's processes have no use for them.
+    std::env::remove_var(LISTEN_ENV);
+    std::env::remove_var(ANNOUNCE_ENV);
+    std::env::remove_var(EXIT_WITH_PARENT_ENV);
     let tokio = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(tokio) => tokio,
         Err(error) => {
@@ -135,18 +190,25 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        let listener = match TcpListener::bind(SocketAddr::from(([0, 0, 0, 0], port))).await {
+        let listener = match TcpListener::bind(addr).await {
             Ok(listener) => listener,
             Err(error) => {
-                eprintln!("proxy-runtime: cannot listen on port {port}: {error}");
+                eprintln!("proxy-runtime: cannot listen on {addr}: {error}");
                 return ExitCode::FAILURE;
             }
         };
+        if announce {
+            if let Err(error) = announce_addr(&listener) {
+                eprintln!("proxy-runtime: cannot announce the address: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
         let runtime = Arc::new(Runtime::new(Logs::stdio()).with_token(token));
         let stop = async move {
             tokio::select! {
                 _ = term.recv() => {}
                 _ = int.recv() => {}
+                _ = orphaned(parent) => {}
             }
         };
         serve(listener, Arc::clone(&runtime), stop, GRACE).await;

@@ -151,6 +151,26 @@ fn answer(result: Result<String, Error>) -> Response<Full<Bytes>> {
 /// the action's processes.
 pub const TOKEN_ENV: &str = "__PROXY_RUNTIME_TOKEN";
 
+/// The environment variable naming the address to listen on (`127.0.0.1:0`: the
+/// loopback, a port the kernel picks), for a runtime run as a child process of the
+/// invoker (the process backend) rather than in a container. Overrides
+/// `PROXY_RUNTIME_PORT`; the default is every address, port 8080.
+pub const LISTEN_ENV: &str = "PROXY_RUNTIME_LISTEN";
+
+/// The environment variable (`1`) that makes the runtime write one line,
+/// [`ANNOUNCE_PREFIX`] and the address it listens on, to stdout once it listens,
+/// before any log line: how a parent that asked for port 0 learns the port, with no
+/// window in which another process could take it.
+pub const ANNOUNCE_ENV: &str = "PROXY_RUNTIME_ANNOUNCE";
+
+/// The start of the line [`ANNOUNCE_ENV`] asks for: `proxy-runtime listening on 127.0.0.1:41234`.
+pub const ANNOUNCE_PREFIX: &str = "proxy-runtime listening on ";
+
+/// The environment variable (the parent's pid) that makes the runtime stop, as on
+/// SIGTERM, once that process is no longer its parent (checked every half second): a
+/// runtime run as a child of the invoker must not outlive it.
+pub const EXIT_WITH_PARENT_ENV: &str = "PROXY_RUNTIME_EXIT_WITH_PARENT";
+
 /// The error of a request without the right token.
 pub const FORBIDDEN: &str = "missing or wrong authorization token";
 

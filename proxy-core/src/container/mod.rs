@@ -9,12 +9,14 @@ pub mod client;
 pub mod encryption;
 pub mod job;
 pub mod lifecycle;
+pub mod logs;
 pub mod naming;
 pub mod outcome;
 pub mod proxy;
 pub mod response;
 #[cfg(feature = "scripted")]
 pub mod scripted;
+pub mod stamp;
 pub mod teardown;
 mod work;
 

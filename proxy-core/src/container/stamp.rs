@@ -1,23 +1,28 @@
-//! The engine's log timestamps (RFC 3339 in UTC with up to nine fractional digits,
-//! trailing zeros trimmed, as Go's `RFC3339Nano`): parsed to compare them, formatted
-//! for the lines the backend adds itself. A few lines of calendar arithmetic instead
-//! of a date-time crate.
+//! Log timestamps (RFC 3339 in UTC with up to nine fractional digits, trailing zeros
+//! trimmed, as Go's `RFC3339Nano`, the Docker engine's format): parsed to compare
+//! them, formatted for the lines a backend stamps or adds itself. A few lines of
+//! calendar arithmetic instead of a date-time crate. Shared by the backends (moved
+//! here from proxy-docker, so that the process backend stamps its lines alike).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A point in time as seconds and nanoseconds since the Unix epoch. Ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) struct Stamp {
-    pub(crate) secs: i64,
-    pub(crate) nanos: u32,
+pub struct Stamp {
+    /// Whole seconds since the epoch.
+    pub secs: i64,
+    /// Nanoseconds past `secs`.
+    pub nanos: u32,
 }
 
 impl Stamp {
-    pub(crate) fn now() -> Self {
+    /// The current time.
+    pub fn now() -> Self {
         Self::from_system(SystemTime::now())
     }
 
-    pub(crate) fn from_system(time: SystemTime) -> Self {
+    /// `time`, or the epoch for a time before it.
+    pub fn from_system(time: SystemTime) -> Self {
         match time.duration_since(UNIX_EPOCH) {
             Ok(d) => Stamp { secs: i64::try_from(d.as_secs()).unwrap_or(i64::MAX), nanos: d.subsec_nanos() },
             Err(_) => Stamp { secs: 0, nanos: 0 },
@@ -25,12 +30,12 @@ impl Stamp {
     }
 
     /// `secs.nanos`, as the engine's `since` and `until` parameters take it.
-    pub(crate) fn to_param(self) -> String {
+    pub fn to_param(self) -> String {
         format!("{}.{:09}", self.secs, self.nanos)
     }
 
     /// Parses `2024-05-01T10:00:00.123456789Z` (a numeric offset is accepted too).
-    pub(crate) fn parse(text: &str) -> Option<Stamp> {
+    pub fn parse(text: &str) -> Option<Stamp> {
         let b = text.as_bytes();
         if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
             return None;
@@ -71,7 +76,7 @@ impl Stamp {
     }
 
     /// Formats as Go's `RFC3339Nano` in UTC, as the engine writes its timestamps.
-    pub(crate) fn to_rfc3339(self) -> String {
+    pub fn to_rfc3339(self) -> String {
         let days = self.secs.div_euclid(86_400);
         let of_day = self.secs.rem_euclid(86_400);
         let (year, month, day) = civil_from_days(days);
