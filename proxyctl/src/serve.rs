@@ -5,7 +5,7 @@
 //! pool shuts down with `--grace` for running activations, leaving warm containers
 //! for adoption (`--adopt`) or removing them; every run it hands back is stored as a
 //! failed activation (a whisk error: [`SHUT_DOWN_BEFORE_RUN`]) so that no caller
-//! waits for ever; the store is flushed and closed; exit 0.
+//! waits for ever (deviation D46: upstream leaves them to another invoker); the store is flushed and closed; exit 0.
 
 use std::io::Write as _;
 use std::os::unix::fs::OpenOptionsExt as _;

@@ -6,7 +6,7 @@
 //! record for the store's writer, which returns at once (writes never block the ack
 //! path), and hands the waiting request the record's [`Durable`], so that the request
 //! answers only once the record is committed: an answered activation survives a
-//! `kill -9` of the server.
+//! `kill -9` of the server (deviation D45: upstream answers from the ack alone).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};

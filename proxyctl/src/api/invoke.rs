@@ -3,7 +3,7 @@
 //! A non-blocking invoke answers 202 `{"activationId": ..}` once the pool took the
 //! run. A blocking one waits, at most `timeout` ms (default and most 60000, as
 //! upstream), for the activation's result acknowledgement and for its record to be
-//! durable, then answers as upstream: 200 for a success, 502 for an application or
+//! durable (deviation D45), then answers as upstream: 200 for a success, 502 for an application or
 //! developer error, 500 for a whisk error, with the activation (or, with
 //! `result=true`, its result alone); a wait that runs out answers 202 with the id.
 
