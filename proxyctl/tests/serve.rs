@@ -395,3 +395,51 @@ fn sigterm_drains_finishes_the_running_and_fails_the_waiting() {
     }
     assert_eq!(server.signal(Signal::SIGTERM).code(), Some(0));
 }
+
+#[test]
+fn kinds_of_a_runtimes_manifest_run_on_their_image() {
+    let Some(_serial) = serial() else { return };
+    let image = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+        let docker = proxy_docker::connect().await.unwrap();
+        common::docker_support::runtime_image(&docker).await
+    });
+    let (name, tag) = image.split_once(':').unwrap();
+    let manifest = tempfile::NamedTempFile::new().unwrap();
+    let runtimes = json!({"runtimes": {"shell": [{"kind": "shell:1", "default": true, "image": {"name": name, "tag": tag}}]}});
+    std::fs::write(manifest.path(), runtimes.to_string()).unwrap();
+    let mut server = Server::new("runtimes", &["--runtimes", manifest.path().to_str().unwrap()]);
+    server.start();
+    let body = json!({"exec": {"kind": "shell:default", "code": ECHO}, "limits": {"memory": 128}});
+    server.put_action("sh", body);
+    let ran = server.call(
+        "POST",
+        "/api/v1/namespaces/_/actions/sh?blocking=true&result=true",
+        Some(&json!({"k": 1})),
+    );
+    assert_eq!((ran.status, &ran.body), (200, &json!({"args": {"k": 1}})));
+    let unknown = server.call(
+        "PUT",
+        "/api/v1/namespaces/_/actions/py",
+        Some(&json!({"exec": {"kind": "python:3.11", "code": "x"}})),
+    );
+    assert_eq!(unknown.status, 400);
+    assert!(unknown.body["error"]
+        .as_str()
+        .unwrap()
+        .contains("kind 'python:3.11' not in [blackbox, shell:1, shell:default]"));
+    assert_eq!(server.signal(Signal::SIGTERM).code(), Some(0));
+}
+
+#[test]
+fn without_an_engine_serve_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_proxyctl"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .env("DOCKER_HOST", format!("unix://{}/no-engine.sock", dir.path().display()))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no container backend") && stderr.contains("Start a Docker engine"), "{stderr}");
+}
