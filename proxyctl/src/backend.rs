@@ -1,0 +1,95 @@
+//! The container backend `serve` runs on, behind proxy-core's
+//! [`ContainerFactory`]: Docker when an engine answers. (The process backend, crate
+//! `proxy-process`, joins here as a second arm of [`Backend`] and a fallback in
+//! [`choose`].)
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use proxy_core::container::ContainerFactory;
+use proxy_docker::{DockerConfig, DockerError, DockerFactory};
+
+use crate::cli::ServeArgs;
+
+/// Why no backend could be started.
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    /// No engine answered.
+    #[error(
+        "no container backend: {0}. Start a Docker engine (or point DOCKER_HOST at one); \
+         a process backend for machines without one is not built in yet"
+    )]
+    NoEngine(#[source] DockerError),
+    /// The runtime image could not be found or built.
+    #[error("the runtime image could not be made: {0}; pass --runtime-binary or --runtime-image")]
+    RuntimeImage(#[source] DockerError),
+    /// The Docker backend did not start (network, cleanup).
+    #[error("the Docker backend did not start: {0}")]
+    Start(#[source] DockerError),
+}
+
+/// A started backend.
+#[derive(Clone)]
+pub struct Backend {
+    /// What the proxies create containers with.
+    pub factory: Arc<dyn ContainerFactory>,
+    /// The image native actions run on.
+    pub runtime_image: String,
+    docker: DockerFactory,
+}
+
+impl std::fmt::Debug for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Backend").field("runtime_image", &self.runtime_image).finish_non_exhaustive()
+    }
+}
+
+impl Backend {
+    /// Which backend this is, for the start-up line.
+    pub fn describe(&self) -> String {
+        format!("docker (instance {})", self.docker.config().instance)
+    }
+
+    /// Removes what the backend still owns (containers the pool left, the network),
+    /// unless containers are to stay for adoption.
+    pub async fn shutdown(&self, keep_containers: bool) {
+        if keep_containers {
+            return;
+        }
+        match self.docker.shutdown().await {
+            Ok(removed) if removed > 0 => tracing::info!(removed, "containers removed at shutdown"),
+            Ok(_) => {}
+            Err(error) => tracing::error!(%error, "the Docker backend's cleanup failed"),
+        }
+    }
+}
+
+/// Where the static runtime binary is looked for when not given: the workspace's
+/// static release build, beside this executable's target directory, then from the
+/// current directory.
+fn default_runtime_binary() -> PathBuf {
+    const STATIC: &str = "x86_64-unknown-linux-gnu/release/proxy-runtime";
+    let beside =
+        std::env::current_exe().ok().and_then(|exe| exe.parent()?.parent().map(|target| target.join(STATIC)));
+    beside.filter(|p| p.exists()).unwrap_or_else(|| Path::new("target").join(STATIC))
+}
+
+/// The backend for `args`: Docker if an engine answers.
+pub async fn choose(args: &ServeArgs, api_host: String) -> Result<Backend, BackendError> {
+    let docker = proxy_docker::connect().await.map_err(BackendError::NoEngine)?;
+    let runtime_image = match &args.runtime_image {
+        Some(image) => image.clone(),
+        None => {
+            let binary = args.runtime_binary.clone().unwrap_or_else(default_runtime_binary);
+            proxy_docker::image::ensure_runtime_image(&docker, &binary)
+                .await
+                .map_err(BackendError::RuntimeImage)?
+        }
+    };
+    let mut config = DockerConfig::new(args.instance.clone());
+    config.api_host = api_host;
+    config.labels.extend(args.labels.iter().cloned());
+    config.keep_survivors = args.adopt;
+    let factory = DockerFactory::start(docker, config).await.map_err(BackendError::Start)?;
+    Ok(Backend { factory: Arc::new(factory.clone()), runtime_image, docker: factory })
+}

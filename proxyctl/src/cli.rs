@@ -1,0 +1,72 @@
+//! The command line: `proxyctl [--log-json] <command>`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// A local serverless platform with OpenWhisk's REST API.
+#[derive(Debug, Parser)]
+#[command(name = "proxyctl", version, about)]
+pub struct Cli {
+    /// Log one JSON object a line (to stderr) instead of text; `RUST_LOG` filters.
+    #[arg(long, global = true)]
+    pub log_json: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server: the API, the container pool and the store.
+    Serve(ServeArgs),
+    // The client subcommands join here when the proxy-client crate lands, as
+    //     #[command(flatten)]
+    //     Client(proxy_client::cli::Command),
+    // with its arm in main.rs.
+}
+
+/// `proxyctl serve`'s options.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Where the API listens (port 0: any free port; the line `listening on ..` says which).
+    #[arg(long, default_value = "127.0.0.1:3233", env = "PROXYCTL_ADDR")]
+    pub addr: SocketAddr,
+    /// The data directory: the database, the guest's key, the adoption ledger.
+    #[arg(long, default_value = ".proxyctl", env = "PROXYCTL_DATA_DIR")]
+    pub data_dir: PathBuf,
+    /// The memory all containers together may use, in MB (upstream's user memory).
+    #[arg(long, default_value_t = 1024)]
+    pub memory: u64,
+    /// Adopt the warm containers a previous server left, and leave warm containers
+    /// for the next one at shutdown.
+    #[arg(long)]
+    pub adopt: bool,
+    /// How long a shutdown lets running activations finish, in seconds.
+    #[arg(long, default_value_t = 10.0)]
+    pub grace: f64,
+    /// Kinds mapped to local images, in upstream's `runtimes.json` form.
+    #[arg(long)]
+    pub runtimes: Option<PathBuf>,
+    /// The static `proxy-runtime` binary the runtime image is built from (default:
+    /// `proxy-runtime` beside this executable, else the workspace's release build).
+    #[arg(long, env = "PROXY_RUNTIME_BINARY")]
+    pub runtime_binary: Option<PathBuf>,
+    /// The runtime image to use as it is, instead of building one.
+    #[arg(long)]
+    pub runtime_image: Option<String>,
+    /// The invoker instance: names and labels this server's containers.
+    #[arg(long, default_value = "proxyctl")]
+    pub instance: String,
+    /// One more label for every container, `key=value` (repeatable).
+    #[arg(long = "label", value_parser = parse_label)]
+    pub labels: Vec<(String, String)>,
+}
+
+fn parse_label(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .ok_or_else(|| format!("`{text}` is not key=value"))
+}

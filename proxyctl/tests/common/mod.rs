@@ -1,0 +1,242 @@
+//! What the server's end-to-end tests share: the real `proxyctl serve` as a child
+//! process on a loopback port 0 with a temporary data directory, a small HTTP/1.1
+//! client, and a guard that stops the server and removes every container of its
+//! instance however the test ends.
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use serde_json::Value;
+
+/// proxy-docker's engine-test support: the engine check and the static runtime
+/// binary, built with the documented command when missing.
+#[path = "../../../proxy-docker/tests/support/mod.rs"]
+pub mod docker_support;
+
+/// Engine tests share one engine and two cores: one at a time.
+pub static SERIAL: Mutex<()> = Mutex::new(());
+
+/// A test's server: its data directory, instance, and the child process while it runs.
+pub struct Server {
+    pub dir: tempfile::TempDir,
+    pub instance: String,
+    pub child: Option<Child>,
+    pub port: u16,
+    pub auth: String,
+    pub stdout: Vec<String>,
+    extra: Vec<String>,
+}
+
+/// An answer: status and JSON body (`Value::Null` when empty or not JSON).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+}
+
+/// Whether an engine answers (else the test is skipped, or fails with
+/// `PROXY_REQUIRE_DOCKER=1`).
+pub fn engine_or_skip() -> bool {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(docker_support::engine())
+        .is_some()
+}
+
+impl Server {
+    /// A server for test `name` (not started), with `extra` arguments for `serve`.
+    pub fn new(name: &str, extra: &[&str]) -> Self {
+        Server {
+            dir: tempfile::tempdir().expect("temp dir"),
+            instance: format!("test-proxyctl-{name}-{}", std::process::id()),
+            child: None,
+            port: 0,
+            auth: String::new(),
+            stdout: Vec::new(),
+            extra: extra.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    /// Starts `proxyctl serve` and waits for its `listening on` line.
+    pub fn start(&mut self) {
+        assert!(self.child.is_none(), "started twice");
+        let runtime = docker_support::runtime_binary();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_proxyctl"))
+            .arg("serve")
+            .args(["--addr", "127.0.0.1:0", "--instance", &self.instance])
+            .arg("--data-dir")
+            .arg(self.dir.path())
+            .arg("--runtime-binary")
+            .arg(&runtime)
+            .args(["--label", &format!("{}={}", docker_support::TEST_LABEL, docker_support::run_id())])
+            .args(&self.extra)
+            .env("RUST_LOG", "warn,proxyctl=info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn proxyctl");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        self.child = Some(child);
+        self.stdout.clear();
+        loop {
+            let line = lines.next().expect("proxyctl printed its address before ending").expect("stdout");
+            self.stdout.push(line.clone());
+            if let Some(rest) = line.split("listening on http://127.0.0.1:").nth(1) {
+                self.port = rest.split(|c: char| !c.is_ascii_digit()).next().unwrap().parse().expect("port");
+                break;
+            }
+        }
+        // Keep draining stdout so the child never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        self.auth =
+            std::fs::read_to_string(self.dir.path().join("guest.key")).expect("guest.key").trim().into();
+    }
+
+    /// Sends `signal` to the server and waits for it to end.
+    pub fn signal(&mut self, signal: nix::sys::signal::Signal) -> ExitStatus {
+        let mut child = self.child.take().expect("running");
+        let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+        nix::sys::signal::kill(pid, signal).expect("signal");
+        child.wait().expect("wait")
+    }
+
+    /// A request as the guest.
+    pub fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Answer {
+        self.call_as(Some(&self.auth.clone()), method, path, body)
+    }
+
+    /// A request with `auth` (`uuid:key`) or none.
+    pub fn call_as(&self, auth: Option<&str>, method: &str, path: &str, body: Option<&Value>) -> Answer {
+        request(self.port, auth, method, path, body).expect("HTTP exchange")
+    }
+
+    /// Puts the action `name` with `body`, expecting 200.
+    pub fn put_action(&self, name: &str, body: Value) -> Value {
+        let answer = self.call("PUT", &format!("/api/v1/namespaces/_/actions/{name}"), Some(&body));
+        assert_eq!(answer.status, 200, "put {name}: {:?}", answer.body);
+        answer.body
+    }
+
+    /// Polls `GET path` until it answers 200, at most `within`.
+    pub fn eventually_ok(&self, path: &str, within: Duration) -> Value {
+        let deadline = Instant::now() + within;
+        loop {
+            let answer = self.call("GET", path, None);
+            if answer.status == 200 {
+                return answer.body;
+            }
+            assert!(Instant::now() < deadline, "{path} not 200 within {within:?}: {answer:?}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Containers of this server's instance, in any state.
+    pub fn containers(&self) -> Vec<String> {
+        with_engine(|docker| {
+            let instance = self.instance.clone();
+            async move { instance_containers(&docker, &instance).await }
+        })
+    }
+
+    /// Kills the server if it runs, and removes every container and network of its
+    /// instance.
+    pub fn clean_up(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let instance = self.instance.clone();
+        with_engine(|docker| async move {
+            for id in instance_containers(&docker, &instance).await {
+                let _ = docker.unpause_container(&id).await;
+                let options =
+                    bollard::query_parameters::RemoveContainerOptionsBuilder::default().force(true).build();
+                let _ = docker.remove_container(&id, Some(options)).await;
+            }
+            let _ = docker.remove_network(&format!("proxy-{instance}")).await;
+        });
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.clean_up();
+    }
+}
+
+fn with_engine<T, F, Fut>(f: F) -> T
+where
+    F: FnOnce(bollard::Docker) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    runtime.block_on(async {
+        let docker = proxy_docker::connect().await.expect("engine");
+        f(docker).await
+    })
+}
+
+async fn instance_containers(docker: &bollard::Docker, instance: &str) -> Vec<String> {
+    let filters = HashMap::from([("label", vec![format!("{}={instance}", proxy_docker::INSTANCE_LABEL)])]);
+    let options = bollard::query_parameters::ListContainersOptionsBuilder::default()
+        .all(true)
+        .filters(&filters)
+        .build();
+    docker.list_containers(Some(options)).await.expect("list").into_iter().filter_map(|c| c.id).collect()
+}
+
+/// One HTTP/1.1 exchange on a new connection (`Connection: close`).
+pub fn request(
+    port: u16,
+    auth: Option<&str>,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> std::io::Result<Answer> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(90)))?;
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if let Some(auth) = auth {
+        head.push_str(&format!(
+            "Authorization: Basic {}\r\n",
+            base64::engine::general_purpose::STANDARD.encode(auth)
+        ));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(body.as_bytes())?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    let text = String::from_utf8_lossy(&raw);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("no status line in {head:?}")))?;
+    Ok(Answer { status, body: serde_json::from_str(body).unwrap_or(Value::Null) })
+}
+
+/// A script action's put body: native (`blackbox` + code) on our runtime.
+pub fn script(code: &str) -> Value {
+    serde_json::json!({"exec": {"kind": "blackbox", "code": code}, "limits": {"memory": 128, "timeout": 20000}})
+}
+
+/// Where the workspace is.
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace").to_path_buf()
+}
