@@ -10,9 +10,14 @@ use serde_json::{Map, Value};
 
 use crate::ClientError;
 
-/// The kind of an action that runs a script or a binary in our own runtime (upstream's
-/// `dockerskeleton`). The server maps it to the runtime image.
-pub const NATIVE_KIND: &str = "native";
+/// The kind of an action that runs a script or a binary in the platform's own
+/// runtime: upstream sends such a "native" action (`wsk action create --native`) as
+/// kind `blackbox` with its code and the image [`NATIVE_IMAGE`], and the server
+/// maps that image to its runtime (D44).
+pub const NATIVE_KIND: &str = "blackbox";
+
+/// The image upstream names for native actions (its `dockerskeleton`).
+pub const NATIVE_IMAGE: &str = "openwhisk/dockerskeleton";
 
 /// The body of `PUT .../actions/{name}`: upstream's `ActionPut`. Absent fields are
 /// left out of the JSON, so that an update keeps what the server has.
@@ -100,8 +105,12 @@ impl ExecSource<'_> {
                 exec
             }
             (None, Some(code)) => {
-                let mut exec = ExecDoc::code(self.kind.unwrap_or(NATIVE_KIND), code.text);
+                let kind = self.kind.unwrap_or(NATIVE_KIND);
+                let mut exec = ExecDoc::code(kind, code.text);
                 exec.binary = code.binary;
+                if kind == NATIVE_KIND {
+                    exec.image = Some(NATIVE_IMAGE.into());
+                }
                 exec
             }
         };

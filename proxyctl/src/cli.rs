@@ -12,6 +12,9 @@ pub struct Cli {
     /// Log one JSON object a line (to stderr) instead of text; `RUST_LOG` filters.
     #[arg(long, global = true)]
     pub log_json: bool,
+    /// The client's options (`--apihost`, `--auth`, `--json`).
+    #[command(flatten)]
+    pub client: proxy_client::cli::GlobalOpts,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -22,10 +25,9 @@ pub struct Cli {
 pub enum Command {
     /// Run the server: the API, the container pool and the store.
     Serve(ServeArgs),
-    // The client subcommands join here when the proxy-client crate lands, as
-    //     #[command(flatten)]
-    //     Client(proxy_client::cli::Command),
-    // with its arm in main.rs.
+    /// The client: actions, invoke, activations (the `proxy-client` crate).
+    #[command(flatten)]
+    Client(proxy_client::cli::Command),
 }
 
 /// `proxyctl serve`'s options.
@@ -57,6 +59,11 @@ pub struct ServeArgs {
     /// The runtime image to use as it is, instead of building one.
     #[arg(long)]
     pub runtime_image: Option<String>,
+    /// Which container backend: `docker`, `process` (the action runtime as a child
+    /// process: for machines without a Docker engine; weaker isolation), or `auto`
+    /// (Docker when an engine answers, else the process backend, said loudly).
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto, env = "PROXYCTL_BACKEND")]
+    pub backend: BackendChoice,
     /// The invoker instance: names and labels this server's containers.
     #[arg(long, default_value = "proxyctl")]
     pub instance: String,
@@ -69,4 +76,15 @@ fn parse_label(text: &str) -> Result<(String, String), String> {
     text.split_once('=')
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .ok_or_else(|| format!("`{text}` is not key=value"))
+}
+
+/// `serve --backend`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BackendChoice {
+    /// Docker when an engine answers, else the process backend.
+    Auto,
+    /// Docker only.
+    Docker,
+    /// The process backend only.
+    Process,
 }

@@ -11,6 +11,8 @@ fn put(path: &str, overwrite: bool, body: Value) -> Recorded {
     Recorded { method: "PUT".into(), path: path.into(), query: Some(format!("overwrite={overwrite}")), body }
 }
 
+/// A script is sent as upstream's native action (`wsk action create --native`):
+/// kind `blackbox`, the code, and the `dockerskeleton` image (D44).
 #[tokio::test]
 async fn create_sends_a_script_as_the_native_kind() {
     let api = FakeApi::start().await;
@@ -22,7 +24,7 @@ async fn create_sends_a_script_as_the_native_kind() {
 
     assert_eq!(result.unwrap(), Exit::Success);
     assert_eq!(out, "ok: created action hello\n");
-    let expected = json!({"exec": {"kind": "native", "code": "#!/bin/sh\necho '{\"hello\": \"world\"}'\n", "binary": false}});
+    let expected = json!({"exec": {"kind": "blackbox", "image": "openwhisk/dockerskeleton", "code": "#!/bin/sh\necho '{\"hello\": \"world\"}'\n", "binary": false}});
     assert_eq!(api.take_requests(), [put("/api/v1/namespaces/_/actions/hello", false, expected)]);
 }
 
@@ -92,7 +94,7 @@ async fn create_sends_a_binary_base64() {
     result.unwrap();
     let requests = api.take_requests();
     let exec = &requests[0].body["exec"];
-    assert_eq!((&exec["kind"], &exec["binary"]), (&json!("native"), &json!(true)));
+    assert_eq!((&exec["kind"], &exec["binary"]), (&json!("blackbox"), &json!(true)));
     let code = base64::engine::general_purpose::STANDARD.decode(exec["code"].as_str().unwrap()).unwrap();
     assert_eq!(code, bytes);
 }
