@@ -1,25 +1,49 @@
 //! `proxyctl serve` end to end: the real binary on a loopback port 0 with a temporary
-//! data directory, driven over HTTP, running real containers on the Docker engine.
+//! data directory, driven over HTTP, running real containers on the Docker engine and
+//! real runtimes on the process backend. Each scenario is a function of the backend,
+//! run once per backend by [`on_both_backends`] (as `docker::<scenario>` and
+//! `process::<scenario>`).
 
 mod common;
 
 use std::time::Duration;
 
-use common::{engine_or_skip, script, Server, SERIAL};
+use common::{script, serial, Backend, Server};
 use nix::sys::signal::Signal;
 use serde_json::{json, Value};
 
 const ECHO: &str = "#!/bin/sh\necho \"echo on stderr\" >&2\necho \"{\\\"args\\\": $1}\"";
 
-fn serial() -> Option<std::sync::MutexGuard<'static, ()>> {
-    let guard = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    engine_or_skip().then_some(guard)
+/// One `#[test]` per backend for each scenario `fn(Backend)`.
+macro_rules! on_both_backends {
+    ($($scenario:ident),* $(,)?) => {
+        mod docker {
+            $(#[test]
+            fn $scenario() {
+                super::$scenario(super::Backend::Docker)
+            })*
+        }
+        mod process {
+            $(#[test]
+            fn $scenario() {
+                super::$scenario(super::Backend::Process)
+            })*
+        }
+    };
 }
 
-#[test]
-fn actions_endpoints_and_their_errors() {
-    let Some(_serial) = serial() else { return };
-    let mut server = Server::new("actions", &[]);
+on_both_backends!(
+    actions_endpoints_and_their_errors,
+    invokes_blocking_and_not_with_logs_and_results,
+    concurrent_invokes_all_answer,
+    a_restart_keeps_actions_and_activations_and_kill_9_loses_no_answered_one,
+    sigterm_drains_finishes_the_running_and_fails_the_waiting,
+    kinds_of_a_runtimes_manifest_run_on_their_image,
+);
+
+fn actions_endpoints_and_their_errors(backend: Backend) {
+    let Some(_serial) = serial(backend) else { return };
+    let mut server = Server::new("actions", backend, &[]);
     server.start();
     assert!(server.stdout.iter().any(|l| l.contains("guest key (shown once")), "{:?}", server.stdout);
 
@@ -121,10 +145,9 @@ fn actions_endpoints_and_their_errors() {
     assert!(server.containers().is_empty(), "no invoke, no container");
 }
 
-#[test]
-fn invokes_blocking_and_not_with_logs_and_results() {
-    let Some(_serial) = serial() else { return };
-    let mut server = Server::new("invoke", &[]);
+fn invokes_blocking_and_not_with_logs_and_results(backend: Backend) {
+    let Some(_serial) = serial(backend) else { return };
+    let mut server = Server::new("invoke", backend, &[]);
     server.start();
     let mut echo = script(ECHO);
     echo["parameters"] = json!([{"key": "bound", "value": 1}, {"key": "over", "value": "bound"}]);
@@ -244,14 +267,14 @@ fn invokes_blocking_and_not_with_logs_and_results() {
     let ids =
         |list: &Value| list.as_array().unwrap().iter().map(|a| a["activationId"].clone()).collect::<Vec<_>>();
     assert_eq!(ids(&paged), ids(&Value::Array(all[1..3].to_vec())));
+    assert!(!server.containers().is_empty(), "warm containers stay until the drain");
     assert_eq!(server.signal(Signal::SIGTERM).code(), Some(0));
     assert!(server.containers().is_empty(), "the drain removed every container");
 }
 
-#[test]
-fn concurrent_invokes_all_answer() {
-    let Some(_serial) = serial() else { return };
-    let mut server = Server::new("concurrent", &["--memory", "1024"]);
+fn concurrent_invokes_all_answer(backend: Backend) {
+    let Some(_serial) = serial(backend) else { return };
+    let mut server = Server::new("concurrent", backend, &["--memory", "1024"]);
     server.start();
     server.put_action("echo", script(ECHO));
     let (port, auth) = (server.port, server.auth.clone());
@@ -288,10 +311,9 @@ fn concurrent_invokes_all_answer() {
     assert!(server.containers().is_empty());
 }
 
-#[test]
-fn a_restart_keeps_actions_and_activations_and_kill_9_loses_no_answered_one() {
-    let Some(_serial) = serial() else { return };
-    let mut server = Server::new("restart", &[]);
+fn a_restart_keeps_actions_and_activations_and_kill_9_loses_no_answered_one(backend: Backend) {
+    let Some(_serial) = serial(backend) else { return };
+    let mut server = Server::new("restart", backend, &[]);
     server.start();
     let key = server.auth.clone();
     server.put_action("echo", script(ECHO));
@@ -335,11 +357,10 @@ fn a_restart_keeps_actions_and_activations_and_kill_9_loses_no_answered_one() {
     assert_eq!(server.signal(Signal::SIGTERM).code(), Some(0));
 }
 
-#[test]
-fn sigterm_drains_finishes_the_running_and_fails_the_waiting() {
-    let Some(_serial) = serial() else { return };
+fn sigterm_drains_finishes_the_running_and_fails_the_waiting(backend: Backend) {
+    let Some(_serial) = serial(backend) else { return };
     // Room for one 256 MB container: one activation runs, the others wait in the pool.
-    let mut server = Server::new("drain", &["--memory", "256", "--grace", "5"]);
+    let mut server = Server::new("drain", backend, &["--memory", "256", "--grace", "5"]);
     server.start();
     let mut slow = script("#!/bin/sh\nsleep 1\necho '{\"done\": true}'");
     slow["limits"]["memory"] = json!(256);
@@ -396,18 +417,25 @@ fn sigterm_drains_finishes_the_running_and_fails_the_waiting() {
     assert_eq!(server.signal(Signal::SIGTERM).code(), Some(0));
 }
 
-#[test]
-fn kinds_of_a_runtimes_manifest_run_on_their_image() {
-    let Some(_serial) = serial() else { return };
-    let image = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-        let docker = proxy_docker::connect().await.unwrap();
-        common::docker_support::runtime_image(&docker).await
-    });
+/// On Docker the manifest's image is the runtime image; the process backend runs
+/// every kind on its runtime binary and ignores images, so there the manifest names
+/// one that exists nowhere: the kind is accepted and runs all the same.
+fn kinds_of_a_runtimes_manifest_run_on_their_image(backend: Backend) {
+    let Some(_serial) = serial(backend) else { return };
+    let image = match backend {
+        Backend::Docker => {
+            tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+                let docker = proxy_docker::connect().await.unwrap();
+                common::docker_support::runtime_image(&docker).await
+            })
+        }
+        Backend::Process => "proxy-test-no-such-image:never-built".to_string(),
+    };
     let (name, tag) = image.split_once(':').unwrap();
     let manifest = tempfile::NamedTempFile::new().unwrap();
     let runtimes = json!({"runtimes": {"shell": [{"kind": "shell:1", "default": true, "image": {"name": name, "tag": tag}}]}});
     std::fs::write(manifest.path(), runtimes.to_string()).unwrap();
-    let mut server = Server::new("runtimes", &["--runtimes", manifest.path().to_str().unwrap()]);
+    let mut server = Server::new("runtimes", backend, &["--runtimes", manifest.path().to_str().unwrap()]);
     server.start();
     let body = json!({"exec": {"kind": "shell:default", "code": ECHO}, "limits": {"memory": 128}});
     server.put_action("sh", body);
@@ -431,10 +459,10 @@ fn kinds_of_a_runtimes_manifest_run_on_their_image() {
 }
 
 #[test]
-fn without_an_engine_serve_says_what_to_do() {
+fn without_an_engine_serve_with_backend_docker_says_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_proxyctl"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+        .args(["serve", "--backend", "docker", "--addr", "127.0.0.1:0", "--data-dir"])
         .arg(dir.path())
         .env("DOCKER_HOST", format!("unix://{}/no-engine.sock", dir.path().display()))
         .output()
@@ -442,4 +470,31 @@ fn without_an_engine_serve_says_what_to_do() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("no container backend") && stderr.contains("Start a Docker engine"), "{stderr}");
+}
+
+#[test]
+fn without_an_engine_auto_falls_back_to_the_process_backend_loudly() {
+    let Some(_serial) = serial(Backend::Process) else { return };
+    let server = Server::new("auto", Backend::Process, &[]);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_proxyctl"))
+        .args(["serve", "--backend", "auto", "--addr", "127.0.0.1:0", "--instance", &server.instance])
+        .arg("--data-dir")
+        .arg(server.dir.path())
+        .arg("--runtime-binary")
+        .arg(proxy_suite::runtime::native_runtime().unwrap())
+        .env("DOCKER_HOST", server.no_engine())
+        .env("TMPDIR", server.temp_root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let listening =
+        std::io::BufRead::lines(stdout).map(|line| line.unwrap()).find(|line| line.contains("listening on"));
+    let _ = child.kill();
+    let output = child.wait_with_output().unwrap();
+    let listening = listening.expect("serve started");
+    assert!(listening.contains("backend process (instance"), "{listening}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no Docker engine") && stderr.contains("using the process backend"), "{stderr}");
 }

@@ -1,7 +1,7 @@
 //! What the server's end-to-end tests share: the real `proxyctl serve` as a child
-//! process on a loopback port 0 with a temporary data directory, a small HTTP/1.1
-//! client, and a guard that stops the server and removes every container of its
-//! instance however the test ends.
+//! process on a loopback port 0 with a temporary data directory, on either backend
+//! ([`Backend`]), a small HTTP/1.1 client, and a guard that stops the server and
+//! removes every container of its instance however the test ends.
 
 #![allow(dead_code, unreachable_pub)]
 
@@ -24,8 +24,49 @@ pub mod docker_support;
 /// Engine tests share one engine and two cores: one at a time.
 pub static SERIAL: Mutex<()> = Mutex::new(());
 
+/// Which backend a scenario's server runs on (`serve --backend`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The Docker engine: skipped without one (unless `PROXY_REQUIRE_DOCKER=1`).
+    Docker,
+    /// The process backend: needs no engine; its server is pointed at a socket
+    /// where none answers, so that nothing of it can reach Docker.
+    Process,
+}
+
+impl Backend {
+    /// Its `--backend` value.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Docker => "docker",
+            Backend::Process => "process",
+        }
+    }
+
+    /// The runtime binary `serve` gets: for Docker the static build its image is made
+    /// of, for the process backend the native build in this test's profile (both
+    /// built with cargo when missing or stale).
+    fn runtime_binary(self) -> PathBuf {
+        match self {
+            Backend::Docker => docker_support::runtime_binary(),
+            Backend::Process => proxy_suite::runtime::native_runtime().unwrap_or_else(|e| panic!("{e}")),
+        }
+    }
+}
+
+/// The lock for a scenario on `backend`, or `None` when it is to be skipped (Docker
+/// without an engine).
+pub fn serial(backend: Backend) -> Option<std::sync::MutexGuard<'static, ()>> {
+    let guard = SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    match backend {
+        Backend::Docker => engine_or_skip().then_some(guard),
+        Backend::Process => Some(guard),
+    }
+}
+
 /// A test's server: its data directory, instance, and the child process while it runs.
 pub struct Server {
+    pub backend: Backend,
     pub dir: tempfile::TempDir,
     pub instance: String,
     pub child: Option<Child>,
@@ -54,11 +95,15 @@ pub fn engine_or_skip() -> bool {
 }
 
 impl Server {
-    /// A server for test `name` (not started), with `extra` arguments for `serve`.
-    pub fn new(name: &str, extra: &[&str]) -> Self {
+    /// A server for test `name` on `backend` (not started), with `extra` arguments
+    /// for `serve`.
+    pub fn new(name: &str, backend: Backend, extra: &[&str]) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir(dir.path().join("tmp")).expect("temp root");
         Server {
-            dir: tempfile::tempdir().expect("temp dir"),
-            instance: format!("test-proxyctl-{name}-{}", std::process::id()),
+            backend,
+            dir,
+            instance: format!("test-proxyctl-{name}-{}-{}", backend.name(), std::process::id()),
             child: None,
             port: 0,
             auth: String::new(),
@@ -70,14 +115,20 @@ impl Server {
     /// Starts `proxyctl serve` and waits for its `listening on` line.
     pub fn start(&mut self) {
         assert!(self.child.is_none(), "started twice");
-        let runtime = docker_support::runtime_binary();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_proxyctl"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_proxyctl"));
+        if self.backend == Backend::Process {
+            // The process backend's working directories go to the server's temp
+            // directory: this test's own, where [`Server::containers`] looks.
+            command.env("TMPDIR", self.temp_root()).env("DOCKER_HOST", self.no_engine());
+        }
+        let mut child = command
             .arg("serve")
+            .args(["--backend", self.backend.name()])
             .args(["--addr", "127.0.0.1:0", "--instance", &self.instance])
             .arg("--data-dir")
             .arg(self.dir.path())
             .arg("--runtime-binary")
-            .arg(&runtime)
+            .arg(self.backend.runtime_binary())
             .args(["--label", &format!("{}={}", docker_support::TEST_LABEL, docker_support::run_id())])
             .args(&self.extra)
             .env("RUST_LOG", "warn,proxyctl=info")
@@ -140,8 +191,22 @@ impl Server {
         }
     }
 
-    /// Containers of this server's instance, in any state.
+    /// Where the server's process-backend runtimes get their working directories.
+    pub fn temp_root(&self) -> PathBuf {
+        self.dir.path().join("tmp")
+    }
+
+    /// A `DOCKER_HOST` where no engine answers (the socket does not exist).
+    pub fn no_engine(&self) -> String {
+        format!("unix://{}/no-engine.sock", self.dir.path().display())
+    }
+
+    /// Containers of this server's instance, in any state: for the process backend,
+    /// the working directories its runtimes still have.
     pub fn containers(&self) -> Vec<String> {
+        if self.backend == Backend::Process {
+            return process_containers(&self.temp_root()).into_iter().map(|(dir, _)| dir).collect();
+        }
         with_engine(|docker| {
             let instance = self.instance.clone();
             async move { instance_containers(&docker, &instance).await }
@@ -154,6 +219,16 @@ impl Server {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
+        }
+        if self.backend == Backend::Process {
+            // Runtimes exit with their server; a killed one's may take a moment, so
+            // kill them (and their actions: each runtime leads its process group).
+            for pid in process_containers(&self.temp_root()).into_iter().flat_map(|(_, pids)| pids) {
+                let pid = nix::unistd::Pid::from_raw(pid);
+                let _ = nix::sys::signal::killpg(pid, nix::sys::signal::SIGKILL);
+                let _ = nix::sys::signal::kill(pid, nix::sys::signal::SIGKILL);
+            }
+            return;
         }
         let instance = self.instance.clone();
         with_engine(|docker| async move {
@@ -172,6 +247,30 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.clean_up();
     }
+}
+
+/// The process backend's containers under `root`: each working directory (named
+/// `proxy-<instance>_<name>-..`) with the pids of the processes working in it.
+fn process_containers(root: &Path) -> Vec<(String, Vec<i32>)> {
+    let dirs: Vec<PathBuf> = std::fs::read_dir(root)
+        .map(|entries| entries.filter_map(|e| Some(e.ok()?.path())).collect())
+        .unwrap_or_default();
+    let cwds: Vec<(i32, PathBuf)> = std::fs::read_dir("/proc")
+        .map(|entries| {
+            entries
+                .filter_map(|e| {
+                    let pid = e.ok()?.file_name().to_str()?.parse().ok()?;
+                    Some((pid, std::fs::read_link(format!("/proc/{pid}/cwd")).ok()?))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    dirs.into_iter()
+        .map(|dir| {
+            let pids = cwds.iter().filter(|(_, cwd)| cwd.starts_with(&dir)).map(|(pid, _)| *pid).collect();
+            (dir.display().to_string(), pids)
+        })
+        .collect()
 }
 
 fn with_engine<T, F, Fut>(f: F) -> T
