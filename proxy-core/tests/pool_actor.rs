@@ -709,3 +709,44 @@ async fn a_container_created_after_the_grace_is_destroyed() {
     let calls = h.calls();
     assert_eq!((calls[0], calls[6]), (1, 1), "created late, then destroyed");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_watcher_sees_each_proxy_spawn_schedule_and_move_through_its_states() {
+    use proxy_core::pool::PoolEvent;
+    let h = Harness::new(1024, vec![]);
+    let mut watch = h.pool.watch();
+    let hello = action("hello", NODE, 256);
+    h.submit(job(&hello, "a1")).await;
+    h.settle().await;
+    h.submit(job(&hello, "a2")).await;
+    h.settle().await;
+    h.pool.shutdown(Duration::from_secs(1), ShutdownMode::Remove).await.expect("a report");
+    let mut events = Vec::new();
+    while let Ok(event) = watch.try_recv() {
+        events.push(event);
+    }
+    let proxy = events[0].proxy();
+    assert!(events.iter().all(|e| e.proxy() == proxy), "one container for both runs: {events:?}");
+    assert!(matches!(events[0], PoolEvent::Spawned { state: "Uninitialized", .. }), "{events:?}");
+    let how: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            PoolEvent::Scheduled { how, activation_id, action, .. } => {
+                assert_eq!(&**action, "/guest/hello");
+                Some((&**activation_id, *how))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(how, [("a1", "cold"), ("a2", "warmed")]);
+    // Each transition starts where the previous ended, and the last event is the stop.
+    let mut state = "Uninitialized";
+    for event in &events {
+        if let PoolEvent::Transition { transition, .. } = event {
+            assert_eq!(transition.from, state, "{events:?}");
+            state = transition.to;
+        }
+    }
+    assert!(state != "Uninitialized", "transitions were seen: {events:?}");
+    assert!(matches!(events.last(), Some(PoolEvent::Stopped { state: s, .. }) if *s == state), "{events:?}");
+}

@@ -75,6 +75,7 @@ use super::adoption::{Adoption, AdoptionConfig};
 use super::config::{ColdStartKey, PrewarmingConfig};
 use super::data::{MemoryData, PoolData, PreWarmedData, WarmedData};
 use super::feed::{default_feed_permits, Fed, Feed, PoolStopped, SubmitError};
+use super::watch::{PoolEvent, Watchers};
 use super::schedule::{
     has_pool_space_for, increase_prewarms, memory_consumption_of, remove, remove_expired, FreePool,
 };
@@ -212,6 +213,7 @@ pub struct PoolSnapshot {
 pub struct PoolHandle {
     tx: mpsc::UnboundedSender<Msg>,
     feed: Feed,
+    watchers: Watchers,
 }
 
 impl PoolHandle {
@@ -268,6 +270,13 @@ impl PoolHandle {
         answer.await.ok()
     }
 
+    /// Subscribes to what the pool's proxies do from now on ([`PoolEvent`], module
+    /// [`watch`](super::watch)): their creation, transitions, runs and end. A proxy
+    /// created before the call is first heard of by its next transition.
+    pub fn watch(&self) -> tokio::sync::broadcast::Receiver<PoolEvent> {
+        self.watchers.subscribe()
+    }
+
     /// What the pool holds once it has handled every message sent before this call;
     /// `None` if it has stopped.
     pub async fn snapshot(&self) -> Option<PoolSnapshot> {
@@ -288,13 +297,14 @@ pub fn spawn_pool(config: PoolConfig, deps: Arc<ProxyDeps>) -> PoolHandle {
         spawn_adjustment_ticks(tx.clone(), config.prewarm_expiration_check_init_delay, interval);
     }
     let feed = Feed::new(config.feed_permits());
-    let mut pool = Pool::new(config, deps, tx.clone());
+    let watchers = Watchers::default();
+    let mut pool = Pool::new(config, deps, tx.clone(), watchers.clone());
     tokio::spawn(async move {
         pool.adopt_survivors().await;
         pool.adjust_prewarms(true, false);
         pool.run(rx).await;
     });
-    PoolHandle { tx, feed }
+    PoolHandle { tx, feed, watchers }
 }
 
 /// Upstream's `scheduleAtFixedRate(initDelay, interval)` of
@@ -362,13 +372,15 @@ struct Pool {
     adoption: Option<Adoption<ProxyKey>>,
     /// Set once a shutdown began: the pool schedules nothing more.
     stopping: Option<Stopping>,
+    /// Who watches the proxies ([`PoolHandle::watch`]).
+    watchers: Watchers,
 }
 
 /// How a container was found for a run, for the log (upstream's `containerState`).
 type Found = (ProxyKey, PoolData<ContainerId>, &'static str);
 
 impl Pool {
-    fn new(config: PoolConfig, deps: Arc<ProxyDeps>, tx: mpsc::UnboundedSender<Msg>) -> Self {
+    fn new(config: PoolConfig, deps: Arc<ProxyDeps>, tx: mpsc::UnboundedSender<Msg>, watchers: Watchers) -> Self {
         Pool {
             adoption: config.adoption.as_ref().map(Adoption::new),
             config,
@@ -387,6 +399,7 @@ impl Pool {
             cold_starts: HashMap::new(),
             destroy_failed: 0,
             stopping: None,
+            watchers,
         }
     }
 
@@ -519,12 +532,20 @@ impl Pool {
         let key = ProxyKey(self.next_key);
         self.next_key += 1;
         let (running, mut notices) = spawn_proxy(self.deps.clone());
+        let state = ContainerProxyAny::META.initial;
+        self.watchers.send(|| PoolEvent::Spawned { proxy: key, state, at: Instant::now() });
         let tx = self.tx.clone();
+        let watchers = self.watchers.clone();
         tokio::spawn(async move {
             while let Some(notice) = notices.recv().await {
-                // Transitions are for observers; the pool acts on messages only.
-                if matches!(notice, Notice::Transition(_)) {
+                // Transitions are for watchers; the pool acts on messages only.
+                if let Notice::Transition(transition) = notice {
+                    watchers.send(|| PoolEvent::Transition { proxy: key, transition });
                     continue;
+                }
+                if let Notice::Stopped { state, .. } = &notice {
+                    let state = *state;
+                    watchers.send(|| PoolEvent::Stopped { proxy: key, state });
                 }
                 if tx.send(Msg::Proxy(key, notice)).is_err() {
                     return;
@@ -826,6 +847,12 @@ impl Pool {
                     self.busy.insert(key, next);
                 }
                 tracing::debug!(proxy = key.0, activation = %run.msg.activation_id, state, "run scheduled");
+                self.watchers.send(|| PoolEvent::Scheduled {
+                    proxy: key,
+                    action: run.action.qualified_name().into(),
+                    activation_id: run.msg.activation_id.as_str().into(),
+                    how: state,
+                });
                 // A resent head is a copy: the permit is the buffered original's.
                 let mut permit = permit;
                 if is_resent {

@@ -45,6 +45,7 @@ pub mod data;
 pub mod feed;
 pub mod schedule;
 pub mod shutdown;
+pub mod watch;
 
 pub use actor::{spawn_pool, PoolConfig, PoolHandle, PoolSnapshot, ProxyKey};
 pub use adoption::{AdoptionConfig, AdoptionRecord, Ledger, LedgerError};
@@ -56,3 +57,4 @@ pub use schedule::{
     schedule, FreePool, PrewarmCount,
 };
 pub use shutdown::{ShutdownMode, ShutdownReport};
+pub use watch::PoolEvent;
