@@ -48,6 +48,8 @@ pub struct Backend {
 enum Kind {
     Docker(DockerFactory),
     Process(ProcessFactory),
+    /// Another factory (benchmarks, tests), and what to call it.
+    Custom(String),
 }
 
 impl std::fmt::Debug for Backend {
@@ -57,6 +59,12 @@ impl std::fmt::Debug for Backend {
 }
 
 impl Backend {
+    /// A backend on any factory, named `describe` in the start-up line: for
+    /// benchmarks and tests that measure the server over an in-memory backend.
+    pub fn custom(factory: Arc<dyn ContainerFactory>, runtime_image: String, describe: String) -> Self {
+        Backend { factory, runtime_image, kind: Kind::Custom(describe) }
+    }
+
     /// Which backend this is, for the start-up line.
     pub fn describe(&self) -> String {
         match &self.kind {
@@ -65,6 +73,7 @@ impl Backend {
                 "process (instance {}; weaker isolation than Docker: same user, same filesystem)",
                 process.config().instance
             ),
+            Kind::Custom(describe) => describe.clone(),
         }
     }
 

@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod backend;
+pub mod board;
 pub mod cli;
 pub mod ids;
 pub mod logging;

@@ -24,6 +24,7 @@ use proxy_store::{SqliteStore, Store, StoreError};
 
 use crate::api::{self, exec::Kinds, AppState};
 use crate::backend::{self, Backend, BackendError};
+use crate::board::Board;
 use crate::cli::ServeArgs;
 use crate::runtimes::{ManifestError, Runtimes};
 use crate::sink::{ServerSink, Waiters};
@@ -125,67 +126,108 @@ async fn drain_signal() -> Result<(), ServeError> {
 /// Serves until a drain signal, then drains.
 pub async fn run(args: ServeArgs) -> Result<(), ServeError> {
     let started = Instant::now();
-    let runtimes = args.runtimes.as_deref().map(Runtimes::load).transpose()?.unwrap_or_default();
-    let opened = SqliteStore::open(&args.data_dir)?;
-    let store = opened.store;
-    let key_file = args.data_dir.join(GUEST_KEY_FILE);
-    if let Some(guest) = &opened.guest {
-        let path = write_guest_key(&args.data_dir, guest)?;
-        println!("guest key (shown once, also in {}): {}", path.display(), guest.auth());
-    } else {
-        println!("guest key: in {} (written at the first start)", key_file.display());
-    }
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .map_err(|source| ServeError::Listen { addr: args.addr.to_string(), source })?;
     let addr =
         listener.local_addr().map_err(|source| ServeError::Listen { addr: args.addr.to_string(), source })?;
     let signal = tokio::spawn(drain_signal());
-
     let backend = backend::choose(&args, format!("http://{addr}")).await?;
-    let waiters = Arc::new(Waiters::default());
-    let sink = Arc::new(ServerSink::new(store.clone(), Arc::clone(&waiters)));
-    let proxy_config = ProxyConfig { user_memory_mb: args.memory, ..ProxyConfig::default() };
-    let deps = Arc::new(ProxyDeps::new(Arc::clone(&backend.factory), sink.clone(), proxy_config));
-    let adoption = args.adopt.then(|| AdoptionConfig { dir: args.data_dir.join("adoption") });
-    let pool = spawn_pool(PoolConfig { adoption, ..PoolConfig::new(args.memory, vec![]) }, deps);
-    let state = Arc::new(AppState {
-        store: Arc::new(store.clone()),
-        pool: pool.clone(),
-        waiters,
-        kinds: Kinds { runtime_image: backend.runtime_image.clone(), runtimes },
-        draining: Default::default(),
-    });
-
-    let (stop_accepting, accepting) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, api::router(Arc::clone(&state))).with_graceful_shutdown(async {
-        let _ = accepting.await;
-    });
-    let server = tokio::spawn(async move { server.await });
-    println!(
-        "proxyctl: listening on http://{addr} (backend {}, store {})",
-        backend.describe(),
-        store.path().display()
-    );
+    let server = Server::start(args, listener, backend).await?;
     tracing::info!(ready_ms = started.elapsed().as_millis() as u64, %addr, "ready");
     let _ = std::io::stdout().flush();
-
     match signal.await {
         Ok(result) => result?,
         Err(join) => tracing::error!(%join, "the signal task failed; draining"),
     }
-    state.draining.store(true, Ordering::SeqCst);
-    let _ = stop_accepting.send(());
-    drain(&args, &pool, &sink, &backend, &store).await;
-    match tokio::time::timeout(Duration::from_secs(5), server).await {
-        Ok(Ok(Ok(()))) => {}
-        Ok(Ok(Err(source))) => tracing::error!(%source, "the HTTP server ended with an error"),
-        Ok(Err(join)) => tracing::error!(%join, "the HTTP server task failed"),
-        Err(_) => tracing::warn!("requests still open 5 s after the drain: not waited for"),
-    }
-    store.close().await;
-    tracing::info!("stopped");
+    server.drain().await;
     Ok(())
+}
+
+/// A started server: the store, the backend, the pool and the API on a listener.
+/// [`run`] is one of these between a start and a signal; benchmarks and tests start
+/// one in-process, over any [`Backend`].
+pub struct Server {
+    /// Where the API answers.
+    pub addr: std::net::SocketAddr,
+    /// What the handlers share.
+    pub state: Arc<AppState>,
+    args: ServeArgs,
+    pool: PoolHandle,
+    sink: Arc<ServerSink>,
+    backend: Backend,
+    store: SqliteStore,
+    stop_accepting: tokio::sync::oneshot::Sender<()>,
+    http: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Server {
+    /// Opens the store in `args.data_dir` (writing the guest's key on the first
+    /// start), starts the pool on `backend` and answers the API on `listener`.
+    pub async fn start(
+        args: ServeArgs,
+        listener: tokio::net::TcpListener,
+        backend: Backend,
+    ) -> Result<Server, ServeError> {
+        let addr = listener
+            .local_addr()
+            .map_err(|source| ServeError::Listen { addr: args.addr.to_string(), source })?;
+        let runtimes = args.runtimes.as_deref().map(Runtimes::load).transpose()?.unwrap_or_default();
+        let opened = SqliteStore::open(&args.data_dir)?;
+        let store = opened.store;
+        let key_file = args.data_dir.join(GUEST_KEY_FILE);
+        if let Some(guest) = &opened.guest {
+            let path = write_guest_key(&args.data_dir, guest)?;
+            println!("guest key (shown once, also in {}): {}", path.display(), guest.auth());
+        } else {
+            println!("guest key: in {} (written at the first start)", key_file.display());
+        }
+
+        let waiters = Arc::new(Waiters::default());
+        let board = Arc::new(Board::default());
+        let sink = Arc::new(ServerSink::new(store.clone(), Arc::clone(&waiters), Arc::clone(&board)));
+        let proxy_config = ProxyConfig { user_memory_mb: args.memory, ..ProxyConfig::default() };
+        let deps = Arc::new(ProxyDeps::new(Arc::clone(&backend.factory), sink.clone(), proxy_config));
+        let adoption = args.adopt.then(|| AdoptionConfig { dir: args.data_dir.join("adoption") });
+        let pool = spawn_pool(PoolConfig { adoption, ..PoolConfig::new(args.memory, vec![]) }, deps);
+        board.keep_from(&pool);
+        let state = Arc::new(AppState {
+            store: Arc::new(store.clone()),
+            pool: pool.clone(),
+            waiters,
+            board,
+            kinds: Kinds { runtime_image: backend.runtime_image.clone(), runtimes },
+            draining: Default::default(),
+        });
+
+        let (stop_accepting, accepting) = tokio::sync::oneshot::channel::<()>();
+        let http = axum::serve(listener, api::router(Arc::clone(&state))).with_graceful_shutdown(async {
+            let _ = accepting.await;
+        });
+        let http = tokio::spawn(async move { http.await });
+        println!(
+            "proxyctl: listening on http://{addr} (backend {}, store {})",
+            backend.describe(),
+            store.path().display()
+        );
+        Ok(Server { addr, state, args, pool, sink, backend, store, stop_accepting, http })
+    }
+
+    /// Drains: refuses new invokes, stops accepting, shuts the pool down (see
+    /// [`drain`]), waits up to 5 s for open requests, closes the store.
+    pub async fn drain(self) {
+        self.state.draining.store(true, Ordering::SeqCst);
+        let _ = self.stop_accepting.send(());
+        drain(&self.args, &self.pool, &self.sink, &self.backend, &self.store).await;
+        match tokio::time::timeout(Duration::from_secs(5), self.http).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(source))) => tracing::error!(%source, "the HTTP server ended with an error"),
+            Ok(Err(join)) => tracing::error!(%join, "the HTTP server task failed"),
+            Err(_) => tracing::warn!("requests still open 5 s after the drain: not waited for"),
+        }
+        self.store.close().await;
+        tracing::info!("stopped");
+    }
 }
 
 /// The pool's shutdown, the handed-back runs stored as failed, the store flushed,

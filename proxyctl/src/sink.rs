@@ -15,6 +15,8 @@ use async_trait::async_trait;
 use proxy_core::container::{AckKind, Activation, ActivationSink};
 use proxy_store::doc::ActivationDoc;
 use proxy_store::{Durable, SqliteStore, Store as _, StoreError};
+
+use crate::board::Board;
 use tokio::sync::mpsc;
 
 /// What a waiting request hears about its activation, in this order.
@@ -85,12 +87,13 @@ impl Waiters {
 pub struct ServerSink {
     store: SqliteStore,
     waiters: Arc<Waiters>,
+    board: Arc<Board>,
 }
 
 impl ServerSink {
-    /// A sink storing into `store` and telling `waiters`.
-    pub fn new(store: SqliteStore, waiters: Arc<Waiters>) -> Self {
-        ServerSink { store, waiters }
+    /// A sink storing into `store`, telling `waiters`, and counting on `board`.
+    pub fn new(store: SqliteStore, waiters: Arc<Waiters>, board: Arc<Board>) -> Self {
+        ServerSink { store, waiters, board }
     }
 
     fn doc(&self, activation: &Activation) -> ActivationDoc {
@@ -108,6 +111,7 @@ impl ActivationSink for ServerSink {
     }
 
     async fn store(&self, activation: &Activation, blocking: bool) {
+        self.board.record(activation);
         let doc = self.doc(activation);
         let queued = self.store.insert_activation(doc.clone()).await;
         if let Err(error) = &queued {

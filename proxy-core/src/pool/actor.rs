@@ -75,11 +75,11 @@ use super::adoption::{Adoption, AdoptionConfig};
 use super::config::{ColdStartKey, PrewarmingConfig};
 use super::data::{MemoryData, PoolData, PreWarmedData, WarmedData};
 use super::feed::{default_feed_permits, Fed, Feed, PoolStopped, SubmitError};
-use super::watch::{PoolEvent, Watchers};
 use super::schedule::{
     has_pool_space_for, increase_prewarms, memory_consumption_of, remove, remove_expired, FreePool,
 };
 use super::shutdown::{Request, ShutdownMode, ShutdownReport, Stopping};
+use super::watch::{PoolEvent, Watchers};
 
 /// How often, at most, the pool warns that runs wait in its buffer (upstream's
 /// `logMessageInterval`).
@@ -380,7 +380,12 @@ struct Pool {
 type Found = (ProxyKey, PoolData<ContainerId>, &'static str);
 
 impl Pool {
-    fn new(config: PoolConfig, deps: Arc<ProxyDeps>, tx: mpsc::UnboundedSender<Msg>, watchers: Watchers) -> Self {
+    fn new(
+        config: PoolConfig,
+        deps: Arc<ProxyDeps>,
+        tx: mpsc::UnboundedSender<Msg>,
+        watchers: Watchers,
+    ) -> Self {
         Pool {
             adoption: config.adoption.as_ref().map(Adoption::new),
             config,

@@ -20,6 +20,7 @@ use axum::Router;
 use proxy_core::pool::PoolHandle;
 use proxy_store::{Page, Store};
 
+use crate::board::Board;
 use crate::sink::Waiters;
 use error::ApiError;
 use exec::Kinds;
@@ -32,6 +33,8 @@ pub struct AppState {
     pub pool: PoolHandle,
     /// The blocking requests waiting for their activations.
     pub waiters: Arc<Waiters>,
+    /// The containers and activation stats, for the live view and the metrics.
+    pub board: Arc<Board>,
     /// How kinds map to images.
     pub kinds: Kinds,
     /// Set once a shutdown began: new invokes are refused with 503.
