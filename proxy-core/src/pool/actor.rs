@@ -1041,7 +1041,7 @@ mod tests {
         }];
         let config = PoolConfig { prewarm_expiration_limit: limit, ..PoolConfig::new(4096, prewarm) };
         let (tx, _rx) = mpsc::unbounded_channel();
-        Pool::new(config, deps(), tx)
+        Pool::new(config, deps(), tx, Watchers::default())
     }
 
     fn deps() -> Arc<ProxyDeps> {
@@ -1054,7 +1054,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn the_copy_of_the_buffers_head_in_the_mailbox_is_not_handed_back_twice() {
         let (tx, mut rx) = mpsc::unbounded_channel();
-        let mut pool = Pool::new(PoolConfig::new(256, vec![]), deps(), tx);
+        let mut pool = Pool::new(PoolConfig::new(256, vec![]), deps(), tx, Watchers::default());
         let action = Arc::new(crate::container::Action::new("guest", "hello", "runtime:latest", "main"));
         for id in ["a1", "a2"] {
             let run = Run::new(action.clone(), crate::container::ActivationMessage::new(id, "guest"));
