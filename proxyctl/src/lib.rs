@@ -13,6 +13,7 @@ pub mod board;
 pub mod cli;
 pub mod ids;
 pub mod logging;
+pub mod metrics;
 pub mod runtimes;
 pub mod serve;
 pub mod sink;
