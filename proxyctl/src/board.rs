@@ -17,6 +17,8 @@ use proxy_core::pool::{PoolEvent, PoolHandle};
 use serde::Serialize;
 use tokio::sync::broadcast;
 
+use crate::metrics::ActivationMetrics;
+
 /// How many recent activations the latency percentiles are taken over.
 pub const RECENT: usize = 1024;
 
@@ -120,11 +122,16 @@ struct Inner {
 pub struct Board {
     inner: Mutex<Inner>,
     updates: broadcast::Sender<Update>,
+    metrics: ActivationMetrics,
 }
 
 impl Default for Board {
     fn default() -> Self {
-        Board { inner: Mutex::default(), updates: broadcast::channel(UPDATE_BACKLOG).0 }
+        Board {
+            inner: Mutex::default(),
+            updates: broadcast::channel(UPDATE_BACKLOG).0,
+            metrics: ActivationMetrics::default(),
+        }
     }
 }
 
@@ -140,6 +147,11 @@ pub fn outcome_name(status: ActivationStatus) -> &'static str {
         ActivationStatus::DeveloperError => "developer_error",
         ActivationStatus::WhiskError => "whisk_error",
     }
+}
+
+/// Whether `activation` initialised its container (its record has an `initTime`).
+pub fn started_cold(activation: &Activation) -> bool {
+    activation.annotations.contains_key("initTime")
 }
 
 /// The `q`-quantile (0..=1) of sorted `values`, nearest rank.
@@ -228,9 +240,10 @@ impl Board {
         self.publish(update);
     }
 
-    /// Takes an ended activation into the stats.
+    /// Takes an ended activation into the stats and the metrics.
     pub fn record(&self, activation: &Activation) {
-        let cold = activation.annotations.contains_key("initTime");
+        self.metrics.observe(activation);
+        let cold = started_cold(activation);
         let outcome = outcome_name(activation.response.status);
         let duration_ms = activation.interval.duration().as_millis() as u64;
         let stats = {
@@ -268,6 +281,11 @@ impl Board {
     pub fn snapshot(&self) -> Snapshot {
         let inner = self.lock();
         Snapshot { containers: inner.containers.values().cloned().collect(), stats: inner.stats.clone() }
+    }
+
+    /// The activation metrics, fed by [`record`](Self::record).
+    pub fn activation_metrics(&self) -> &ActivationMetrics {
+        &self.metrics
     }
 
     /// How many containers are in each state now.

@@ -6,6 +6,7 @@
 //! activations ([`api`]). The store is the pool's activation sink, wrapped by
 //! [`sink::ServerSink`], whose acknowledgements wake the blocking requests waiting for
 //! them.
+//! [`metrics`] is the Prometheus scrape at `GET /metrics` (unauthenticated).
 
 pub mod api;
 pub mod backend;
@@ -13,6 +14,7 @@ pub mod board;
 pub mod cli;
 pub mod ids;
 pub mod logging;
+pub mod metrics;
 pub mod runtimes;
 pub mod serve;
 pub mod sink;

@@ -213,8 +213,8 @@ impl Server {
         Ok(Server { addr, state, args, pool, sink, backend, store, stop_accepting, http })
     }
 
-    /// Drains: refuses new invokes, stops accepting, shuts the pool down (see
-    /// [`drain`]), waits up to 5 s for open requests, closes the store.
+    /// Drains: refuses new invokes, stops accepting, shuts the pool down (as the
+    /// module docs say), waits up to 5 s for open requests, closes the store.
     pub async fn drain(self) {
         self.state.draining.store(true, Ordering::SeqCst);
         let _ = self.stop_accepting.send(());
