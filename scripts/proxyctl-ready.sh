@@ -3,7 +3,8 @@
 # prewarms, on the Docker backend: RUNS first starts (fresh data directory and instance:
 # the database created and migrated, the guest created, the engine's network created)
 # and RUNS restarts (the same directory and instance). Each sample ends at the first
-# 200 of GET /api/v1/namespaces/_/actions. Prints the samples, min, median and max in ms.
+# 200 of GET /api/v1/namespaces/_/actions. Prints the samples, min, median and max in ms,
+# and the server's resident memory (VmRSS) once it answers, idle, in MB.
 #
 #   scripts/proxyctl-ready.sh [RUNS]     (default 10; builds proxyctl in release first)
 set -euo pipefail
@@ -31,6 +32,8 @@ sample() { # dir instance -> ms on stdout
   auth=$(cat "$dir/guest.key")
   until curl -sf -o /dev/null -u "$auth" "http://127.0.0.1:$port/api/v1/namespaces/_/actions"; do sleep 0.002; done
   echo $(( ($(date +%s%N) - start) / 1000000 ))
+  sleep 0.5  # idle: what it holds once started, not mid-start
+  awk '/VmRSS/ {print $2}' "/proc/$pid/status" >>"$work/rss"
   kill -TERM "$pid"; wait "$pid"
 }
 
@@ -44,3 +47,5 @@ for i in $(seq "$runs"); do
 done
 echo "first start: ${first[*]}"; printf '%s\n' "${first[@]}" | stats
 echo "restart:     ${again[*]}"; printf '%s\n' "${again[@]}" | stats
+echo "idle resident memory (KB): $(tr '\n' ' ' <"$work/rss")"
+sort -n "$work/rss" | awk '{a[NR]=$1} END {printf "idle RSS: min %.1f MB, median %.1f MB, max %.1f MB (n=%d)\n", a[1]/1024, a[int((NR+1)/2)]/1024, a[NR]/1024, NR}'
