@@ -132,13 +132,23 @@ impl World {
         let dir = tempfile::tempdir().expect("temp dir");
         let memory = (CLIENTS as u64 * MEMORY_MB).to_string();
         let data_dir = dir.path().to_str().expect("utf-8 path").to_string();
-        let cli = Cli::parse_from(["proxyctl", "serve", "--addr", "127.0.0.1:0", "--data-dir", &data_dir, "--memory", &memory]);
+        let cli = Cli::parse_from([
+            "proxyctl",
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--data-dir",
+            &data_dir,
+            "--memory",
+            &memory,
+        ]);
         let Command::Serve(args) = cli.command else { unreachable!("serve was parsed") };
         let listener = tokio::net::TcpListener::bind(args.addr).await.expect("bind");
         let factory = Arc::new(support::InstantFactory::default());
         let backend = Backend::custom(factory, "runtime:latest".into(), "in-memory (instant)".into());
         let server = Server::start(args, listener, backend).await.expect("server");
-        let key = std::fs::read_to_string(dir.path().join(proxyctl::serve::GUEST_KEY_FILE)).expect("guest key");
+        let key =
+            std::fs::read_to_string(dir.path().join(proxyctl::serve::GUEST_KEY_FILE)).expect("guest key");
         use base64::Engine as _;
         let auth = base64::engine::general_purpose::STANDARD.encode(key.trim());
         let mut connection = Connection::open(&server, &auth, "hello").await;
@@ -146,7 +156,8 @@ impl World {
                          "limits": {"memory": MEMORY_MB, "timeout": 20000}});
         let (status, body) = connection.call("PUT", "/api/v1/namespaces/_/actions/hello", &put).await;
         assert_eq!(status, 200, "{body}");
-        let stored = server.state.store.get_action("guest", "hello").await.expect("store").expect("the action");
+        let stored =
+            server.state.store.get_action("guest", "hello").await.expect("store").expect("the action");
         let action = server.state.kinds.action(&stored.action).expect("a runnable action");
         World { server, auth, action, _dir: dir }
     }
