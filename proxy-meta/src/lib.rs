@@ -1,4 +1,5 @@
-//! The metadata of a `lifecycle!` machine and its diagrams.
+//! The metadata of a `lifecycle!` machine and its diagrams (Mermaid, Graphviz, and a
+//! laid-out SVG for pages: [`MachineMeta::to_svg`]).
 //!
 //! One description serves both sides of the macro: `proxy-macros` builds a
 //! [`MachineMeta`] from the table at expansion time to put the Mermaid diagram in the
@@ -30,7 +31,9 @@
 
 #![forbid(unsafe_code)]
 
+mod layout;
 mod render;
+mod svg;
 
 /// Everything the table of one machine says, in declaration order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
