@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # All tests, with their set-up: Debian's static busybox (for the runtime image the
-# engine tests build) and a Docker engine that answers. Idempotent; needs root (or
+# engine tests build), Debian's chromium (for the live view's headless browser
+# test) and a Docker engine that answers. Idempotent; needs root (or
 # sudo) only for what is missing. Extra arguments go to `cargo test` (default:
 # `--workspace`).
 #
 # The engine tests skip, saying why, where no engine is reachable; with
-# PROXY_REQUIRE_DOCKER=1 (as CI sets) a skip is a failure.
+# PROXY_REQUIRE_DOCKER=1 (as CI sets) a skip is a failure. The browser test skips
+# without chromium; with CI=true or PROXY_REQUIRE_DOCKER=1 this script sets
+# PROXY_REQUIRE_BROWSER=1, so that there too a skip is a failure.
 #
 # Safe to run twice at once (two clones, or two CI steps): the set-up runs under a
 # machine-wide lock, so one copy installs and starts the engine while the other waits
@@ -37,6 +40,11 @@ if ! dpkg -s busybox-static >/dev/null 2>&1; then
   apt_install busybox-static
 fi
 
+echo "== set-up: chromium (the live view's headless browser test)"
+if ! command -v chromium >/dev/null 2>&1; then
+  apt_install chromium
+fi
+
 wait_for_engine() {
   for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && return 0; sleep 1; done
   return 1
@@ -62,6 +70,10 @@ fi
 docker version --format 'engine {{.Server.Version}}, API {{.Server.APIVersion}}' || echo "no engine: the engine tests will say they skipped"
 flock -u 9
 exec 9>&-
+
+if [ "${CI:-}" = "true" ] || [ "${PROXY_REQUIRE_DOCKER:-}" = "1" ]; then
+  export PROXY_REQUIRE_BROWSER=1
+fi
 
 # The whole workspace unless packages are named.
 case " $* " in

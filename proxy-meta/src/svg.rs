@@ -213,8 +213,8 @@ impl MachineMeta<'_> {
         let _ = writeln!(out, "<title>{name}</title>");
         let _ = writeln!(
             out,
-            "<defs><marker id=\"arrow-{name}\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" \
-             markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,1 L10,5 L0,9 z\" fill=\"{LINE}\"/></marker></defs>"
+            "<defs><marker id=\"arrow-{name}\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"9\" \
+             markerHeight=\"9\" markerUnits=\"userSpaceOnUse\" orient=\"auto-start-reverse\"><path d=\"M0,1 L10,5 L0,9 z\" fill=\"{LINE}\"/></marker></defs>"
         );
         self.write_edges(&mut out, &layout, &texts, &spots);
         self.write_initial_marker(&mut out, &layout.nodes[layout.initial]);

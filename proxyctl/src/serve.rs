@@ -201,7 +201,10 @@ impl Server {
         });
 
         let (stop_accepting, accepting) = tokio::sync::oneshot::channel::<()>();
-        let http = axum::serve(listener, api::router(Arc::clone(&state))).with_graceful_shutdown(async {
+        // With the peer's address, which the live view's loopback guard checks.
+        let app =
+            api::router(Arc::clone(&state)).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let http = axum::serve(listener, app).with_graceful_shutdown(async {
             let _ = accepting.await;
         });
         let http = tokio::spawn(async move { http.await });

@@ -62,6 +62,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(&format!("{ns}/activations/{{id}}/logs"), get(activations::logs))
         .route(&format!("{ns}/activations/{{id}}/result"), get(activations::result))
         .route("/metrics", get(crate::metrics::scrape)) // unauthenticated, as Prometheus scrapes
+        .merge(crate::live::router())
         .fallback(|| async { ApiError::not_found() })
         .with_state(state)
 }
