@@ -37,6 +37,8 @@ pub(crate) const TOP: f64 = 44.0;
 const PORT_STEP: f64 = 12.0;
 /// How many barycenter sweeps the ordering tries.
 const ORDER_SWEEPS: usize = 16;
+/// The most rounds of neighbour swaps after the sweeps.
+const TRANSPOSE_ROUNDS: usize = 24;
 /// How many rounds the horizontal placement runs.
 const PLACE_ROUNDS: usize = 12;
 
@@ -101,8 +103,10 @@ struct Graph {
     widths: Vec<f64>,
     layer_of: Vec<usize>,
     layers: Vec<Vec<usize>>,
-    /// (upper item, lower item).
-    segments: Vec<(usize, usize)>,
+    /// Per item: the items it is joined to on the layer above, and below (an item
+    /// joined twice to one neighbour lists it twice).
+    above: Vec<Vec<usize>>,
+    below: Vec<Vec<usize>>,
     /// Per edge: its items from the upper end to the lower end.
     chains: Vec<Vec<usize>>,
     /// Per edge: whether it runs upwards (laid out reversed).
@@ -266,7 +270,7 @@ impl Graph {
         let mut items: Vec<Item> = (0..layer.len()).map(Item::Node).collect();
         let mut item_widths = widths.to_vec();
         let mut layer_of = layer.to_vec();
-        let mut segments = Vec::new();
+        let mut segments: Vec<(usize, usize)> = Vec::new();
         let mut chains = Vec::new();
         for ((s, t, _), &r) in edges.iter().zip(&reversed) {
             let (upper, lower) = if r { (*t, *s) } else { (*s, *t) };
@@ -286,16 +290,18 @@ impl Graph {
         for (item, &l) in layer_of.iter().enumerate() {
             layers[l].push(item);
         }
-        Graph { items, widths: item_widths, layer_of, layers, segments, chains, reversed }
+        let mut above = vec![Vec::new(); items.len()];
+        let mut below = vec![Vec::new(); items.len()];
+        for (upper, lower) in segments {
+            below[upper].push(lower);
+            above[lower].push(upper);
+        }
+        Graph { items, widths: item_widths, layer_of, layers, above, below, chains, reversed }
     }
 
     /// Items adjacent to `item` on the layer above (`up`) or below.
     fn neighbours(&self, item: usize, up: bool) -> impl Iterator<Item = usize> + '_ {
-        self.segments.iter().filter_map(move |&(a, b)| match up {
-            true if b == item => Some(a),
-            false if a == item => Some(b),
-            _ => None,
-        })
+        if up { &self.above[item] } else { &self.below[item] }.iter().copied()
     }
 
     fn positions(&self) -> Vec<usize> {
@@ -308,22 +314,44 @@ impl Graph {
         pos
     }
 
+    /// How many pairs of segments cross, over all pairs of adjacent layers.
     fn crossings(&self) -> usize {
-        let pos = self.positions();
+        let positions = self.positions();
+        let pos = &positions;
         let mut count = 0;
-        for (i, &(a1, b1)) in self.segments.iter().enumerate() {
-            for &(a2, b2) in &self.segments[i + 1..] {
-                if self.layer_of[a1] != self.layer_of[a2] {
-                    continue;
+        for (l, layer) in self.layers.iter().enumerate().take(self.layers.len().saturating_sub(1)) {
+            let mut ends: Vec<(usize, usize)> =
+                layer.iter().flat_map(|&a| self.below[a].iter().map(move |&b| (pos[a], pos[b]))).collect();
+            // Sorted by upper end, then lower: a pair crosses when a later segment
+            // ends strictly left of an earlier one (Fenwick-tree inversion count).
+            ends.sort_unstable();
+            let width = self.layers[l + 1].len();
+            let mut tree = vec![0usize; width + 1];
+            for (seen, &(_, lower)) in ends.iter().enumerate() {
+                let mut at_or_left = 0;
+                let mut i = lower + 1;
+                while i > 0 {
+                    at_or_left += tree[i];
+                    i -= i & i.wrapping_neg();
                 }
-                let above = pos[a1] as isize - pos[a2] as isize;
-                let below = pos[b1] as isize - pos[b2] as isize;
-                if above * below < 0 {
-                    count += 1;
+                count += seen - at_or_left;
+                let mut i = lower + 1;
+                while i <= width {
+                    tree[i] += 1;
+                    i += i & i.wrapping_neg();
                 }
             }
         }
         count
+    }
+
+    /// The crossings between the segments of `u` and those of `v` when `u` stands
+    /// left of `v` in their layer: swapping two neighbours changes only these.
+    fn pair_crossings(&self, u: usize, v: usize, pos: &[usize]) -> usize {
+        let side = |a: &[usize], b: &[usize]| {
+            a.iter().map(|&p| b.iter().filter(|&&q| pos[q] < pos[p]).count()).sum::<usize>()
+        };
+        side(&self.above[u], &self.above[v]) + side(&self.below[u], &self.below[v])
     }
 
     /// Reorders each layer by the barycenters of its neighbours, sweeping down and
@@ -337,8 +365,8 @@ impl Graph {
             } else {
                 (0..self.layers.len()).rev().skip(1).collect()
             };
+            let mut pos = self.positions();
             for l in layer_ids {
-                let pos = self.positions();
                 let mut keyed: Vec<(f64, usize, usize)> = self.layers[l]
                     .iter()
                     .map(|&item| {
@@ -353,6 +381,9 @@ impl Graph {
                     .collect();
                 keyed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
                 self.layers[l] = keyed.into_iter().map(|(_, _, item)| item).collect();
+                for (i, &item) in self.layers[l].iter().enumerate() {
+                    pos[item] = i;
+                }
             }
             let crossings = self.crossings();
             if crossings < best.0 {
@@ -360,26 +391,28 @@ impl Graph {
             }
         }
         self.layers = best.1;
-        self.transpose(best.0);
+        self.transpose();
     }
 
     /// Swaps neighbours within a layer while a swap removes crossings (the
-    /// sweeps move items by averages and miss such local fixes).
-    fn transpose(&mut self, mut crossings: usize) {
-        let mut improved = true;
-        while improved {
-            improved = false;
+    /// sweeps move items by averages and miss such local fixes). Each swap strictly
+    /// lowers the count, so this ends; the rounds are bounded all the same.
+    fn transpose(&mut self) {
+        let mut pos = self.positions();
+        for _ in 0..TRANSPOSE_ROUNDS {
+            let mut improved = false;
             for l in 0..self.layers.len() {
                 for i in 1..self.layers[l].len() {
-                    self.layers[l].swap(i - 1, i);
-                    let after = self.crossings();
-                    if after < crossings {
-                        crossings = after;
-                        improved = true;
-                    } else {
+                    let (u, v) = (self.layers[l][i - 1], self.layers[l][i]);
+                    if self.pair_crossings(v, u, &pos) < self.pair_crossings(u, v, &pos) {
                         self.layers[l].swap(i - 1, i);
+                        pos.swap(u, v);
+                        improved = true;
                     }
                 }
+            }
+            if !improved {
+                break;
             }
         }
     }
