@@ -204,7 +204,7 @@ impl Cdp {
 
 /// What the page shows, read from its DOM as a person would read the screen.
 /// (`loaded: false` while the navigation has not replaced `about:blank` yet.)
-const PROBE: &str = r##"(() => document.getElementById("conn") === null ? JSON.stringify({loaded: false}) : JSON.stringify({
+const PROBE: &str = r##"(() => document.readyState !== "complete" || document.getElementById("conn") === null ? JSON.stringify({loaded: false}) : JSON.stringify({
   loaded: true,
   connection: document.getElementById("conn").dataset.state,
   noContainers: !document.getElementById("no-containers").hidden,
