@@ -113,8 +113,24 @@ pub struct Snapshot {
 #[derive(Debug, Default)]
 struct Inner {
     containers: BTreeMap<u64, ContainerView>,
+    /// The counts; `latency_ms` is left at its default and computed from `recent`
+    /// when the stats are read ([`Inner::stats`]).
     stats: Stats,
     recent: VecDeque<u64>,
+}
+
+impl Inner {
+    /// The counts, with the percentiles of the recent durations.
+    fn stats(&self) -> Stats {
+        let mut sorted: Vec<u64> = self.recent.iter().copied().collect();
+        sorted.sort_unstable();
+        let latency_ms = Percentiles {
+            p50: quantile(&sorted, 0.5),
+            p90: quantile(&sorted, 0.9),
+            p99: quantile(&sorted, 0.99),
+        };
+        Stats { latency_ms, ..self.stats.clone() }
+    }
 }
 
 /// The board; see the module docs.
@@ -246,27 +262,24 @@ impl Board {
         let cold = started_cold(activation);
         let outcome = outcome_name(activation.response.status);
         let duration_ms = activation.interval.duration().as_millis() as u64;
-        let stats = {
-            let mut inner = self.lock();
-            if cold {
-                inner.stats.cold += 1;
-            } else {
-                inner.stats.warm += 1;
-            }
-            *inner.stats.outcomes.entry(outcome).or_default() += 1;
-            if inner.recent.len() == RECENT {
-                inner.recent.pop_front();
-            }
-            inner.recent.push_back(duration_ms);
-            let mut sorted: Vec<u64> = inner.recent.iter().copied().collect();
-            sorted.sort_unstable();
-            inner.stats.latency_ms = Percentiles {
-                p50: quantile(&sorted, 0.5),
-                p90: quantile(&sorted, 0.9),
-                p99: quantile(&sorted, 0.99),
-            };
-            inner.stats.clone()
-        };
+        let mut inner = self.lock();
+        if cold {
+            inner.stats.cold += 1;
+        } else {
+            inner.stats.warm += 1;
+        }
+        *inner.stats.outcomes.entry(outcome).or_default() += 1;
+        if inner.recent.len() == RECENT {
+            inner.recent.pop_front();
+        }
+        inner.recent.push_back(duration_ms);
+        // The percentiles (a sort of the recent durations) and the update are built
+        // only for a subscriber: this runs once per activation, on the sink's path.
+        if self.updates.receiver_count() == 0 {
+            return;
+        }
+        let stats = inner.stats();
+        drop(inner);
         self.publish(Update::Activation {
             activation_id: activation.activation_id.clone(),
             name: activation.name.clone(),
@@ -280,7 +293,7 @@ impl Board {
     /// The board now.
     pub fn snapshot(&self) -> Snapshot {
         let inner = self.lock();
-        Snapshot { containers: inner.containers.values().cloned().collect(), stats: inner.stats.clone() }
+        Snapshot { containers: inner.containers.values().cloned().collect(), stats: inner.stats() }
     }
 
     /// The activation metrics, fed by [`record`](Self::record).
