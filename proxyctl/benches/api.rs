@@ -200,16 +200,21 @@ fn us(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }
 
+/// One warm blocking invoke: through the API on `connection`, or `direct`.
+async fn invoke(world: &World, connection: &mut Connection, api: bool) {
+    if api {
+        connection.invoke().await;
+    } else {
+        world.direct().await;
+    }
+}
+
 /// Every invoke of a batch timed, on one connection (api) or one task (direct).
 async fn latencies(world: &World, connection: &mut Connection, api: bool, batch: usize) -> Vec<Duration> {
     let mut times = Vec::with_capacity(batch);
     for _ in 0..batch {
         let start = Instant::now();
-        if api {
-            connection.invoke().await;
-        } else {
-            world.direct().await;
-        }
+        invoke(world, connection, api).await;
         times.push(start.elapsed());
     }
     times
@@ -231,11 +236,7 @@ async fn throughput(
             let world = Arc::clone(world);
             tokio::spawn(async move {
                 for _ in 0..batch {
-                    if api {
-                        connection.invoke().await;
-                    } else {
-                        world.direct().await;
-                    }
+                    invoke(&world, &mut connection, api).await;
                 }
                 connection
             })
@@ -320,28 +321,19 @@ fn summary(rt: &Runtime, world: &Arc<World>, rounds: usize, batch: usize) {
 fn criterion_figures(c: &mut Criterion, rt: &Runtime, world: &Arc<World>) {
     let mut group = c.benchmark_group("warm_blocking_invoke");
     let mut connection = rt.block_on(Connection::open(&world.server, &world.auth, "hello"));
-    group.bench_function("api", |b| {
-        b.iter_custom(|iters| {
-            rt.block_on(async {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    connection.invoke().await;
-                }
-                start.elapsed()
+    for (name, api) in [("api", true), ("direct", false)] {
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                rt.block_on(async {
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        invoke(world, &mut connection, api).await;
+                    }
+                    start.elapsed()
+                })
             })
-        })
-    });
-    group.bench_function("direct", |b| {
-        b.iter_custom(|iters| {
-            rt.block_on(async {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    world.direct().await;
-                }
-                start.elapsed()
-            })
-        })
-    });
+        });
+    }
     group.finish();
 }
 

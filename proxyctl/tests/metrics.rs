@@ -5,6 +5,7 @@
 //! `RUST_LOG`. The metrics scenario runs once per backend (`docker::*` skips without
 //! an engine unless `PROXY_REQUIRE_DOCKER=1`; `process::*` needs none).
 
+#[macro_use]
 mod common;
 
 use std::collections::BTreeMap;
@@ -18,24 +19,6 @@ use proxy_core::container::ContainerProxyAny;
 use serde_json::Value;
 
 const ECHO: &str = "#!/bin/sh\necho \"{\\\"args\\\": $1}\"";
-
-/// One `#[test]` per backend for each scenario `fn(Backend)`.
-macro_rules! on_both_backends {
-    ($($scenario:ident),* $(,)?) => {
-        mod docker {
-            $(#[test]
-            fn $scenario() {
-                super::$scenario(super::Backend::Docker)
-            })*
-        }
-        mod process {
-            $(#[test]
-            fn $scenario() {
-                super::$scenario(super::Backend::Process)
-            })*
-        }
-    };
-}
 
 on_both_backends!(metrics_count_cold_warm_and_failed_activations);
 

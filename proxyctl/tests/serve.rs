@@ -4,6 +4,7 @@
 //! run once per backend by [`on_both_backends`] (as `docker::<scenario>` and
 //! `process::<scenario>`).
 
+#[macro_use]
 mod common;
 
 use std::time::Duration;
@@ -13,24 +14,6 @@ use nix::sys::signal::Signal;
 use serde_json::{json, Value};
 
 const ECHO: &str = "#!/bin/sh\necho \"echo on stderr\" >&2\necho \"{\\\"args\\\": $1}\"";
-
-/// One `#[test]` per backend for each scenario `fn(Backend)`.
-macro_rules! on_both_backends {
-    ($($scenario:ident),* $(,)?) => {
-        mod docker {
-            $(#[test]
-            fn $scenario() {
-                super::$scenario(super::Backend::Docker)
-            })*
-        }
-        mod process {
-            $(#[test]
-            fn $scenario() {
-                super::$scenario(super::Backend::Process)
-            })*
-        }
-    };
-}
 
 on_both_backends!(
     actions_endpoints_and_their_errors,

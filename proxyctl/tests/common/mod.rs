@@ -16,6 +16,26 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use serde_json::Value;
 
+/// One `#[test]` per backend for each scenario `fn(Backend)`.
+// Not every test file runs scenarios on both backends (live_view does not).
+#[allow(unused_macros)]
+macro_rules! on_both_backends {
+    ($($scenario:ident),* $(,)?) => {
+        mod docker {
+            $(#[test]
+            fn $scenario() {
+                super::$scenario(super::Backend::Docker)
+            })*
+        }
+        mod process {
+            $(#[test]
+            fn $scenario() {
+                super::$scenario(super::Backend::Process)
+            })*
+        }
+    };
+}
+
 /// proxy-docker's engine-test support: the engine check and the static runtime
 /// binary, built with the documented command when missing.
 #[path = "../../../proxy-docker/tests/support/mod.rs"]
