@@ -46,14 +46,13 @@ mod support;
 #[path = "../tests/support/mod.rs"]
 mod test_support;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use bollard::models::{ContainerCreateBody, HostConfig, HostConfigLogConfig, ResourcesUlimits};
-use bollard::query_parameters::{CreateContainerOptionsBuilder, RemoveContainerOptionsBuilder};
+use bollard::query_parameters::RemoveContainerOptionsBuilder;
 use proxy_core::container::{
     spawn_proxy, Action, ActionLimits, Activation, ActivationMessage, ActivationStatus, Container,
     ContainerFactory, ContainerProxyAny, ContainerProxyEvent as Event, CreateSpec, ProxyConfig, ProxyDeps,
@@ -62,7 +61,7 @@ use proxy_core::container::{
 use proxy_core::machine::driver::{Notice, Notices, Running};
 use proxy_docker::{Docker, DockerConfig, DockerFactory, Reach, RUNTIME_PORT};
 use serde_json::{json, Value};
-use support::{median, AckSink, Cleanup, Direct, Failure, Steps, CODE};
+use support::{floor_start, median, AckSink, Cleanup, Direct, Failure, FloorStart, Settings, Steps, CODE};
 use tokio::sync::mpsc;
 
 /// Counted rounds (after one warm-up round).
@@ -273,83 +272,6 @@ fn job(action: &Arc<Action>, id: String) -> Run {
     }
 }
 
-/// What the floor and the CLI create: the backend's container settings for this
-/// action (`DockerFactory::create_container` on a bridge network).
-struct Settings {
-    image: String,
-    network: String,
-    labels: BTreeMap<String, String>,
-    env: Vec<String>,
-    cpu_shares: u32,
-    pids_limit: i64,
-    nofile: i64,
-}
-
-impl Settings {
-    fn body(&self) -> ContainerCreateBody {
-        let memory = i64::try_from(MEMORY_MB * 1024 * 1024).expect("small");
-        ContainerCreateBody {
-            image: Some(self.image.clone()),
-            env: Some(self.env.clone()),
-            labels: Some(self.labels.clone().into_iter().collect::<HashMap<_, _>>()),
-            host_config: Some(HostConfig {
-                memory: Some(memory),
-                memory_swap: Some(memory),
-                cpu_shares: Some(i64::from(self.cpu_shares)),
-                pids_limit: Some(self.pids_limit),
-                ulimits: Some(vec![ResourcesUlimits {
-                    name: Some("nofile".into()),
-                    soft: Some(self.nofile),
-                    hard: Some(self.nofile),
-                }]),
-                cap_drop: Some(vec!["ALL".into()]),
-                security_opt: Some(vec!["no-new-privileges".into()]),
-                network_mode: Some(self.network.clone()),
-                log_config: Some(HostConfigLogConfig { typ: Some("json-file".into()), config: None }),
-                ..Default::default()
-            }),
-            ..Default::default()
-        }
-    }
-
-    /// `docker run -d` with the same settings.
-    fn run_args(&self, name: &str) -> Vec<String> {
-        let mut args: Vec<String> = vec!["run".into(), "-d".into(), "--name".into(), name.into()];
-        for (key, value) in &self.labels {
-            args.extend(["--label".into(), format!("{key}={value}")]);
-        }
-        for env in &self.env {
-            args.extend(["-e".into(), env.clone()]);
-        }
-        let memory = format!("{MEMORY_MB}m");
-        args.extend(
-            [
-                "--memory",
-                &memory,
-                "--memory-swap",
-                &memory,
-                "--cpu-shares",
-                &self.cpu_shares.to_string(),
-                "--pids-limit",
-                &self.pids_limit.to_string(),
-                "--ulimit",
-                &format!("nofile={0}:{0}", self.nofile),
-                "--cap-drop",
-                "ALL",
-                "--security-opt",
-                "no-new-privileges",
-                "--network",
-                &self.network,
-                "--log-driver",
-                "json-file",
-                &self.image,
-            ]
-            .map(String::from),
-        );
-        args
-    }
-}
-
 /// The floor's container: bollard, then the action client.
 struct FloorContainer {
     id: String,
@@ -396,17 +318,7 @@ async fn bench(label: String) -> Result<(), Failure> {
     config.reach = Reach::Bridge;
     config.labels = BTreeMap::from([(BENCH_LABEL.to_string(), label.clone())]);
     let factory = DockerFactory::start(docker.clone(), config.clone()).await?;
-    let settings = Settings {
-        image: image.clone(),
-        network: config.network_name(),
-        labels: config.container_labels(),
-        env: std::iter::once(format!("__OW_API_HOST={}", config.api_host))
-            .chain(config.extra_env.iter().map(|(k, v)| format!("{k}={v}")))
-            .collect(),
-        cpu_shares: ProxyConfig::default().cpu_shares(MEMORY_MB),
-        pids_limit: config.pids_limit,
-        nofile: config.nofile,
-    };
+    let settings = Settings::of(&config, &image, MEMORY_MB);
     println!("{facts}");
     println!(
         "image {image}, network {} (user-defined bridge), runtime reached at <container IP>:{RUNTIME_PORT}",
@@ -489,20 +401,8 @@ async fn one_round(
                 let job = job(action, next_id("floor"));
                 let name = format!("bench-floor-{pid}-{round}");
                 let started = Instant::now();
-                let options = CreateContainerOptionsBuilder::default().name(&name).build();
-                let id = docker.create_container(Some(options), settings.body()).await?.id;
-                let created = started.elapsed();
-                docker.start_container(&id, None).await?;
-                let running = started.elapsed();
-                let inspected = docker.inspect_container(&id, None).await?;
-                let ip = inspected
-                    .network_settings
-                    .and_then(|s| s.networks)
-                    .and_then(|n| n.get(&settings.network).and_then(|e| e.ip_address.clone()))
-                    .ok_or("no address")?
-                    .parse()?;
-                let direct = Direct::new(SocketAddr::new(ip, RUNTIME_PORT));
-                let engine = started.elapsed();
+                let FloorStart { id, direct, created, running, engine } =
+                    floor_start(docker, settings, &name).await?;
                 direct.init(&job).await?;
                 direct.run(&job).await?;
                 let took = started.elapsed();

@@ -28,21 +28,19 @@
 //! once with small counts.
 
 #[path = "../../proxy-core/benches/support/mod.rs"]
+mod core_support;
 mod support;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use clap::Parser as _;
 use criterion::Criterion;
 use proxy_core::container::{ActivationMessage, Run};
 use proxyctl::backend::Backend;
-use proxyctl::cli::{Cli, Command};
 use proxyctl::serve::Server;
 use proxyctl::sink::Heard;
-use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
-use tokio::net::TcpStream;
+use serde_json::json;
+use support::{Connection, Started};
 use tokio::runtime::Runtime;
 
 /// Invokes per way and round (per client for throughput).
@@ -53,71 +51,6 @@ const ROUNDS: usize = 5;
 const CLIENTS: usize = 16;
 /// The action's memory; the budget holds one container per client.
 const MEMORY_MB: u64 = 128;
-
-/// A kept-alive HTTP/1.1 connection to the server.
-struct Connection {
-    stream: BufReader<TcpStream>,
-    auth: String,
-    request: Vec<u8>,
-}
-
-impl Connection {
-    async fn open(server: &Server, auth: &str, name: &str) -> Connection {
-        let stream = TcpStream::connect(server.addr).await.expect("connect");
-        stream.set_nodelay(true).expect("nodelay");
-        let body = "{}";
-        let request = format!(
-            "POST /api/v1/namespaces/_/actions/{name}?blocking=true HTTP/1.1\r\nhost: bench\r\n\
-             authorization: Basic {auth}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
-            body.len()
-        );
-        Connection { stream: BufReader::new(stream), auth: auth.to_string(), request: request.into_bytes() }
-    }
-
-    /// Sends `method path` with `body`, returns the status and the body.
-    async fn call(&mut self, method: &str, path: &str, body: &Value) -> (u16, Value) {
-        let body = body.to_string();
-        let request = format!(
-            "{method} {path} HTTP/1.1\r\nhost: bench\r\nauthorization: Basic {}\r\n\
-             content-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
-            self.auth,
-            body.len()
-        );
-        self.stream.get_mut().write_all(request.as_bytes()).await.expect("write");
-        let (status, body) = self.response().await;
-        (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
-    }
-
-    /// One blocking invoke; panics unless it answers 200.
-    async fn invoke(&mut self) {
-        self.stream.get_mut().write_all(&self.request).await.expect("write");
-        let (status, body) = self.response().await;
-        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
-    }
-
-    async fn response(&mut self) -> (u16, Vec<u8>) {
-        let mut line = String::new();
-        self.stream.read_line(&mut line).await.expect("status line");
-        let status = line.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("status");
-        let mut length = 0;
-        loop {
-            line.clear();
-            self.stream.read_line(&mut line).await.expect("header");
-            let header = line.trim_end();
-            if header.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = header.split_once(':') {
-                if name.eq_ignore_ascii_case("content-length") {
-                    length = value.trim().parse().expect("content-length");
-                }
-            }
-        }
-        let mut body = vec![0; length];
-        self.stream.read_exact(&mut body).await.expect("body");
-        (status, body)
-    }
-}
 
 /// The server, its guest's auth, the action, and what `direct` submits.
 struct World {
@@ -131,31 +64,14 @@ impl World {
     async fn start() -> World {
         let dir = tempfile::tempdir().expect("temp dir");
         let memory = (CLIENTS as u64 * MEMORY_MB).to_string();
-        let data_dir = dir.path().to_str().expect("utf-8 path").to_string();
-        let cli = Cli::parse_from([
-            "proxyctl",
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--data-dir",
-            &data_dir,
-            "--memory",
-            &memory,
-        ]);
-        let Command::Serve(args) = cli.command else { unreachable!("serve was parsed") };
-        let listener = tokio::net::TcpListener::bind(args.addr).await.expect("bind");
-        let factory = Arc::new(support::InstantFactory::default());
+        let args = support::serve_args(&dir, &["--memory", &memory]);
+        let factory = Arc::new(core_support::InstantFactory::default());
         let backend = Backend::custom(factory, "runtime:latest".into(), "in-memory (instant)".into());
-        let server = Server::start(args, listener, backend).await.expect("server");
-        let key =
-            std::fs::read_to_string(dir.path().join(proxyctl::serve::GUEST_KEY_FILE)).expect("guest key");
-        use base64::Engine as _;
-        let auth = base64::engine::general_purpose::STANDARD.encode(key.trim());
-        let mut connection = Connection::open(&server, &auth, "hello").await;
+        let Started { server, auth } = support::start(&dir, args, backend).await;
+        let mut connection = Connection::open(server.addr, &auth, "hello").await;
         let put = json!({"exec": {"kind": "blackbox", "code": "#!/bin/sh\necho '{}'"},
                          "limits": {"memory": MEMORY_MB, "timeout": 20000}});
-        let (status, body) = connection.call("PUT", "/api/v1/namespaces/_/actions/hello", &put).await;
-        assert_eq!(status, 200, "{body}");
+        connection.put_action("hello", &put).await;
         let stored =
             server.state.store.get_action("guest", "hello").await.expect("store").expect("the action");
         let action = server.state.kinds.action(&stored.action).expect("a runnable action");
@@ -250,7 +166,7 @@ async fn throughput(
 }
 
 fn summary(rt: &Runtime, world: &Arc<World>, rounds: usize, batch: usize) {
-    let mut one = rt.block_on(Connection::open(&world.server, &world.auth, "hello"));
+    let mut one = rt.block_on(Connection::open(world.server.addr, &world.auth, "hello"));
     let mut api_times = Vec::new();
     let mut direct_times = Vec::new();
     let mut p50_deltas = Vec::new();
@@ -291,8 +207,9 @@ fn summary(rt: &Runtime, world: &Arc<World>, rounds: usize, batch: usize) {
         us(percentile(&api_all, 0.99)) - us(percentile(&direct_all, 0.99)),
     );
 
-    let mut connections: Vec<Connection> =
-        (0..CLIENTS).map(|_| rt.block_on(Connection::open(&world.server, &world.auth, "hello"))).collect();
+    let mut connections: Vec<Connection> = (0..CLIENTS)
+        .map(|_| rt.block_on(Connection::open(world.server.addr, &world.auth, "hello")))
+        .collect();
     let mut rates = (Vec::new(), Vec::new());
     for round in 0..rounds {
         for api in if round % 2 == 0 { [true, false] } else { [false, true] } {
@@ -320,7 +237,7 @@ fn summary(rt: &Runtime, world: &Arc<World>, rounds: usize, batch: usize) {
 
 fn criterion_figures(c: &mut Criterion, rt: &Runtime, world: &Arc<World>) {
     let mut group = c.benchmark_group("warm_blocking_invoke");
-    let mut connection = rt.block_on(Connection::open(&world.server, &world.auth, "hello"));
+    let mut connection = rt.block_on(Connection::open(world.server.addr, &world.auth, "hello"));
     for (name, api) in [("api", true), ("direct", false)] {
         group.bench_function(name, |b| {
             b.iter_custom(|iters| {

@@ -65,6 +65,15 @@ impl Backend {
         Backend { factory, runtime_image, kind: Kind::Custom(describe) }
     }
 
+    /// The Docker factory, when this is the Docker backend (benchmarks read its
+    /// configuration to start containers the same way without it).
+    pub fn docker(&self) -> Option<&DockerFactory> {
+        match &self.kind {
+            Kind::Docker(docker) => Some(docker),
+            _ => None,
+        }
+    }
+
     /// Which backend this is, for the start-up line.
     pub fn describe(&self) -> String {
         match &self.kind {

@@ -216,6 +216,11 @@ impl Server {
         Ok(Server { addr, state, args, pool, sink, backend, store, stop_accepting, http })
     }
 
+    /// The backend it runs containers on.
+    pub fn backend(&self) -> &Backend {
+        &self.backend
+    }
+
     /// Drains: refuses new invokes, stops accepting, shuts the pool down (as the
     /// module docs say), waits up to 5 s for open requests, closes the store.
     pub async fn drain(self) {

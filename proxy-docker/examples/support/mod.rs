@@ -5,14 +5,20 @@
 // Each program that includes this module uses only part of it.
 #![allow(dead_code)]
 
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use bollard::models::{ContainerCreateBody, HostConfig, HostConfigLogConfig, ResourcesUlimits};
+use bollard::query_parameters::CreateContainerOptionsBuilder;
 use proxy_core::container::client::{run_body, ActionClient, RunResult};
-use proxy_core::container::{args, AckKind, Activation, ActivationSink, Container, ResponseLimits, Run};
+use proxy_core::container::{
+    args, AckKind, Activation, ActivationSink, Container, ProxyConfig, ResponseLimits, Run,
+};
+use proxy_docker::DockerConfig;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
@@ -247,4 +253,133 @@ impl Drop for Cleanup {
             eprintln!("cleanup: containers labelled {} still listed: {left:?}", self.0);
         }
     }
+}
+
+/// What the floor and the CLI create: the backend's container settings for this
+/// action (`DockerFactory::create_container` on a bridge network).
+pub(crate) struct Settings {
+    pub(crate) image: String,
+    pub(crate) network: String,
+    pub(crate) memory_mb: u64,
+    pub(crate) labels: BTreeMap<String, String>,
+    pub(crate) env: Vec<String>,
+    pub(crate) cpu_shares: u32,
+    pub(crate) pids_limit: i64,
+    pub(crate) nofile: i64,
+}
+
+impl Settings {
+    /// What a factory with `config` creates for an action of `memory_mb` on `image`.
+    pub(crate) fn of(config: &DockerConfig, image: &str, memory_mb: u64) -> Self {
+        Settings {
+            image: image.to_string(),
+            network: config.network_name(),
+            memory_mb,
+            labels: config.container_labels(),
+            env: std::iter::once(format!("__OW_API_HOST={}", config.api_host))
+                .chain(config.extra_env.iter().map(|(k, v)| format!("{k}={v}")))
+                .collect(),
+            cpu_shares: ProxyConfig::default().cpu_shares(memory_mb),
+            pids_limit: config.pids_limit,
+            nofile: config.nofile,
+        }
+    }
+
+    pub(crate) fn body(&self) -> ContainerCreateBody {
+        let memory = i64::try_from(self.memory_mb * 1024 * 1024).expect("small");
+        ContainerCreateBody {
+            image: Some(self.image.clone()),
+            env: Some(self.env.clone()),
+            labels: Some(self.labels.clone().into_iter().collect::<HashMap<_, _>>()),
+            host_config: Some(HostConfig {
+                memory: Some(memory),
+                memory_swap: Some(memory),
+                cpu_shares: Some(i64::from(self.cpu_shares)),
+                pids_limit: Some(self.pids_limit),
+                ulimits: Some(vec![ResourcesUlimits {
+                    name: Some("nofile".into()),
+                    soft: Some(self.nofile),
+                    hard: Some(self.nofile),
+                }]),
+                cap_drop: Some(vec!["ALL".into()]),
+                security_opt: Some(vec!["no-new-privileges".into()]),
+                network_mode: Some(self.network.clone()),
+                log_config: Some(HostConfigLogConfig { typ: Some("json-file".into()), config: None }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    /// `docker run -d` with the same settings.
+    pub(crate) fn run_args(&self, name: &str) -> Vec<String> {
+        let mut args: Vec<String> = vec!["run".into(), "-d".into(), "--name".into(), name.into()];
+        for (key, value) in &self.labels {
+            args.extend(["--label".into(), format!("{key}={value}")]);
+        }
+        for env in &self.env {
+            args.extend(["-e".into(), env.clone()]);
+        }
+        let memory = format!("{}m", self.memory_mb);
+        args.extend(
+            [
+                "--memory",
+                &memory,
+                "--memory-swap",
+                &memory,
+                "--cpu-shares",
+                &self.cpu_shares.to_string(),
+                "--pids-limit",
+                &self.pids_limit.to_string(),
+                "--ulimit",
+                &format!("nofile={0}:{0}", self.nofile),
+                "--cap-drop",
+                "ALL",
+                "--security-opt",
+                "no-new-privileges",
+                "--network",
+                &self.network,
+                "--log-driver",
+                "json-file",
+                &self.image,
+            ]
+            .map(String::from),
+        );
+        args
+    }
+}
+
+/// A container the floor started with bollard alone, and when each step ended
+/// (from the create call).
+pub(crate) struct FloorStart {
+    pub(crate) id: String,
+    pub(crate) direct: Direct,
+    pub(crate) created: Duration,
+    pub(crate) running: Duration,
+    /// Created, started and inspected (its address known).
+    pub(crate) engine: Duration,
+}
+
+/// The floor's engine steps of a cold start: create, start, inspect for the address
+/// on the settings' network; `/init` and `/run` are the caller's, through `direct`.
+pub(crate) async fn floor_start(
+    docker: &proxy_docker::Docker,
+    settings: &Settings,
+    name: &str,
+) -> Result<FloorStart, Failure> {
+    let started = Instant::now();
+    let options = CreateContainerOptionsBuilder::default().name(name).build();
+    let id = docker.create_container(Some(options), settings.body()).await?.id;
+    let created = started.elapsed();
+    docker.start_container(&id, None).await?;
+    let running = started.elapsed();
+    let inspected = docker.inspect_container(&id, None).await?;
+    let ip = inspected
+        .network_settings
+        .and_then(|s| s.networks)
+        .and_then(|n| n.get(&settings.network).and_then(|e| e.ip_address.clone()))
+        .ok_or("no address")?
+        .parse()?;
+    let direct = Direct::new(SocketAddr::new(ip, proxy_docker::RUNTIME_PORT));
+    Ok(FloorStart { id, direct, created, running, engine: started.elapsed() })
 }
