@@ -59,6 +59,12 @@ pub struct DockerConfig {
     /// The longest silence between two log entries while waiting for the end
     /// sentinels (upstream: 2 s).
     pub log_idle_timeout: Duration,
+    /// The most bytes of log entries kept per stream and container between the
+    /// engine's log stream and a log read (the oldest go first).
+    pub log_buffer_bytes: usize,
+    /// How long a read of what a log holds now (no sentinels to wait for) waits for
+    /// entries still on their way from the engine after the last one.
+    pub log_settle: Duration,
     /// How long, after a connection-type failure, the engine is watched for an
     /// out-of-memory kill of the container.
     pub oom_wait: Duration,
@@ -90,6 +96,8 @@ impl DockerConfig {
             parallel_creates: 10,
             pause: true,
             log_idle_timeout: Duration::from_secs(2),
+            log_buffer_bytes: 16 * 1024 * 1024,
+            log_settle: Duration::from_millis(25),
             oom_wait: Duration::from_millis(500),
             cleanup_timeout: Duration::from_secs(30),
             keep_survivors: false,

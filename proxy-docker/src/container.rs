@@ -23,7 +23,7 @@ use tokio::sync::Mutex;
 
 use crate::error::{status, DockerError};
 use crate::factory::{remove, Shared};
-use crate::logs::{self, ReadLimits};
+use crate::logs::LogTail;
 
 /// How long, after an HTTP answer that blames the action, the engine is asked
 /// whether an out-of-memory kill happened in the container (the kill's event may
@@ -37,9 +37,11 @@ pub struct DockerContainer {
     name: String,
     addr: SocketAddr,
     client: ActionClient,
-    /// Where the last log read stopped; held for the whole read, so that reads
-    /// follow each other.
-    cursor: Mutex<LogCursor>,
+    /// Where its log starts: the beginning, or an adoption's moment.
+    log_start: LogCursor,
+    /// The log, followed from the first read on; held for the whole read, so that
+    /// reads follow each other.
+    log: Mutex<Option<LogTail>>,
     /// Paused by this backend (so resume unpauses only what suspend paused).
     paused: AtomicBool,
 }
@@ -69,7 +71,8 @@ impl DockerContainer {
             name,
             addr,
             client: ActionClient::new(addr).with_token(token),
-            cursor: Mutex::new(LogCursor::default()),
+            log_start: LogCursor::default(),
+            log: Mutex::new(None),
             paused: AtomicBool::new(false),
         }
     }
@@ -85,7 +88,7 @@ impl DockerContainer {
         paused: bool,
     ) -> Self {
         let mut container = DockerContainer::new(shared, id, name, addr, token);
-        *container.cursor.get_mut() = LogCursor::starting_at(Stamp::now());
+        container.log_start = LogCursor::starting_at(Stamp::now());
         container.paused.store(paused, Ordering::SeqCst);
         container
     }
@@ -221,11 +224,11 @@ impl Container for DockerContainer {
     }
 
     async fn logs(&self, limit_bytes: usize, read: LogRead) -> Result<Logs, OperationError> {
-        let mut cursor = self.cursor.lock().await;
-        let limits = ReadLimits { limit_bytes, read, idle: self.shared.config.log_idle_timeout };
-        let (logs, next) = logs::read(&self.shared.docker, &self.id.0, *cursor, limits).await;
-        *cursor = next;
-        Ok(logs)
+        let mut log = self.log.lock().await;
+        let config = &self.shared.config;
+        let tail = log
+            .get_or_insert_with(|| LogTail::follow(&self.shared.docker, &self.id.0, self.log_start, config));
+        Ok(tail.read(limit_bytes, read, config.log_idle_timeout).await)
     }
 
     async fn destroy(&self) -> Result<(), OperationError> {

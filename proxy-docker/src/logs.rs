@@ -7,86 +7,81 @@
 //! runtime that writes them, or take what the log holds now (a blackbox image that
 //! writes none, or after a developer error).
 //!
-//! The engine's logs endpoint is read with timestamps. The cursor skips everything
-//! already seen: the engine's `since` takes whole seconds only, the rest is filtered
-//! by the collector. Lines come out in time order, as the two streams interleave out
-//! of order in the engine's log.
+//! The engine's logs endpoint is followed once per container, with timestamps, from
+//! its first read on ([`LogTail`]), into a buffer that reads consume: a read costs
+//! what the activation wrote, not the whole log again. (Reading it anew per
+//! activation with `since` made the engine scan the log file from its beginning every
+//! time: warm invokes through the API slowed down as a container's log grew, from
+//! 154 to 64 a second over five rounds of the engine bench.) An adopted container's
+//! log is followed from the adoption on. Lines come out in time order, as the two
+//! streams interleave out of order in the engine's log.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use bollard::container::LogOutput;
 use bollard::query_parameters::LogsOptionsBuilder;
 use bollard::Docker;
 use futures_util::StreamExt;
-use proxy_core::container::logs::{Collector, LogCursor, Stream};
+use proxy_core::container::logbuf::LogBuffer;
+use proxy_core::container::logs::{LogCursor, Stream};
 use proxy_core::container::{LogRead, Logs};
-use tokio::time::Instant;
+use tokio::task::AbortHandle;
+
+use crate::config::DockerConfig;
 
 pub use proxy_core::container::logs::{format_line, truncated_message, SENTINEL};
 
-/// How one read is bounded.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct ReadLimits {
-    pub(crate) limit_bytes: usize,
-    pub(crate) read: LogRead,
-    /// The longest silence between two entries while waiting for the sentinels.
-    pub(crate) idle: Duration,
+/// A container's log as it grows: the engine's log stream, followed from the first
+/// read on by a task of its own into a [`LogBuffer`] that reads consume.
+#[derive(Debug)]
+pub(crate) struct LogTail {
+    buffer: Arc<LogBuffer>,
+    task: AbortHandle,
 }
 
-/// Reads `container`'s logs after `cursor`; returns the logs and the new cursor.
-/// Waiting for the sentinels follows the log until both came, the stream went idle
-/// for `idle`, or `max(limit in MB, 5) x 2 s` passed (upstream's bounds); otherwise
-/// the read takes what the log holds now (stopping at sentinels all the same).
-pub(crate) async fn read(
-    docker: &Docker,
-    container: &str,
-    cursor: LogCursor,
-    limits: ReadLimits,
-) -> (Logs, LogCursor) {
-    let wait_for_sentinel = limits.read == LogRead::UntilSentinels;
-    let since = i32::try_from(cursor.since_secs()).unwrap_or(i32::MAX);
-    let options = LogsOptionsBuilder::new()
-        .stdout(true)
-        .stderr(true)
-        .timestamps(true)
-        .follow(wait_for_sentinel)
-        .since(since)
-        .build();
-    let mut collector = Collector::new(cursor, limits.limit_bytes);
-    let mut stream = std::pin::pin!(docker.logs(container, Some(options)));
-    let megabytes = u64::try_from(limits.limit_bytes / (1024 * 1024)).unwrap_or(u64::MAX);
-    let deadline = Instant::now() + Duration::from_secs(2 * megabytes.max(5));
-
-    let mut error = false;
-    while !collector.complete() {
-        let idle = (Instant::now() + limits.idle).min(deadline);
-        let next = if wait_for_sentinel {
-            match tokio::time::timeout_at(idle, stream.next()).await {
-                Ok(next) => next,
-                Err(_) => {
-                    tracing::debug!(container, "log stream idle before the sentinels");
-                    break;
+impl LogTail {
+    /// Follows `container`'s log from `start` on (entries up to it are skipped).
+    pub(crate) fn follow(docker: &Docker, container: &str, start: LogCursor, config: &DockerConfig) -> Self {
+        let buffer =
+            Arc::new(LogBuffer::new(config.log_buffer_bytes).starting_at(start).settling(config.log_settle));
+        let options = LogsOptionsBuilder::new()
+            .stdout(true)
+            .stderr(true)
+            .timestamps(true)
+            .follow(true)
+            .since(i32::try_from(start.since_secs()).unwrap_or(i32::MAX))
+            .build();
+        let (docker, container, feed) = (docker.clone(), container.to_string(), Arc::clone(&buffer));
+        let task = tokio::spawn(async move {
+            let mut stream = std::pin::pin!(docker.logs(&container, Some(options)));
+            while let Some(next) = stream.next().await {
+                match next {
+                    Ok(LogOutput::StdOut { message }) => feed.push_entry(Stream::Stdout, message.to_vec()),
+                    Ok(LogOutput::StdErr { message }) => feed.push_entry(Stream::Stderr, message.to_vec()),
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(container, error = %e, "following the container's logs failed");
+                        break;
+                    }
                 }
             }
-        } else {
-            stream.next().await
-        };
-        match next {
-            None => break,
-            Some(Ok(bollard::container::LogOutput::StdOut { message })) => {
-                collector.push(Stream::Stdout, &message)
-            }
-            Some(Ok(bollard::container::LogOutput::StdErr { message })) => {
-                collector.push(Stream::Stderr, &message)
-            }
-            Some(Ok(_)) => {}
-            Some(Err(e)) => {
-                tracing::warn!(container, error = %e, "reading the container's logs failed");
-                error = true;
-                break;
-            }
-        }
+            // A log that ended (the container is gone, or the engine failed) makes
+            // every later read end at once with upstream's warning line.
+            feed.close(Stream::Stdout);
+            feed.close(Stream::Stderr);
+        });
+        LogTail { buffer, task: task.abort_handle() }
     }
-    let cursor = collector.cursor();
-    let missing = (wait_for_sentinel || error) && !collector.complete();
-    (collector.finish(missing, limits.read == LogRead::AfterDeveloperError), cursor)
+
+    /// The logs of one activation, as `read` says (see [`LogBuffer::read`]).
+    pub(crate) async fn read(&self, limit_bytes: usize, read: LogRead, idle: Duration) -> Logs {
+        self.buffer.read(limit_bytes, read, idle).await
+    }
+}
+
+impl Drop for LogTail {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }

@@ -26,7 +26,7 @@ use tokio::process::Child;
 use crate::cgroup::Cgroup;
 use crate::error::ProcessError;
 use crate::factory::Shared;
-use crate::logbuf::LogBuffer;
+use proxy_core::container::logbuf::LogBuffer;
 
 /// How long suspend waits for the runtime to be seen stopped.
 const STOP_WAIT: Duration = Duration::from_millis(100);

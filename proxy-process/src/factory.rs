@@ -22,7 +22,8 @@ use crate::config::ProcessConfig;
 use crate::container::{kill_group, ProcessContainer};
 use crate::error::ProcessError;
 use crate::limits;
-use crate::logbuf::LogBuffer;
+use crate::logpipe::capture;
+use proxy_core::container::logbuf::LogBuffer;
 
 /// `PATH` for runtimes when this process has none.
 const DEFAULT_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
@@ -146,10 +147,10 @@ impl ProcessFactory {
         let pid = child.id().and_then(|id| i32::try_from(id).ok()).unwrap_or(0);
         match self.set_up(spec, &name, pid, &mut child).await {
             Ok((addr, cgroup, stdout)) => {
-                let logs = LogBuffer::new(config.log_buffer_bytes);
-                logs.capture(Stream::Stdout, stdout);
+                let logs = Arc::new(LogBuffer::new(config.log_buffer_bytes));
+                capture(&logs, Stream::Stdout, stdout);
                 if let Some(stderr) = child.stderr.take() {
-                    logs.capture(Stream::Stderr, BufReader::new(stderr));
+                    capture(&logs, Stream::Stderr, BufReader::new(stderr));
                 }
                 tracing::debug!(container = %name, pid, %addr, "runtime started");
                 Ok(ProcessContainer::new(

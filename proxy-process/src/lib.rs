@@ -66,7 +66,7 @@ mod error;
 mod factory;
 pub mod limits;
 mod locate;
-mod logbuf;
+mod logpipe;
 
 pub use cgroup::CgroupSupport;
 pub use config::ProcessConfig;

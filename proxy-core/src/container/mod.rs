@@ -9,6 +9,7 @@ pub mod client;
 pub mod encryption;
 pub mod job;
 pub mod lifecycle;
+pub mod logbuf;
 pub mod logs;
 pub mod naming;
 pub mod outcome;
