@@ -17,8 +17,9 @@
 //! - **cold**: [`COLD_ROUNDS`] rounds, each a cold invoke of a fresh action through
 //!   the API (create, start, `/init`, `/run`, the record durable) and a floor cold
 //!   start, in a rotated order;
-//! - **warm**: [`WARM_SAMPLES`] invokes of one warm action through the API,
-//!   interleaved with as many `/run`s on a warm floor container: p50 and p99;
+//! - **warm**: [`WARM_SAMPLES`] invokes of one warm action through the API, as
+//!   many of the same action with a logs limit of 0 (no logs collected, as on the
+//!   floor), interleaved with as many `/run`s on a warm floor container: p50 and p99;
 //! - **throughput**: [`CLIENTS`] clients at once for [`THROUGHPUT_ROUNDS`] rounds,
 //!   each invoking [`PER_CLIENT`] times in a loop (the pool warms a container per
 //!   client first), against as many tasks sending `/run`s to as many floor
@@ -82,9 +83,17 @@ fn main() -> Result<(), Failure> {
     })
 }
 
-/// The native action's `PUT` body.
+/// The native action's `PUT` body (its logs limit upstream's default, 10 MB: each
+/// activation's logs are collected and stored).
 fn put_body() -> Value {
     json!({"exec": {"kind": "blackbox", "code": CODE}, "limits": {"memory": MEMORY_MB, "timeout": 10000}})
+}
+
+/// The same action with a logs limit of 0: nothing collected, as the floor.
+fn put_body_without_logs() -> Value {
+    let mut body = put_body();
+    body["limits"]["logs"] = json!(0);
+    body
 }
 
 /// The floor's job: the same code, as the proxy would send it.
@@ -220,23 +229,34 @@ async fn bench(label: String) -> Result<(), Failure> {
         println!("cold round {round}: api {:.1} ms, floor {:.1} ms", ms(api), ms(floor));
     }
 
-    // Warm invokes, one at a time, interleaved.
+    // Warm invokes, one at a time, interleaved (the order rotating).
     admin.put_action("warm", &put_body()).await;
+    admin.put_action("warm-nologs", &put_body_without_logs()).await;
     let mut warm = Connection::open(server.addr, &auth, "warm").await;
+    let mut warm_nologs = Connection::open(server.addr, &auth, "warm-nologs").await;
     check(&warm.invoke().await)?;
+    check(&warm_nologs.invoke().await)?;
     let warm_job = floor_job(&image, next());
     let floor = floor_cold(&docker, &settings, &format!("apibench-floor-{pid}-warm"), &warm_job).await?;
-    let (mut api_warm, mut floor_warm) = (Vec::new(), Vec::new());
+    let (mut api_warm, mut nologs_warm, mut floor_warm) = (Vec::new(), Vec::new(), Vec::new());
     for sample in 0..WARM_SAMPLES {
-        for api_now in [sample % 2 == 0, sample % 2 == 1] {
+        for way in (0..3).map(|k| (sample + k) % 3) {
             let started = Instant::now();
-            if api_now {
-                let body = warm.invoke().await;
-                api_warm.push(started.elapsed());
-                check(&body)?;
-            } else {
-                floor.direct.run(&warm_job).await?;
-                floor_warm.push(started.elapsed());
+            match way {
+                0 => {
+                    let body = warm.invoke().await;
+                    api_warm.push(started.elapsed());
+                    check(&body)?;
+                }
+                1 => {
+                    let body = warm_nologs.invoke().await;
+                    nologs_warm.push(started.elapsed());
+                    check(&body)?;
+                }
+                _ => {
+                    floor.direct.run(&warm_job).await?;
+                    floor_warm.push(started.elapsed());
+                }
             }
         }
     }
@@ -324,17 +344,23 @@ async fn bench(label: String) -> Result<(), Failure> {
         median(same_round.clone()),
         if median(same_round) <= 1.2 { "met" } else { "missed" }
     );
-    let (api_p50, floor_p50) = (percentile(api_warm.clone(), 0.5), percentile(floor_warm.clone(), 0.5));
-    let (api_p99, floor_p99) = (percentile(api_warm, 0.99), percentile(floor_warm, 0.99));
-    let (api_p50, floor_p50) = (api_p50.ok_or("samples")?, floor_p50.ok_or("samples")?);
-    let (api_p99, floor_p99) = (api_p99.ok_or("samples")?, floor_p99.ok_or("samples")?);
+    let p50_p99 = |samples: &[Duration]| -> Result<(f64, f64), Failure> {
+        let at = |q| percentile(samples.to_vec(), q).map(ms).ok_or("no samples");
+        Ok((at(0.5)?, at(0.99)?))
+    };
+    let (api_p50, api_p99) = p50_p99(&api_warm)?;
+    let (nologs_p50, nologs_p99) = p50_p99(&nologs_warm)?;
+    let (floor_p50, floor_p99) = p50_p99(&floor_warm)?;
     println!("\nwarm, one at a time ({WARM_SAMPLES} each way, interleaved):");
-    println!("  api   p50 {:.3} ms  p99 {:.3} ms", ms(api_p50), ms(api_p99));
-    println!("  floor p50 {:.3} ms  p99 {:.3} ms (one /run)", ms(floor_p50), ms(floor_p99));
+    println!("  api, logs collected   p50 {api_p50:.3} ms  p99 {api_p99:.3} ms");
+    println!("  api, logs limit 0     p50 {nologs_p50:.3} ms  p99 {nologs_p99:.3} ms");
+    println!("  floor                 p50 {floor_p50:.3} ms  p99 {floor_p99:.3} ms (one /run)");
     println!(
-        "  api - floor: p50 {:+.3} ms, p99 {:+.3} ms",
-        ms(api_p50) - ms(floor_p50),
-        ms(api_p99) - ms(floor_p99)
+        "  api - floor: p50 {:+.3} ms, p99 {:+.3} ms; logs limit 0: p50 {:+.3} ms, p99 {:+.3} ms",
+        api_p50 - floor_p50,
+        api_p99 - floor_p99,
+        nologs_p50 - floor_p50,
+        nologs_p99 - floor_p99
     );
     let (api_r, floor_r) = (median(api_rates.clone()), median(floor_rates.clone()));
     println!(

@@ -14,7 +14,7 @@ mod common;
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::net::{IpAddr, TcpStream};
 use std::os::unix::process::CommandExt as _;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -372,12 +372,16 @@ fn the_page_follows_invocations_in_a_real_browser() {
     );
 }
 
-/// One GET on a new connection: status, headers (lower-case names), body.
+/// One GET over loopback on a new connection: status, headers (lower-case names), body.
 fn get(port: u16, path: &str) -> (u16, Vec<(String, String)>, String) {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    get_at(IpAddr::from([127, 0, 0, 1]), port, path)
+}
+
+/// One GET to `ip` on a new connection: status, headers (lower-case names), body.
+fn get_at(ip: IpAddr, port: u16, path: &str) -> (u16, Vec<(String, String)>, String) {
+    let mut stream = TcpStream::connect((ip, port)).expect("connect");
     stream.set_read_timeout(Some(STEP)).expect("timeout");
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n")
-        .expect("send");
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {ip}:{port}\r\nConnection: close\r\n\r\n").expect("send");
     let mut raw = String::new();
     stream.read_to_string(&mut raw).expect("read");
     let (head, body) = raw.split_once("\r\n\r\n").expect("a head");
@@ -467,4 +471,42 @@ fn the_page_snapshot_and_stream_over_plain_http() {
         rest.contains("\r\n0\r\n\r\n") || rest.ends_with("0\r\n\r\n"),
         "the stream ended cleanly: {rest:?}"
     );
+}
+
+/// This machine's IPv4 addresses that are not loopback (a Docker engine's bridge,
+/// if nothing else): a connection to one comes from that address, not loopback.
+fn non_loopback_ipv4() -> Option<IpAddr> {
+    nix::ifaddrs::getifaddrs()
+        .ok()?
+        .filter_map(|interface| interface.address?.as_sockaddr_in().map(|a| IpAddr::from(a.ip())))
+        .find(|ip| !ip.is_loopback())
+}
+
+/// The live view has no authentication, so a client from another address gets a
+/// 403 that says how to reach it (a forwarded port); the API on the same listener
+/// still answers such a client, with its own authentication.
+#[test]
+fn a_client_from_another_address_is_refused_the_live_view_not_the_api() {
+    let Some(ip) = non_loopback_ipv4() else {
+        assert!(!require_browser(), "no non-loopback IPv4 address on this machine to test from");
+        eprintln!("skipped: no non-loopback IPv4 address on this machine to test from");
+        return;
+    };
+    let Some(_serial) = serial(Backend::Process) else { return };
+    let mut server = Server::new("live-remote", Backend::Process, &[]);
+    server.addr = "0.0.0.0:0".into();
+    server.start();
+
+    for path in ["/", "/live/snapshot", "/live/events", "/live/diagram.svg"] {
+        let (status, headers, body) = get_at(ip, server.port, path);
+        assert_eq!(status, 403, "{path} from {ip}: {body}");
+        assert_eq!(header(&headers, "content-type"), Some("text/plain; charset=utf-8"));
+        assert!(body.contains("loopback clients only") && body.contains("ssh -L"), "{body}");
+    }
+    // From loopback, on the same listener, the page is served.
+    assert_eq!(get(server.port, "/").0, 200);
+    // The API answers any address and asks it for credentials.
+    let (status, _, body) = get_at(ip, server.port, "/api/v1/namespaces/_/actions");
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(server.signal(Signal::SIGTERM).code(), Some(0));
 }

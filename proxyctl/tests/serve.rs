@@ -441,6 +441,59 @@ fn kinds_of_a_runtimes_manifest_run_on_their_image(backend: Backend) {
     assert_eq!(server.signal(Signal::SIGTERM).code(), Some(0));
 }
 
+/// `serve --adopt` on Docker: a SIGTERM leaves the warm container running, the next
+/// `serve --adopt` adopts it, and the next invoke of the same action runs warm in that
+/// very container (no `initTime`). An action updated meanwhile does not get the old
+/// code's container: its invoke is cold, on the new code. (The process backend's
+/// runtimes end with their server: it has no adoption.)
+#[test]
+fn docker_containers_left_at_a_drain_are_adopted_by_the_next_serve() {
+    let Some(_serial) = serial(Backend::Docker) else { return };
+    let mut server = Server::new("adopt", Backend::Docker, &["--adopt"]);
+    server.start();
+    server.put_action("echo", script(ECHO));
+    server.put_action("other", script(ECHO));
+    let invoke = |server: &Server, name: &str, n: u32| {
+        let path = format!("/api/v1/namespaces/_/actions/{name}?blocking=true");
+        let answer = server.call("POST", &path, Some(&json!({"n": n})));
+        assert_eq!(answer.status, 200, "{:?}", answer.body);
+        assert_eq!(answer.body["response"]["result"]["args"], json!({"n": n}));
+        answer.body
+    };
+    let cold = |activation: &Value| {
+        activation["annotations"].as_array().unwrap().iter().any(|a| a["key"] == "initTime")
+    };
+    assert!(cold(&invoke(&server, "echo", 1)));
+    assert!(cold(&invoke(&server, "other", 2)));
+    assert_eq!(server.signal(Signal::SIGTERM).code(), Some(0));
+    let left = server.containers();
+    assert_eq!(left.len(), 2, "both warm containers are left for adoption");
+
+    // `other` changes before its next invoke: its adopted container holds the old code.
+    server.start();
+    let changed = script(
+        r#"#!/bin/sh
+echo "{\"args\": $1, \"v\": 2}""#,
+    );
+    let put = server.call("PUT", "/api/v1/namespaces/_/actions/other?overwrite=true", Some(&changed));
+    assert_eq!(put.status, 200, "{:?}", put.body);
+    let warm = invoke(&server, "echo", 3);
+    assert!(!cold(&warm), "the adopted container runs it warm: {warm}");
+    let updated =
+        server.call("POST", "/api/v1/namespaces/_/actions/other?blocking=true", Some(&json!({"n": 4})));
+    assert_eq!(updated.status, 200, "{:?}", updated.body);
+    assert_eq!(updated.body["response"]["result"], json!({"args": {"n": 4}, "v": 2}));
+    assert!(cold(&updated.body), "the updated action does not run on the old code's container");
+    let now = server.containers();
+    assert!(
+        now.contains(&left[0]) || now.contains(&left[1]),
+        "an adopted container is reused: {left:?} {now:?}"
+    );
+
+    assert_eq!(server.signal(Signal::SIGTERM).code(), Some(0));
+    // The guard removes what this drain left for adoption.
+}
+
 #[test]
 fn without_an_engine_serve_with_backend_docker_says_what_to_do() {
     let dir = tempfile::tempdir().unwrap();

@@ -93,6 +93,8 @@ pub struct Server {
     pub port: u16,
     pub auth: String,
     pub stdout: Vec<String>,
+    /// `serve --addr`: loopback port 0 unless a test needs another interface.
+    pub addr: String,
     extra: Vec<String>,
 }
 
@@ -128,6 +130,7 @@ impl Server {
             port: 0,
             auth: String::new(),
             stdout: Vec::new(),
+            addr: "127.0.0.1:0".into(),
             extra: extra.iter().map(|s| s.to_string()).collect(),
         }
     }
@@ -144,7 +147,7 @@ impl Server {
         let mut child = command
             .arg("serve")
             .args(["--backend", self.backend.name()])
-            .args(["--addr", "127.0.0.1:0", "--instance", &self.instance])
+            .args(["--addr", &self.addr, "--instance", &self.instance])
             .arg("--data-dir")
             .arg(self.dir.path())
             .arg("--runtime-binary")
@@ -162,8 +165,10 @@ impl Server {
         loop {
             let line = lines.next().expect("proxyctl printed its address before ending").expect("stdout");
             self.stdout.push(line.clone());
-            if let Some(rest) = line.split("listening on http://127.0.0.1:").nth(1) {
-                self.port = rest.split(|c: char| !c.is_ascii_digit()).next().unwrap().parse().expect("port");
+            if let Some(rest) = line.split("listening on http://").nth(1) {
+                let addr = rest.split_whitespace().next().expect("an address");
+                let port = addr.rsplit(':').next().expect("a port");
+                self.port = port.parse().expect("port");
                 break;
             }
         }
