@@ -90,7 +90,7 @@
 //! | `LeaseHandlers` | the rows' bodies, implemented for the context type |
 //! | `LeaseConnectingFail`, `LeaseConnectingFailNext` | the handler's choice, and the typed result, of a row with alternatives |
 //! | `LeaseAny`, `LeaseEvent` | the machine and its events as values: `dispatch`, `timeout`, `defers`, `is_terminal` |
-//! | `LeaseAny::META`, `to_mermaid()`, `to_dot()` | the table as data and as diagrams; the Mermaid diagram is also in `Lease`'s docs |
+//! | `LeaseAny::META`, `to_mermaid()`, `to_dot()` | the table as data and as diagrams; the diagram is also in `Lease`'s docs, as a picture (an inline SVG drawn at expansion: no script, nothing fetched) with the Mermaid text under it |
 //!
 //! # Alternatives
 //!
