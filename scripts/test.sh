@@ -82,3 +82,8 @@ case " $* " in
 esac
 echo "== cargo test $*"
 cargo test "$@"
+
+# Alone, so that no other package's features reach proxy-machine: it builds without
+# `std`, and the `#![no_std]` crate proves the generated code needs none either.
+echo "== no_std: cargo build -p proxy-no-std (proxy-machine without default features)"
+cargo build -p proxy-no-std

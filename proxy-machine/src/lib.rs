@@ -26,6 +26,19 @@
 //! assert_eq!(on.toggle().state_name(), "Off");
 //! ```
 
+//! # Features
+//!
+//! - `std` (default): the generated `to_mermaid()` and `to_dot()`, and the
+//!   metadata's renderings.
+//! - `driver` (default, needs `std`): the async driver on tokio.
+//!
+//! With `default-features = false` this crate is `no_std`, and so is the code
+//! `lifecycle!` generates: the typestate API, `dispatch`, `META`, timeouts and
+//! deferrals need neither `std` nor an allocator (checked by `tests/no-std`, a
+//! `#![no_std]` crate built on its own).
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
 #[cfg(feature = "driver")]
 pub mod driver;
 mod machine;
@@ -42,3 +55,28 @@ pub mod meta {
 }
 
 pub use proxy_meta::MachineMeta;
+
+/// Its input with the `std` feature, nothing without: the generated items that need
+/// the standard library (`to_mermaid()` returns a `String`) pass through it, since a
+/// `cfg` in generated code would test the features of the user's crate, not ours.
+#[cfg(feature = "std")]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __with_std {
+    ($($item:tt)*) => { $($item)* };
+}
+
+/// `String`, for generated code: named through this crate so that a `#![no_std]`
+/// crate, which has no `std` in its prelude, can still expand a machine while some
+/// other package of its build turns our `std` feature on.
+#[cfg(feature = "std")]
+#[doc(hidden)]
+pub use std::string::String as __String;
+
+/// Its input with the `std` feature, nothing without.
+#[cfg(not(feature = "std"))]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __with_std {
+    ($($item:tt)*) => {};
+}

@@ -186,6 +186,15 @@
 //! assert!(running.defers(&JobEvent::Cancel));
 //! ```
 //!
+//! # `no_std`
+//!
+//! With `proxy-machine = { .., default-features = false }` the crate is `no_std`, and
+//! so is what `lifecycle!` generates: the handle and its transitions, the handlers
+//! trait, `LeaseAny` with `dispatch`, `timeout` and `defers`, and `META`, with no
+//! allocator. What needs `std` goes with the `std` feature: `to_mermaid()` and
+//! `to_dot()` (a `String`) and the metadata's renderings; the `driver` feature (tokio)
+//! needs `std`. `tests/no-std` is a `#![no_std]` crate built alone in CI to keep it so.
+//!
 //! # Errors
 //!
 //! Every mistake in a table is reported on the offending token, all of them in one

@@ -58,4 +58,4 @@ impl<M, E> fmt::Debug for Rejected<M, E> {
     }
 }
 
-impl<M, E> std::error::Error for Rejected<M, E> {}
+impl<M, E> core::error::Error for Rejected<M, E> {}

@@ -29,10 +29,20 @@
 //! assert_eq!(META.targets("Shut", "Push"), Some(&["Open"][..]));
 //! ```
 
-#![forbid(unsafe_code)]
+//! # Features
+//!
+//! - `std` (default): the renderings, [`MachineMeta::to_mermaid`], `to_dot` and
+//!   `to_svg`. Without it the crate is `no_std` and allocates nothing: the types and
+//!   their lookups only, what a generated machine's `META` needs.
 
+#![forbid(unsafe_code)]
+#![cfg_attr(not(feature = "std"), no_std)]
+
+#[cfg(feature = "std")]
 mod layout;
+#[cfg(feature = "std")]
 mod render;
+#[cfg(feature = "std")]
 mod svg;
 
 /// Everything the table of one machine says, in declaration order.

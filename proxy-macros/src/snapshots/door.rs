@@ -61,7 +61,7 @@ pub mod door {
 
 <div class="lifecycle-diagram" style="overflow-x: auto; background: #fff; padding: 4px"><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 316 336" width="316" height="336" class="machine" data-machine="Door" role="img" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"> <title>Door</title> <defs><marker id="arrow-Door" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse" orient="auto-start-reverse"><path d="M0,1 L10,5 L0,9 z" fill="#8c959f"/></marker></defs> <g class="edges"> <g class="edge" id="edge-Open-Shut" data-source="Open" data-target="Shut"><title>Open → Shut: Push (after core::time::Duration::from_secs(*cx as u64))</title><path d="M74.7,76 C74.7,107 46.6,107 46.6,138" fill="none" stroke="#8c959f" stroke-width="1.3" marker-end="url(#arrow-Door)"/><text class="edge-label" x="60.7" y="107" text-anchor="middle" dominant-baseline="central" font-size="11" fill="#57606a" stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke">Push</text></g> <g class="edge" id="edge-Shut-Open" data-source="Shut" data-target="Open"><title>Shut → Open: Push</title><path d="M58.6,138 C58.6,107 86.7,107 86.7,76" fill="none" stroke="#8c959f" stroke-width="1.3" marker-end="url(#arrow-Door)"/><text class="edge-label" x="61.5" y="122.6" text-anchor="middle" dominant-baseline="central" font-size="11" fill="#57606a" stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke">Push</text></g> <g class="edge" id="edge-Open-Gone" data-source="Open" data-target="Gone"><title>Open → Gone: Burn</title><path d="M98.7,76 C98.7,107 111.2,107 111.2,138 C111.2,154 111.2,154 111.2,170 C111.2,201 87.9,201 87.9,232" fill="none" stroke="#8c959f" stroke-width="1.3" marker-end="url(#arrow-Door)"/><text class="edge-label" x="105" y="107" text-anchor="middle" dominant-baseline="central" font-size="11" fill="#57606a" stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke">Burn</text></g> <g class="edge" id="edge-Shut-Gone" data-source="Shut" data-target="Gone"><title>Shut → Gone: Burn</title><path d="M52.6,170 C52.6,201 75.9,201 75.9,232" fill="none" stroke="#8c959f" stroke-width="1.3" marker-end="url(#arrow-Door)"/><text class="edge-label" x="64.3" y="201" text-anchor="middle" dominant-baseline="central" font-size="11" fill="#57606a" stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke">Burn</text></g> </g> <g class="initial-marker"><circle cx="86.7" cy="16" r="6" fill="#24292f"/><path d="M86.7,22 L86.7,44" stroke="#8c959f" stroke-width="1.3" marker-end="url(#arrow-Door)"/></g> <g class="states"> <g class="state initial" id="state-Open" data-state="Open"><title>Open after core::time::Duration::from_secs(*cx as u64) =&gt; Push</title><rect x="57.1" y="44" width="59.2" height="32" rx="8" fill="#f6f8fa" stroke="#57606a" stroke-width="1.5"/><text x="86.7" y="60" text-anchor="middle" dominant-baseline="central" font-size="13" font-weight="600" fill="#24292f">Open</text></g> <g class="state" id="state-Shut" data-state="Shut"><title>Shut(bool) defers Lock stays on Push</title><rect x="16" y="138" width="73.2" height="32" rx="8" fill="#f6f8fa" stroke="#57606a" stroke-width="1.5"/><text x="45.6" y="154" text-anchor="middle" dominant-baseline="central" font-size="13" font-weight="600" fill="#24292f">Shut</text><text class="loops" x="75.2" y="154" text-anchor="middle" dominant-baseline="central" font-size="12" fill="#57606a">↻</text></g> <g class="state terminal" id="state-Gone" data-state="Gone"><title>Gone</title><rect x="52.3" y="232" width="59.2" height="32" rx="8" fill="#f6f8fa" stroke="#57606a" stroke-width="1.5"/><rect class="inner" x="55.3" y="235" width="53.2" height="26" rx="6" fill="none" stroke="#57606a"/><text x="81.9" y="248" text-anchor="middle" dominant-baseline="central" font-size="13" font-weight="600" fill="#24292f">Gone</text></g> </g> <g class="legend" font-size="11" fill="#57606a"> <text x="16" y="288">↻ events handled without leaving the state:</text> <text x="28" y="304">Shut: Push</text> </g> </svg></div>
 
-Drawn from the table when the macro expanded (an inline SVG: no script, nothing fetched). The same diagram as text, from [`DoorAny::to_mermaid`] (and [`DoorAny::to_dot`] for Graphviz):
+Drawn from the table when the macro expanded (an inline SVG: no script, nothing fetched). The same diagram as text, from `DoorAny::to_mermaid()` (and `to_dot()` for Graphviz):
 
 <details><summary>Mermaid</summary>
 
@@ -690,12 +690,10 @@ impl DoorAny {
         initial: "Open",
         terminal: &["Gone"],
     };
-    /// The lifecycle as a Mermaid `stateDiagram-v2`.
-    pub fn to_mermaid() -> ::std::string::String {
-        Self::META.to_mermaid()
-    }
-    /// The lifecycle as a Graphviz `digraph`.
-    pub fn to_dot() -> ::std::string::String {
-        Self::META.to_dot()
-    }
+}
+::proxy_machine::__with_std! {
+    impl DoorAny { #[doc = r" The lifecycle as a Mermaid `stateDiagram-v2`."] pub fn
+    to_mermaid() -> ::proxy_machine::__String { Self::META.to_mermaid() } #[doc =
+    r" The lifecycle as a Graphviz `digraph`."] pub fn to_dot() ->
+    ::proxy_machine::__String { Self::META.to_dot() } }
 }

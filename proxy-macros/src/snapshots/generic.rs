@@ -57,7 +57,7 @@ mod pool {
 
 <div class="lifecycle-diagram" style="overflow-x: auto; background: #fff; padding: 4px"><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 316 280" width="316" height="280" class="machine" data-machine="Pool" role="img" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"> <title>Pool</title> <defs><marker id="arrow-Pool" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse" orient="auto-start-reverse"><path d="M0,1 L10,5 L0,9 z" fill="#8c959f"/></marker></defs> <g class="edges"> <g class="edge" id="edge-Empty-Full" data-source="Empty" data-target="Full"><title>Empty → Full: Put</title><path d="M73.1,76 C73.1,107 45.6,107 45.6,138" fill="none" stroke="#8c959f" stroke-width="1.3" marker-end="url(#arrow-Pool)"/><text class="edge-label" x="59.4" y="107" text-anchor="middle" dominant-baseline="central" font-size="11" fill="#57606a" stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke">Put</text></g> <g class="edge" id="edge-Empty-Closed" data-source="Empty" data-target="Closed"><title>Empty → Closed: Close</title><path d="M85.1,76 C85.1,107 97.2,107 97.2,138 C97.2,154 97.2,154 97.2,170 C97.2,201 77.4,201 77.4,232" fill="none" stroke="#8c959f" stroke-width="1.3" marker-end="url(#arrow-Pool)"/><text class="edge-label" x="93.8" y="114.2" text-anchor="middle" dominant-baseline="central" font-size="11" fill="#57606a" stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke">Close</text></g> <g class="edge" id="edge-Full-Closed" data-source="Full" data-target="Closed"><title>Full → Closed: Close</title><path d="M45.6,170 C45.6,201 65.4,201 65.4,232" fill="none" stroke="#8c959f" stroke-width="1.3" marker-end="url(#arrow-Pool)"/><text class="edge-label" x="55.5" y="201" text-anchor="middle" dominant-baseline="central" font-size="11" fill="#57606a" stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke">Close</text></g> </g> <g class="initial-marker"><circle cx="79.1" cy="16" r="6" fill="#24292f"/><path d="M79.1,22 L79.1,44" stroke="#8c959f" stroke-width="1.3" marker-end="url(#arrow-Pool)"/></g> <g class="states"> <g class="state initial" id="state-Empty" data-state="Empty"><title>Empty</title><rect x="45.6" y="44" width="67" height="32" rx="8" fill="#f6f8fa" stroke="#57606a" stroke-width="1.5"/><text x="79.1" y="60" text-anchor="middle" dominant-baseline="central" font-size="13" font-weight="600" fill="#24292f">Empty</text></g> <g class="state" id="state-Full" data-state="Full"><title>Full(T)</title><rect x="16" y="138" width="59.2" height="32" rx="8" fill="#f6f8fa" stroke="#57606a" stroke-width="1.5"/><text x="45.6" y="154" text-anchor="middle" dominant-baseline="central" font-size="13" font-weight="600" fill="#24292f">Full</text></g> <g class="state terminal" id="state-Closed" data-state="Closed"><title>Closed</title><rect x="34" y="232" width="74.8" height="32" rx="8" fill="#f6f8fa" stroke="#57606a" stroke-width="1.5"/><rect class="inner" x="37" y="235" width="68.8" height="26" rx="6" fill="none" stroke="#57606a"/><text x="71.4" y="248" text-anchor="middle" dominant-baseline="central" font-size="13" font-weight="600" fill="#24292f">Closed</text></g> </g> </svg></div>
 
-Drawn from the table when the macro expanded (an inline SVG: no script, nothing fetched). The same diagram as text, from [`PoolAny::to_mermaid`] (and [`PoolAny::to_dot`] for Graphviz):
+Drawn from the table when the macro expanded (an inline SVG: no script, nothing fetched). The same diagram as text, from `PoolAny::to_mermaid()` (and `to_dot()` for Graphviz):
 
 <details><summary>Mermaid</summary>
 
@@ -680,12 +680,11 @@ where
         initial: "Empty",
         terminal: &["Closed"],
     };
-    /// The lifecycle as a Mermaid `stateDiagram-v2`.
-    fn to_mermaid() -> ::std::string::String {
-        Self::META.to_mermaid()
-    }
-    /// The lifecycle as a Graphviz `digraph`.
-    fn to_dot() -> ::std::string::String {
-        Self::META.to_dot()
-    }
+}
+::proxy_machine::__with_std! {
+    impl < 'a, T : Clone, > PoolAny < 'a, T > where T : Send, { #[doc =
+    r" The lifecycle as a Mermaid `stateDiagram-v2`."] fn to_mermaid() ->
+    ::proxy_machine::__String { Self::META.to_mermaid() } #[doc =
+    r" The lifecycle as a Graphviz `digraph`."] fn to_dot() -> ::proxy_machine::__String
+    { Self::META.to_dot() } }
 }
