@@ -68,6 +68,8 @@
 //! | `context` | `context: Type;` | no (`()`) |
 //! | `initial` | `initial: State;` | yes |
 //! | `terminal` | `terminal: [A, B];` or `terminal: A;` | no |
+//! | `entry` | `entry: [A, B];`: states with an entry action | no |
+//! | `exit` | `exit: [A];`: states with an exit action (not terminal ones) | no |
 //! | `states` | `states { A, B(Data), .. }` | yes |
 //! | `events` | `events { E, F(Payload), .. }` | no |
 //! | `transitions` | `transitions { A + E => B, [A, B] + F => C \| D, .. }` | no |
@@ -184,6 +186,49 @@
 //! let (after, event) = running.timeout().unwrap();
 //! assert_eq!((after, event.name()), (Duration::from_millis(250), "Expire"));
 //! assert!(running.defers(&JobEvent::Cancel));
+//! ```
+//!
+//! # Entry and exit actions
+//!
+//! `entry: [A, B];` and `exit: [A];` give states actions: the handlers trait gets
+//! `on_enter_<state>` and `on_exit_<state>` (with `&mut` the state's data, if it has
+//! any). Every row leaves its source and enters its target, a self-loop too: exit
+//! of the source, then the row's handler, then entry of the target the row led to
+//! (for alternatives, the one the handler chose; the entry action sees, and may
+//! change, the data the handler made). `new` enters the initial state; `restore`
+//! runs nothing (the machine was already there); a rejected or deferred event runs
+//! nothing. A terminal state is never left, so it takes no exit action. `META`
+//! marks each state's actions, and the diagrams show them.
+//!
+//! ```
+//! use proxy_machine::lifecycle;
+//!
+//! lifecycle! {
+//!     machine Lamp {
+//!         context: Vec<&'static str>;
+//!         initial: Off;
+//!         entry: [On];
+//!         exit: [On];
+//!         states { Off, On(u8) }
+//!         events { Toggle, Dim }
+//!         transitions { Off + Toggle => On, On + Dim => On, On + Toggle => Off }
+//!     }
+//! }
+//!
+//! impl LampHandlers for Vec<&'static str> {
+//!     fn off_toggle(&mut self) -> u8 { self.push("switch on"); 100 }
+//!     fn on_dim(&mut self, level: u8) -> u8 { self.push("dim"); level / 2 }
+//!     fn on_toggle(&mut self, _level: u8) { self.push("switch off"); }
+//!     fn on_enter_on(&mut self, level: &mut u8) { self.push(if *level > 50 { "bright" } else { "dimmed" }); }
+//!     fn on_exit_on(&mut self, _level: &mut u8) { self.push("leave On"); }
+//! }
+//!
+//! let lamp = Lamp::new(Vec::new()).toggle().dim().toggle();
+//! assert_eq!(
+//!     lamp.context(),
+//!     &["switch on", "bright", "leave On", "dim", "dimmed", "leave On", "switch off"]
+//! );
+//! assert!(LampAny::META.states[1].entry && LampAny::META.states[1].exit);
 //! ```
 //!
 //! # `no_std`

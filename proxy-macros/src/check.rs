@@ -52,9 +52,14 @@ pub(crate) fn check(def: MachineDef, errors: &mut Errors) -> Option<Machine> {
     let (rows, rows_complete) = rows(&def, &table, &terminal, errors);
     let graph_exact = rows_complete
         && def.initial.iter().chain(def.terminal.iter().flatten()).all(|name| state_names.contains(&name));
+    let actions = state_actions(&def, &table, &terminal, &rows, errors);
     let timeouts = timeouts(&def, &table, &events, &rows, errors);
     let deferrals = deferrals(&def, &table, &rows, errors);
 
+    let mut states = states;
+    for (state, (entry, exit)) in states.iter_mut().zip(actions) {
+        (state.entry, state.exit) = (entry, exit);
+    }
     let mut machine = Machine {
         attrs: def.attrs,
         vis: def.vis,
@@ -141,7 +146,13 @@ fn declared_states(def: &MachineDef, errors: &mut Errors) -> Vec<State> {
         return Vec::new();
     };
     unique_variants(section, "state", errors)
-        .map(|v| State { attrs: v.attrs.clone(), name: v.name.clone(), data: v.data.clone() })
+        .map(|v| State {
+            attrs: v.attrs.clone(),
+            name: v.name.clone(),
+            data: v.data.clone(),
+            entry: false,
+            exit: false,
+        })
         .collect()
 }
 
@@ -245,6 +256,69 @@ fn terminal_states(def: &MachineDef, table: &Names<'_>, errors: &mut Errors) -> 
         }
     }
     terminal
+}
+
+/// `entry: [..];` and `exit: [..];` name declared states, each once; a terminal
+/// state is never left, so it has no exit; and an action's handler must not take
+/// the name of a row's. Per state: (entry, exit).
+fn state_actions(
+    def: &MachineDef,
+    table: &Names<'_>,
+    terminal: &[usize],
+    rows: &[Row],
+    errors: &mut Errors,
+) -> Vec<(bool, bool)> {
+    let mut actions = vec![(false, false); table.states.len()];
+    let row_handlers: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let state = names::snake(&table.states[r.source].to_string());
+            format!("{state}_{}", names::snake(&table.events[r.event].to_string()))
+        })
+        .collect();
+    for (section, kind, prefix) in [(&def.entry, "entry", "on_enter_"), (&def.exit, "exit", "on_exit_")] {
+        // Per state: listed, and whether as spelt (a misspelling stands for its close
+        // match, reported once, and is no second listing of it).
+        let mut listed: Vec<Option<bool>> = vec![None; table.states.len()];
+        for ident in section.iter().flatten() {
+            let Some(state) = table.state_or_guess(ident, errors) else { continue };
+            let exact = ident == table.states[state];
+            match listed[state] {
+                Some(true) if exact => {
+                    errors.push(ident.span(), format!("state `{ident}` is listed twice in `{kind}: [..]`"));
+                    continue;
+                }
+                Some(before) => {
+                    listed[state] = Some(before || exact);
+                    continue;
+                }
+                None => listed[state] = Some(exact),
+            }
+            let slot = &mut actions[state];
+            let flag = if kind == "entry" { &mut slot.0 } else { &mut slot.1 };
+            if kind == "exit" && terminal.contains(&state) {
+                errors.push(
+                    ident.span(),
+                    format!(
+                        "terminal state `{ident}` is never left, so it has no exit action; remove it from `exit: [..]`"
+                    ),
+                );
+                continue;
+            }
+            let handler = format!("{prefix}{}", names::snake(&table.states[state].to_string()));
+            if row_handlers.contains(&handler) {
+                errors.push(
+                    ident.span(),
+                    format!(
+                        "the {kind} action of `{ident}` would be the handler `{handler}`, which a row's handler already is; rename the state or the event"
+                    ),
+                );
+                continue;
+            }
+            *flag = true;
+        }
+    }
+    actions
 }
 
 /// Every row, split into (source, event) pairs, and whether all of them resolved

@@ -24,11 +24,17 @@ pub(crate) struct Machine {
     pub(crate) terminal: Vec<usize>,
 }
 
-/// A state and the type of its data, if any.
+/// A state, the type of its data, if any, and its actions.
 pub(crate) struct State {
     pub(crate) attrs: Vec<Attribute>,
     pub(crate) name: Ident,
     pub(crate) data: Option<Type>,
+    /// Listed in `entry: [..]`: the handler `on_enter_<state>` runs on every
+    /// transition into it, and in `new` for the initial state.
+    pub(crate) entry: bool,
+    /// Listed in `exit: [..]`: the handler `on_exit_<state>` runs on every
+    /// transition out of it.
+    pub(crate) exit: bool,
 }
 
 /// An event and the type of its payload, if any.

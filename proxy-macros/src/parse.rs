@@ -18,6 +18,8 @@ pub(crate) mod kw {
     syn::custom_keyword!(timeouts);
     syn::custom_keyword!(defer);
     syn::custom_keyword!(after);
+    syn::custom_keyword!(entry);
+    syn::custom_keyword!(exit);
 }
 
 /// A whole `lifecycle!` invocation: one or more machines.
@@ -34,6 +36,10 @@ pub(crate) struct MachineDef {
     pub(crate) context: Option<Type>,
     pub(crate) initial: Option<Ident>,
     pub(crate) terminal: Option<Vec<Ident>>,
+    /// `entry: [..];`: the states with an entry action.
+    pub(crate) entry: Option<Vec<Ident>>,
+    /// `exit: [..];`: the states with an exit action.
+    pub(crate) exit: Option<Vec<Ident>>,
     pub(crate) states: Option<Vec<Variant>>,
     pub(crate) events: Option<Vec<Variant>>,
     pub(crate) transitions: Option<Vec<RowDef>>,
@@ -102,6 +108,8 @@ impl Parse for MachineDef {
             context: None,
             initial: None,
             terminal: None,
+            entry: None,
+            exit: None,
             states: None,
             events: None,
             transitions: None,
@@ -130,6 +138,14 @@ impl MachineDef {
             let keyword = input.parse::<kw::terminal>()?.span;
             let value = after_colon(input, parse_ident_list)?;
             set_once(&mut self.terminal, keyword, value, "terminal")
+        } else if lookahead.peek(kw::entry) {
+            let keyword = input.parse::<kw::entry>()?.span;
+            let value = after_colon(input, parse_ident_list)?;
+            set_once(&mut self.entry, keyword, value, "entry")
+        } else if lookahead.peek(kw::exit) {
+            let keyword = input.parse::<kw::exit>()?.span;
+            let value = after_colon(input, parse_ident_list)?;
+            set_once(&mut self.exit, keyword, value, "exit")
         } else if lookahead.peek(kw::states) {
             let keyword = input.parse::<kw::states>()?.span;
             let value = braced_list(input)?;

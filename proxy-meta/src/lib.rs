@@ -78,12 +78,28 @@ pub struct StateMeta<'a> {
     pub data: Option<&'a str>,
     /// The state's doc comment.
     pub doc: &'a str,
+    /// Whether the state has an entry action (`entry: [..]`): run on every transition
+    /// into it, self-loops included, and by `new` for the initial state.
+    pub entry: bool,
+    /// Whether the state has an exit action (`exit: [..]`): run on every transition
+    /// out of it, self-loops included.
+    pub exit: bool,
 }
 
 impl<'a> StateMeta<'a> {
-    /// A unit state without documentation.
+    /// A unit state without documentation or actions.
     pub const fn unit(name: &'a str) -> Self {
-        StateMeta { name, data: None, doc: "" }
+        StateMeta { name, data: None, doc: "", entry: false, exit: false }
+    }
+
+    /// `entry`, `exit`, or both, as the diagrams name the state's actions.
+    pub fn actions(&self) -> Option<&'static str> {
+        match (self.entry, self.exit) {
+            (true, true) => Some("entry, exit"),
+            (true, false) => Some("entry"),
+            (false, true) => Some("exit"),
+            (false, false) => None,
+        }
     }
 }
 

@@ -20,6 +20,11 @@ impl MachineMeta<'_> {
                 let _ = writeln!(out, "    {} --> {}: {}", row.source, target, label);
             }
         }
+        for state in self.states {
+            if let Some(actions) = state.actions() {
+                let _ = writeln!(out, "    note left of {}: {actions}", state.name);
+            }
+        }
         for deferral in self.deferrals {
             let _ =
                 writeln!(out, "    note right of {}: defers {}", deferral.state, deferral.events.join(", "));
@@ -37,7 +42,14 @@ impl MachineMeta<'_> {
         let _ = writeln!(out, "    __start -> {};", self.initial);
         for state in self.states {
             let shape = if self.is_terminal(state.name) { "doublecircle" } else { "circle" };
-            let _ = writeln!(out, "    {} [shape={shape}];", state.name);
+            match state.actions() {
+                Some(actions) => {
+                    let _ = writeln!(out, "    {0} [shape={shape}, xlabel=\"{actions}\"];", state.name);
+                }
+                None => {
+                    let _ = writeln!(out, "    {} [shape={shape}];", state.name);
+                }
+            }
         }
         for row in self.rows {
             for target in row.targets {
@@ -73,7 +85,11 @@ mod tests {
     const LEASE: MachineMeta<'static> = MachineMeta {
         name: "Lease",
         doc: "",
-        states: &[StateMeta::unit("Idle"), StateMeta::unit("Connecting"), StateMeta::unit("Closed")],
+        states: &[
+            StateMeta::unit("Idle"),
+            StateMeta { entry: true, exit: true, ..StateMeta::unit("Connecting") },
+            StateMeta::unit("Closed"),
+        ],
         events: &[EventMeta::unit("Connect"), EventMeta::unit("TimedOut")],
         rows: &[
             RowMeta { source: "Idle", event: "Connect", targets: &["Connecting"] },
@@ -86,12 +102,13 @@ mod tests {
     };
 
     #[test]
-    fn mermaid_lists_every_edge_timeout_deferral_and_terminal() {
+    fn mermaid_lists_every_edge_timeout_action_deferral_and_terminal() {
         let expected = "stateDiagram-v2
     [*] --> Idle
     Idle --> Connecting: Connect
     Connecting --> Idle: after cx.limit / TimedOut
     Connecting --> Closed: after cx.limit / TimedOut
+    note left of Connecting: entry, exit
     note right of Connecting: defers Connect
     Closed --> [*]
 ";
@@ -99,10 +116,11 @@ mod tests {
     }
 
     #[test]
-    fn dot_marks_terminal_states_and_escapes_labels() {
+    fn dot_marks_terminal_states_actions_and_escapes_labels() {
         let dot = LEASE.to_dot();
         assert!(dot.starts_with("digraph Lease {"));
         assert!(dot.contains("Closed [shape=doublecircle];"));
+        assert!(dot.contains("Connecting [shape=circle, xlabel=\"entry, exit\"];"));
         assert!(dot.contains("Idle -> Connecting [label=\"Connect\"];"));
         assert!(dot.ends_with("}\n"));
     }

@@ -20,7 +20,7 @@
 use std::fmt::Write as _;
 
 use crate::layout::{self, text_width, Layout, NodeBox, MARGIN, NODE_HEIGHT};
-use crate::MachineMeta;
+use crate::{MachineMeta, StateMeta};
 
 const STATE_FONT: f64 = 13.0;
 const LABEL_FONT: f64 = 11.0;
@@ -311,12 +311,18 @@ impl MachineMeta<'_> {
     fn write_state(&self, out: &mut String, node: &NodeBox<'_>, loops: &[&str], initial: bool) {
         let name = escape(node.name);
         let terminal = self.is_terminal(node.name);
-        let class = match (initial, terminal) {
-            (true, true) => "state initial terminal",
-            (true, false) => "state initial",
-            (false, true) => "state terminal",
-            (false, false) => "state",
-        };
+        let mut class = String::from("state");
+        let actions = self.states.iter().find(|s| s.name == node.name);
+        for (flag, name) in [
+            (initial, " initial"),
+            (terminal, " terminal"),
+            (actions.is_some_and(|s| s.entry), " entry"),
+            (actions.is_some_and(|s| s.exit), " exit"),
+        ] {
+            if flag {
+                class.push_str(name);
+            }
+        }
         let (left, top, w) = (node.left(), node.y, node.width);
         let _ = write!(
             out,
@@ -369,6 +375,9 @@ impl MachineMeta<'_> {
         if let Some(doc) = state.map(|s| s.doc).filter(|d| !d.is_empty()) {
             lines.push(doc.to_owned());
         }
+        if let Some(actions) = state.and_then(StateMeta::actions) {
+            lines.push(format!("{actions} action"));
+        }
         if let Some(timeout) = self.timeout(name) {
             lines.push(format!("after {} => {}", timeout.after, timeout.event));
         }
@@ -393,8 +402,8 @@ mod tests {
         name: "Job",
         doc: "",
         states: &[
-            StateMeta { name: "Idle", data: None, doc: "Waiting for work." },
-            StateMeta { name: "Busy", data: Some("Task"), doc: "" },
+            StateMeta { name: "Idle", data: None, doc: "Waiting for work.", entry: true, exit: false },
+            StateMeta { name: "Busy", data: Some("Task"), doc: "", entry: false, exit: true },
             StateMeta::unit("Paused"),
             StateMeta::unit("Done"),
         ],
@@ -478,8 +487,9 @@ mod tests {
         let busy = with_id(&doc, "state-Busy")[0];
         assert!(busy.descendants().any(|n| n.attribute("class") == Some("loops")));
         let busy_title = busy.first_element_child().and_then(|t| t.text()).unwrap();
-        assert_eq!(busy_title, "Busy(Task)\ndefers Go\nstays on Tick");
-        assert!(with_id(&doc, "state-Idle")[0].attribute("class").unwrap().contains("initial"));
+        assert_eq!(busy_title, "Busy(Task)\nexit action\ndefers Go\nstays on Tick");
+        assert_eq!(busy.attribute("class"), Some("state exit"));
+        assert_eq!(with_id(&doc, "state-Idle")[0].attribute("class"), Some("state initial entry"));
         assert!(with_id(&doc, "state-Done")[0].attribute("class").unwrap().contains("terminal"));
     }
 
@@ -489,7 +499,13 @@ mod tests {
             name: "A&B",
             doc: "",
             states: &[
-                StateMeta { name: "<Start>", data: None, doc: "say \"hi\" & 'bye'" },
+                StateMeta {
+                    name: "<Start>",
+                    data: None,
+                    doc: "say \"hi\" & 'bye'",
+                    entry: false,
+                    exit: false,
+                },
                 StateMeta::unit("End&"),
             ],
             events: &[EventMeta::unit("go<")],

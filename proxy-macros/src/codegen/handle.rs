@@ -45,16 +45,28 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
     let initial_name = &m.states[initial].name;
     let impl_params = cx.params_with(&[]);
     let new_doc = format!("Starts a machine in its initial state, `{initial_name}`.");
+    // The initial state is entered by `new`: its entry action runs there.
+    let (entry, new_bound) = if m.states[initial].entry {
+        let (entry, handlers) = (cx.entry_method(initial), cx.generic(&cx.handlers));
+        let data = m.states[initial].data.as_ref().map(|_| quote!(, &mut data));
+        let bound = super::transitions::handlers_bound(cx);
+        (Some(quote!(<#context as #handlers>::#entry(&mut context #data);)), Some(quote!(where #bound)))
+    } else {
+        (None, None)
+    };
+    let mutable = entry.is_some().then(|| quote!(mut));
     let new_fn = match &m.states[initial].data {
         None => quote! {
             #[doc = #new_doc]
-            #vis fn new(context: #context) -> Self {
+            #vis fn new(#mutable context: #context) -> Self #new_bound {
+                #entry
                 Self::restore(context, ())
             }
         },
         Some(data) => quote! {
             #[doc = #new_doc]
-            #vis fn new(context: #context, data: #data) -> Self {
+            #vis fn new(#mutable context: #context, #mutable data: #data) -> Self #new_bound {
+                #entry
                 Self::restore(context, data)
             }
         },

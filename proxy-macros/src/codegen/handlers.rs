@@ -19,6 +19,7 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
     let params = cx.params_with(&[]);
     let where_clause = cx.where_with(&[]);
     let methods = m.rows.iter().map(|row| handler_signature(cx, row));
+    let actions = (0..m.states.len()).map(|state| action_signatures(cx, state));
     let choices = m.rows.iter().filter(|row| row.has_alternatives()).map(|row| choice_enum(cx, row));
     let doc = format!(
         "The bodies of the rows of [`{handle}`]: implement it for the context type, one method per (state, event) pair of the table."
@@ -32,6 +33,7 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
     let item = quote_spanned! {m.name.span()=>
         #vis trait #handlers #params #where_clause {
             #(#methods)*
+            #(#actions)*
         }
     };
     quote! {
@@ -63,6 +65,39 @@ fn handler_signature(cx: &Ctx<'_>, row: &Row) -> TokenStream {
         #(#row_docs)*
         #signature
     }
+}
+
+/// `fn on_enter_open(&mut self, state: &mut u32);` and `fn on_exit_open(..)` for a
+/// state listed in `entry` or `exit`, spanned at the state's name.
+fn action_signatures(cx: &Ctx<'_>, state: usize) -> TokenStream {
+    let s = &cx.m.states[state];
+    let span = s.name.span();
+    let data = s.data.as_ref().map(|data| quote_spanned!(span=> , state: &mut #data));
+    let mut out = TokenStream::new();
+    for (listed, method, doc) in [
+        (
+            s.entry,
+            cx.entry_method(state),
+            format!(
+                "The entry action of `{}`: runs on every transition into it (self-loops included), after the row's handler, with the state's data as the row made it{}.",
+                s.name,
+                if state == cx.m.initial { "; and in `new`" } else { "" }
+            ),
+        ),
+        (
+            s.exit,
+            cx.exit_method(state),
+            format!(
+                "The exit action of `{}`: runs on every transition out of it (self-loops included), before the row's handler.",
+                s.name
+            ),
+        ),
+    ] {
+        if listed {
+            out.extend(quote_spanned!(span=> #[doc = #doc] fn #method(&mut self #data);));
+        }
+    }
+    out
 }
 
 /// `-> Data` for one target, `-> LeaseConnectingFail` for alternatives, nothing for a

@@ -95,7 +95,13 @@ fn with_meta<R>(cx: &Ctx<'_>, f: impl FnOnce(&MachineMeta<'_>) -> R) -> R {
     let doc = doc_text(&m.attrs);
 
     let states: Vec<StateMeta<'_>> = (0..m.states.len())
-        .map(|i| StateMeta { name: &state_names[i], data: state_data[i].as_deref(), doc: &state_docs[i] })
+        .map(|i| StateMeta {
+            name: &state_names[i],
+            data: state_data[i].as_deref(),
+            doc: &state_docs[i],
+            entry: m.states[i].entry,
+            exit: m.states[i].exit,
+        })
         .collect();
     let events: Vec<EventMeta<'_>> = (0..m.events.len())
         .map(|i| EventMeta { name: &event_names[i], payload: payloads[i].as_deref(), doc: &event_docs[i] })
@@ -139,8 +145,8 @@ fn meta_tokens(meta: &MachineMeta<'_>) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     let states = meta.states.iter().map(|s| {
-        let (name, data, doc) = (s.name, opt(s.data), s.doc);
-        quote!(#path::StateMeta { name: #name, data: #data, doc: #doc })
+        let (name, data, doc, entry, exit) = (s.name, opt(s.data), s.doc, s.entry, s.exit);
+        quote!(#path::StateMeta { name: #name, data: #data, doc: #doc, entry: #entry, exit: #exit })
     });
     let events = meta.events.iter().map(|e| {
         let (name, payload, doc) = (e.name, opt(e.payload), e.doc);

@@ -206,6 +206,18 @@ impl<'m> Ctx<'m> {
         names::method_ident(&format!("{state}_{event}"), event_name.span())
     }
 
+    /// `on_enter_open`: the entry action of `state` (`entry: [..]`).
+    pub(crate) fn entry_method(&self, state: usize) -> Ident {
+        let name = &self.m.states[state].name;
+        names::method_ident(&format!("on_enter_{}", names::snake(&name.to_string())), name.span())
+    }
+
+    /// `on_exit_open`: the exit action of `state` (`exit: [..]`).
+    pub(crate) fn exit_method(&self, state: usize) -> Ident {
+        let name = &self.m.states[state].name;
+        names::method_ident(&format!("on_exit_{}", names::snake(&name.to_string())), name.span())
+    }
+
     /// `LeaseConnectingFail`: what the handler of a row with alternatives returns.
     pub(crate) fn choice_enum(&self, source: usize, event: usize) -> Ident {
         format_ident!("{}{}{}", self.handle, self.m.states[source].name, self.m.events[event].name)

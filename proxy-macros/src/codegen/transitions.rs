@@ -158,9 +158,32 @@ fn fire_body(cx: &Ctx<'_>, row: &Row) -> TokenStream {
     };
     let event_arg = m.events[row.event].payload.as_ref().map(|_| quote!(, event));
     let call = quote!(<#context as #handlers>::#method(&mut context #data_arg #event_arg));
+    // Exit, the row's handler, entry: each row leaves its source and enters its
+    // target, a self-loop too.
+    let source = &m.states[row.source];
+    let exit = source.exit.then(|| {
+        let exit = cx.exit_method(row.source);
+        let data = source.data.as_ref().map(|_| quote!(, &mut data));
+        quote!(<#context as #handlers>::#exit(&mut context #data);)
+    });
+    let data_pat = if exit.is_some() && source.data.is_some() { quote!(mut data) } else { data_pat };
     let restore = |target: usize, data: TokenStream| {
         let ty = cx.handle_of(&cx.state_marker(target));
-        quote!(<#ty>::restore(context, #data))
+        if !m.states[target].entry {
+            return quote!(<#ty>::restore(context, #data));
+        }
+        let entry = cx.entry_method(target);
+        match m.states[target].data {
+            Some(_) => quote!({
+                let mut entered = #data;
+                <#context as #handlers>::#entry(&mut context, &mut entered);
+                <#ty>::restore(context, entered)
+            }),
+            None => quote!({
+                <#context as #handlers>::#entry(&mut context);
+                <#ty>::restore(context, ())
+            }),
+        }
     };
     let finish = if row.has_alternatives() {
         let choice = &cx.choice_enum(row.source, row.event);
@@ -200,6 +223,7 @@ fn fire_body(cx: &Ctx<'_>, row: &Row) -> TokenStream {
     };
     quote! {
         let (mut context, #data_pat) = handle.into_parts();
+        #exit
         #finish
     }
 }

@@ -623,16 +623,22 @@ impl DoorAny {
                 name: "Open",
                 data: ::core::option::Option::None,
                 doc: "",
+                entry: false,
+                exit: false,
             },
             ::proxy_machine::meta::StateMeta {
                 name: "Shut",
                 data: ::core::option::Option::Some("bool"),
                 doc: "",
+                entry: false,
+                exit: false,
             },
             ::proxy_machine::meta::StateMeta {
                 name: "Gone",
                 data: ::core::option::Option::None,
                 doc: "",
+                entry: false,
+                exit: false,
             },
         ],
         events: &[

@@ -634,16 +634,22 @@ where
                 name: "Empty",
                 data: ::core::option::Option::None,
                 doc: "",
+                entry: false,
+                exit: false,
             },
             ::proxy_machine::meta::StateMeta {
                 name: "Full",
                 data: ::core::option::Option::Some("T"),
                 doc: "",
+                entry: false,
+                exit: false,
             },
             ::proxy_machine::meta::StateMeta {
                 name: "Closed",
                 data: ::core::option::Option::None,
                 doc: "",
+                entry: false,
+                exit: false,
             },
         ],
         events: &[
