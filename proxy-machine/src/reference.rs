@@ -72,7 +72,7 @@
 //! | `exit` | `exit: [A];`: states with an exit action (not terminal ones) | no |
 //! | `states` | `states { A, B(Data), .. }` | yes |
 //! | `events` | `events { E, F(Payload), .. }` | no |
-//! | `transitions` | `transitions { A + E => B, [A, B] + F => C \| D, .. }` | no |
+//! | `transitions` | `transitions { A + E => B, [A, B] + F => C \| D, _ + G => E, .. }` | no |
 //! | `timeouts` | `timeouts { A after <Duration expr using cx> => E, .. }` | no |
 //! | `defer` | `defer { A: [E, F], .. }` | no |
 //!
@@ -186,6 +186,50 @@
 //! let (after, event) = running.timeout().unwrap();
 //! assert_eq!((after, event.name()), (Duration::from_millis(250), "Expire"));
 //! assert!(running.defers(&JobEvent::Cancel));
+//! ```
+//!
+//! # A wildcard source
+//!
+//! `_ + Event => Target` is a row from every state that is not terminal, has no row
+//! of its own for `Event` (wherever in the table that row is) and does not defer
+//! it. It is shorthand for listing those states as sources: each gets its own
+//! handler `{state}_{event}`, with its own data, and `META` and the diagrams hold
+//! the rows it stands for, after the table's own. A wildcard that leaves no state
+//! to cover is an error.
+//!
+//! ```
+//! use proxy_machine::lifecycle;
+//!
+//! lifecycle! {
+//!     machine Upload {
+//!         initial: Picking;
+//!         terminal: [Sent, Aborted];
+//!         states { Picking, Sending(u32), Retrying(u32), Sent, Aborted }
+//!         events { Send, Fail, Done, Abort }
+//!         transitions {
+//!             Picking + Send => Sending,
+//!             Sending + Fail => Retrying,
+//!             Retrying + Send => Sending,
+//!             Sending + Done => Sent,
+//!             _ + Abort => Aborted,   // from Picking, Sending and Retrying
+//!         }
+//!     }
+//! }
+//!
+//! impl UploadHandlers for () {
+//!     fn picking_send(&mut self) -> u32 { 0 }
+//!     fn sending_fail(&mut self, tries: u32) -> u32 { tries + 1 }
+//!     fn retrying_send(&mut self, tries: u32) -> u32 { tries }
+//!     fn sending_done(&mut self, _tries: u32) {}
+//!     fn picking_abort(&mut self) {}
+//!     fn sending_abort(&mut self, _tries: u32) {}
+//!     fn retrying_abort(&mut self, _tries: u32) {}
+//! }
+//!
+//! assert_eq!(Upload::new(()).send().fail().abort().state_name(), "Aborted");
+//! let sources: Vec<&str> =
+//!     UploadAny::META.rows.iter().filter(|r| r.event == "Abort").map(|r| r.source).collect();
+//! assert_eq!(sources, ["Picking", "Sending", "Retrying"]);
 //! ```
 //!
 //! # Entry and exit actions

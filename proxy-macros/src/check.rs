@@ -331,7 +331,10 @@ fn rows(def: &MachineDef, table: &Names<'_>, terminal: &[usize], errors: &mut Er
     };
     let mut rows: Vec<Row> = Vec::new();
     let mut complete = true;
-    for row in section {
+    // The table's own rows first: a wildcard covers the states left without one,
+    // wherever it is written.
+    let (wildcards, own): (Vec<&RowDef>, Vec<&RowDef>) = section.iter().partition(|r| r.wildcard.is_some());
+    for row in own {
         let event = table.event_or_guess(&row.event, errors);
         let sources = resolve_all(&row.sources, "source", |i, e| table.state_or_guess(i, e), errors);
         let targets = resolve_all(&row.targets, "target", |i, e| table.state_or_guess(i, e), errors);
@@ -368,20 +371,62 @@ fn rows(def: &MachineDef, table: &Names<'_>, terminal: &[usize], errors: &mut Er
                     ),
                 );
             }
-            rows.push(pair(row, ident, source, event, &targets));
+            rows.push(pair(row, ident.span(), source, event, &targets));
+        }
+    }
+    for row in wildcards {
+        let underscore = row.wildcard.as_ref().map_or_else(|| row.event.span(), |w| w.span);
+        let event = table.event_or_guess(&row.event, errors);
+        let targets = resolve_all(&row.targets, "target", |i, e| table.state_or_guess(i, e), errors);
+        let guessed = event.is_some_and(|e| row.event != *table.events[e])
+            || targets.iter().any(|(ident, s)| *ident != table.states[*s]);
+        complete &= !guessed && event.is_some() && targets.len() == row.targets.len();
+        let Some(event) = event else { continue };
+        if targets.is_empty() {
+            continue;
+        }
+        // A state that defers the event keeps it for later: it has no row for it,
+        // and the wildcard must not give it one.
+        let defers = |state: usize| {
+            def.defer
+                .iter()
+                .flatten()
+                .any(|d| d.state == *table.states[state] && d.events.iter().any(|e| e == table.events[event]))
+        };
+        let sources: Vec<usize> = (0..table.states.len())
+            .filter(|&s| {
+                !terminal.contains(&s)
+                    && !defers(s)
+                    && !rows.iter().any(|r| r.source == s && r.event == event)
+            })
+            .collect();
+        if sources.is_empty() {
+            if !guessed {
+                errors.push(
+                    underscore,
+                    format!(
+                        "`_ + {0}` covers no state: every state that is not terminal has its own row for `{0}`, defers it, or an earlier `_ + {0}` took it; remove this row",
+                        row.event
+                    ),
+                );
+            }
+            continue;
+        }
+        for source in sources {
+            rows.push(pair(row, underscore, source, event, &targets));
         }
     }
     (rows, complete)
 }
 
-fn pair(row: &RowDef, ident: &Ident, source: usize, event: usize, targets: &[(&Ident, usize)]) -> Row {
-    Row {
-        attrs: row.attrs.clone(),
-        span: ident.span(),
-        source,
-        event,
-        targets: targets.iter().map(|(_, t)| *t).collect(),
-    }
+fn pair(
+    row: &RowDef,
+    span: proc_macro2::Span,
+    source: usize,
+    event: usize,
+    targets: &[(&Ident, usize)],
+) -> Row {
+    Row { attrs: row.attrs.clone(), span, source, event, targets: targets.iter().map(|(_, t)| *t).collect() }
 }
 
 /// Resolves a list of state names, reporting unknown and repeated ones.

@@ -54,9 +54,12 @@ pub(crate) struct Variant {
     pub(crate) data: Option<Type>,
 }
 
-/// `Source + Event => Target` or `[A, B] + Event => X | Y`.
+/// `Source + Event => Target`, `[A, B] + Event => X | Y`, or `_ + Event => X`.
 pub(crate) struct RowDef {
     pub(crate) attrs: Vec<Attribute>,
+    /// `_`: every non-terminal state without its own row for the event (`sources`
+    /// is then empty).
+    pub(crate) wildcard: Option<Token![_]>,
     pub(crate) sources: Vec<Ident>,
     pub(crate) event: Ident,
     pub(crate) targets: Vec<Ident>,
@@ -243,12 +246,16 @@ impl Parse for Variant {
 impl Parse for RowDef {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let attrs = input.call(Attribute::parse_outer)?;
-        let sources = parse_ident_list(input)?;
+        let (wildcard, sources) = if input.peek(Token![_]) {
+            (Some(input.parse()?), Vec::new())
+        } else {
+            (None, parse_ident_list(input)?)
+        };
         input.parse::<Token![+]>()?;
         let event = input.parse()?;
         input.parse::<Token![=>]>()?;
         let targets = Punctuated::<Ident, Token![|]>::parse_separated_nonempty(input)?;
-        Ok(RowDef { attrs, sources, event, targets: targets.into_iter().collect() })
+        Ok(RowDef { attrs, wildcard, sources, event, targets: targets.into_iter().collect() })
     }
 }
 

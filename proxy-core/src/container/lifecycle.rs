@@ -104,7 +104,6 @@ lifecycle! {
             Starting + PreWarmCompleted => Started,            // S1
             Starting + Failure => Removed,                     // S2
             Started + Run => Running,                          // T1
-            Started + Remove => Removing,                      // T2
             Started + Failure => Removing,                     // T3: health ping gave up
             Started + StateTimeout => Removing,                // prewarm TTL
             Running + PreWarmCompleted => Running,             // R1: the cold container
@@ -114,14 +113,12 @@ lifecycle! {
             Running + Failure => Running | Draining | Removing | Removed, // R9-R12
             Ready + Run => Running,                            // Y1
             Ready + StateTimeout => Pausing,                   // Y2: pause grace
-            Ready + Remove => Removing,                        // Y3
             Ready + Failure => Removing,                       // Y4
             Ready + Release => Removed,                        // D32: left in place
             Pausing + ContainerPaused => Paused,               // P1
             Pausing + Failure => Removing,                     // P2
             Paused + Run => Running,                           // Z1
             [Paused] + StateTimeout => Removing,               // Z2: unused timeout
-            Paused + Remove => Removing,                       // Z2
             Paused + Release => Removed,                       // D32: left paused
             Draining + Run => Draining,                        // X1: back to the parent
             Draining + RunCompleted => Draining | Removing,    // X2
@@ -134,6 +131,9 @@ lifecycle! {
             Removing + Failure => Removing,                    // a late failure
             Removing + Destroyed => Removed,                   // X4
             Removing + DestroyFailed => Removing | Removed,    // retried, then reported
+            // T2, Y3, Z2: Started, Ready and Paused; every other state that is not
+            // terminal has its own row for Remove, or defers it.
+            _ + Remove => Removing,
         }
         timeouts {
             Started after cx.prewarm_ttl() => StateTimeout,
