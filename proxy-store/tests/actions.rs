@@ -5,7 +5,7 @@
 mod common;
 
 use common::{action, fresh};
-use proxy_store::doc::{ExecDoc, KeyValue, LimitsDoc};
+use proxy_store::doc::{ExecDoc, KeyValue, LimitsDoc, Parameter};
 use proxy_store::{Page, PutMode, SqliteStore, Store, StoreError};
 use serde_json::json;
 
@@ -14,7 +14,7 @@ async fn create_then_get_returns_the_document_as_stored() {
     let (_dir, store) = fresh();
     let doc = proxy_store::doc::ActionDoc {
         limits: LimitsDoc { timeout: 3_000, memory: 128, logs: 1, concurrency: 4 },
-        parameters: vec![KeyValue { key: "greeting".into(), value: json!("hi") }],
+        parameters: vec![Parameter::plain("greeting", json!("hi"))],
         annotations: vec![KeyValue { key: "provide-api-key".into(), value: json!(false) }],
         exec: ExecDoc { main: Some("run".into()), ..ExecDoc::code("python:3.11", "def run(a): return a") },
         ..action("guest", "hello")

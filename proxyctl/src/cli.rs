@@ -70,6 +70,27 @@ pub struct ServeArgs {
     /// One more label for every container, `key=value` (repeatable).
     #[arg(long = "label", value_parser = parse_label)]
     pub labels: Vec<(String, String)>,
+    /// The AES key (base64 of 16, 24 or 32 bytes) of scheme `aes-256`: with it,
+    /// parameters are stored locked with `aes-256` (upstream's
+    /// `whisk.parameter-storage.aes256`). Keep it: without it, no locked parameter
+    /// can be unlocked.
+    #[arg(long, env = "PROXYCTL_PARAM_AES256", hide_env_values = true)]
+    pub param_key_aes256: Option<String>,
+    /// The AES key (base64) of scheme `aes-128`: parameters locked with it can be
+    /// unlocked, and, without an `aes-256` key, new ones are locked with it
+    /// (upstream's `whisk.parameter-storage.aes128`).
+    #[arg(long, env = "PROXYCTL_PARAM_AES128", hide_env_values = true)]
+    pub param_key_aes128: Option<String>,
+}
+
+impl ServeArgs {
+    /// The parameter keys, as configured.
+    pub fn parameter_storage(&self) -> proxy_core::container::encryption::ParameterStorageConfig {
+        proxy_core::container::encryption::ParameterStorageConfig {
+            aes128: self.param_key_aes128.clone(),
+            aes256: self.param_key_aes256.clone(),
+        }
+    }
 }
 
 fn parse_label(text: &str) -> Result<(String, String), String> {

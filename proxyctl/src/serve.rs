@@ -22,7 +22,7 @@ use proxy_core::pool::{spawn_pool, AdoptionConfig, PoolConfig, PoolHandle, Shutd
 use proxy_store::doc::Credentials;
 use proxy_store::{SqliteStore, Store, StoreError};
 
-use crate::api::{self, exec::Kinds, AppState};
+use crate::api::{self, exec::Kinds, params::ParameterLock, AppState};
 use crate::backend::{self, Backend, BackendError};
 use crate::board::Board;
 use crate::cli::ServeArgs;
@@ -47,6 +47,9 @@ pub enum ServeError {
     /// The backend.
     #[error(transparent)]
     Backend(#[from] BackendError),
+    /// A parameter key is not base64 of 16, 24 or 32 bytes.
+    #[error("{0}: pass --param-key-aes256 (or --param-key-aes128) as the base64 of a 16, 24 or 32-byte key, e.g. `openssl rand -base64 32`")]
+    ParameterKey(#[source] proxy_core::container::encryption::EncryptionError),
     /// The guest key could not be written.
     #[error("cannot write the guest key to {path}: {source}")]
     GuestKey {
@@ -186,7 +189,15 @@ impl Server {
         let waiters = Arc::new(Waiters::default());
         let board = Arc::new(Board::default());
         let sink = Arc::new(ServerSink::new(store.clone(), Arc::clone(&waiters), Arc::clone(&board)));
-        let proxy_config = ProxyConfig { user_memory_mb: args.memory, ..ProxyConfig::default() };
+        let params = ParameterLock::new(&args.parameter_storage()).map_err(ServeError::ParameterKey)?;
+        if let Some(scheme) = params.scheme() {
+            tracing::info!(scheme, "parameters are stored locked");
+        }
+        let proxy_config = ProxyConfig {
+            user_memory_mb: args.memory,
+            encryption: Arc::new(params.keys().clone()),
+            ..ProxyConfig::default()
+        };
         let deps = Arc::new(ProxyDeps::new(Arc::clone(&backend.factory), sink.clone(), proxy_config));
         let adoption = args.adopt.then(|| AdoptionConfig { dir: args.data_dir.join("adoption") });
         let pool = spawn_pool(PoolConfig { adoption, ..PoolConfig::new(args.memory, vec![]) }, deps);
@@ -197,6 +208,7 @@ impl Server {
             waiters,
             board,
             kinds: Kinds { runtime_image: backend.runtime_image.clone(), runtimes },
+            params,
             draining: Default::default(),
         });
 

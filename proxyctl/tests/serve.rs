@@ -494,6 +494,78 @@ echo "{\"args\": $1, \"v\": 2}""#,
     // The guard removes what this drain left for adoption.
 }
 
+/// With a parameter key (`--param-key-aes256`), a PUT stores its parameters locked:
+/// GET shows the ciphertext and its scheme, no file of the data directory holds the
+/// plaintext, and the action still gets the plaintext; a parameter the payload
+/// overrides arrives as the payload says. A server started without the key fails
+/// the activation as a whisk error naming the parameter, never handing the action
+/// the ciphertext. Backend-independent, so on the process backend only.
+#[test]
+fn parameters_are_stored_locked_and_reach_the_action_unlocked() {
+    const KEY: &str = "j5rLzhtxwzPyUVUy8/p8XJmBoKeDoSzNJP1SITJEY9E=";
+    let Some(_serial) = serial(Backend::Process) else { return };
+    let secret = format!("hunter2-{}", std::process::id());
+    let mut server = Server::new("params", Backend::Process, &["--param-key-aes256", KEY]);
+    server.start();
+    // The action answers its arguments in rot13: the result shows what it got, and
+    // neither it nor the code (both stored) holds the plaintext.
+    let check = "#!/bin/sh\necho \"{\\\"args\\\": $(printf '%s' \"$1\" | tr 'a-z' 'n-za-m')}\"";
+    let rot13 = |text: &str| -> String {
+        text.chars()
+            .map(|c| match c {
+                'a'..='z' => (((c as u8 - b'a' + 13) % 26) + b'a') as char,
+                c => c,
+            })
+            .collect()
+    };
+    let mut action = script(check);
+    action["parameters"] = json!([{"key": "password", "value": secret}, {"key": "user", "value": "me"}]);
+    server.put_action("check", action);
+
+    let got = server.call("GET", "/api/v1/namespaces/_/actions/check", None).body;
+    for parameter in got["parameters"].as_array().unwrap() {
+        assert_eq!(parameter["encryption"], "aes-256", "{parameter}");
+        let value = parameter["value"].as_str().expect("the ciphertext, base64");
+        assert!(!value.contains(&secret) && value != "me", "{parameter}");
+    }
+    let path = "/api/v1/namespaces/_/actions/check?blocking=true&result=true";
+    let answer = server.call("POST", path, Some(&json!({"user": "override"})));
+    let unlocked = json!({rot13("password"): rot13(&secret), rot13("user"): rot13("override")});
+    assert_eq!((answer.status, &answer.body), (200, &json!({"args": unlocked})));
+    assert_eq!(server.signal(Signal::SIGTERM).code(), Some(0));
+    for entry in std::fs::read_dir(server.dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            let bytes = std::fs::read(&path).unwrap();
+            if let Some(at) = bytes.windows(secret.len()).position(|w| w == secret.as_bytes()) {
+                let around =
+                    String::from_utf8_lossy(&bytes[at.saturating_sub(300)..(at + 100).min(bytes.len())]);
+                panic!("plaintext in {path:?}: {around}");
+            }
+        }
+    }
+
+    server.set_extra(&[]);
+    server.start();
+    let answer = server.call("POST", "/api/v1/namespaces/_/actions/check?blocking=true", None);
+    assert_eq!(answer.status, 500, "{:?}", answer.body);
+    assert_eq!(answer.body["response"]["status"], "whisk internal error");
+    let error = answer.body["response"]["result"]["error"].as_str().unwrap().to_string();
+    assert!(error.contains("`password`") && error.contains("no key"), "{error}");
+    assert_eq!(server.signal(Signal::SIGTERM).code(), Some(0));
+
+    // A malformed key is refused at start, saying what a key looks like.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_proxyctl"))
+        .args(["serve", "--backend", "process", "--addr", "127.0.0.1:0", "--param-key-aes256", "not-a-key"])
+        .arg("--data-dir")
+        .arg(server.dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("aes256") && stderr.contains("openssl rand -base64 32"), "{stderr}");
+}
+
 #[test]
 fn without_an_engine_serve_with_backend_docker_says_what_to_do() {
     let dir = tempfile::tempdir().unwrap();

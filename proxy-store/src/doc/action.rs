@@ -6,7 +6,7 @@ use std::time::Duration;
 use proxy_core::container::ActionLimits;
 use serde::{Deserialize, Serialize};
 
-use super::KeyValue;
+use super::{KeyValue, Parameter};
 use crate::StoreError;
 
 /// An action document: upstream's `Action` (`namespace`, `name`, `version`, `publish`,
@@ -36,9 +36,9 @@ pub struct ActionDoc {
     /// Its limits.
     #[serde(default)]
     pub limits: LimitsDoc,
-    /// Parameters bound to every activation.
+    /// Parameters bound to every activation (locked ones as their ciphertext).
     #[serde(default)]
-    pub parameters: Vec<KeyValue>,
+    pub parameters: Vec<Parameter>,
     /// Annotations (`provide-api-key`, `exec`, ..).
     #[serde(default)]
     pub annotations: Vec<KeyValue>,

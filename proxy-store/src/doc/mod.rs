@@ -21,6 +21,37 @@ pub struct KeyValue {
     pub value: Value,
 }
 
+/// One of an action's bound parameters: upstream's parameter, a [`KeyValue`] that
+/// may also be an init parameter (`init`: passed to `/init` as environment) and
+/// locked at rest (`encryption`: the scheme its `value` is locked with, the value
+/// then being the ciphertext). Both are written only when set, as upstream does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Parameter {
+    /// The name.
+    pub key: String,
+    /// Any JSON value; when `encryption` is set, the locked value (a string).
+    pub value: Value,
+    /// An init parameter: passed to `/init` (as environment), not only to `/run`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub init: bool,
+    /// The scheme `value` is locked with (`aes-128`, `aes-256`), if it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<String>,
+}
+
+impl Parameter {
+    /// A plain parameter: not init, not locked.
+    ///
+    /// ```
+    /// use proxy_store::doc::Parameter;
+    /// let plain = Parameter::plain("name", "world".into());
+    /// assert_eq!(serde_json::to_value(&plain).unwrap(), serde_json::json!({"key": "name", "value": "world"}));
+    /// ```
+    pub fn plain(key: impl Into<String>, value: Value) -> Self {
+        Parameter { key: key.into(), value, init: false, encryption: None }
+    }
+}
+
 impl KeyValue {
     /// The pairs of `map`, in its order.
     ///

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::Json;
-use proxy_store::doc::{ActionDoc, ExecDoc, KeyValue, LimitsDoc};
+use proxy_store::doc::{ActionDoc, ExecDoc, KeyValue, LimitsDoc, Parameter};
 use proxy_store::PutMode;
 use serde::Deserialize;
 use serde_json::Value;
@@ -53,7 +53,7 @@ fn entity(caller: &Caller, namespace: &str, name: &str) -> Result<String, ApiErr
 pub struct ActionPut {
     exec: Option<ExecDoc>,
     limits: Option<LimitsPut>,
-    parameters: Option<Vec<KeyValue>>,
+    parameters: Option<Vec<Parameter>>,
     annotations: Option<Vec<KeyValue>>,
     publish: Option<bool>,
     version: Option<String>,
@@ -85,9 +85,11 @@ pub async fn put(
     };
     state.kinds.check(&exec)?;
     let limits = body.limits.unwrap_or_default().over(base.map_or_else(LimitsDoc::default, |b| b.limits))?;
+    let parameters = body.parameters.or_else(|| base.map(|b| b.parameters.clone())).unwrap_or_default();
+    let parameters = state.params.lock(parameters).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let doc = ActionDoc {
         limits,
-        parameters: body.parameters.or_else(|| base.map(|b| b.parameters.clone())).unwrap_or_default(),
+        parameters,
         annotations: body.annotations.or_else(|| base.map(|b| b.annotations.clone())).unwrap_or_default(),
         publish: body.publish.or(base.map(|b| b.publish)).unwrap_or(false),
         version: body.version.unwrap_or_else(|| "0.0.1".into()),

@@ -15,9 +15,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use proxy_core::container::{ActivationMessage, ActivationStatus, Run};
-use proxy_store::doc::{ActivationDoc, KeyValue};
+use proxy_store::doc::ActivationDoc;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use tokio::time::Instant;
 
 use super::auth::Caller;
@@ -75,16 +75,16 @@ pub async fn invoke(
     let action = state.kinds.action(&stored.action)?;
 
     // Bound parameters first, the invoke's payload over them (upstream's merge).
-    let mut content: Map<String, Value> =
-        stored.action.parameters.iter().map(|KeyValue { key, value }| (key.clone(), value.clone())).collect();
-    content.extend(payload);
+    let bound = super::params::bind(&stored.action.parameters, payload);
     let activation_id = crate::ids::hex_id().map_err(ApiError::internal)?;
     let msg = ActivationMessage {
         transaction_id: crate::ids::hex_id().map_err(ApiError::internal)?,
         api_key: action.provides_api_key().then(|| caller.auth.clone()),
         subject: caller.subject.subject.clone(),
         blocking: query.blocking,
-        content: Some(Value::Object(content)),
+        content: Some(Value::Object(bound.content)),
+        init_args: bound.init_args,
+        locked_args: bound.locked_args,
         ..ActivationMessage::new(activation_id.clone(), namespace)
     };
     let deadline = Instant::now() + Duration::from_millis(wait_ms);

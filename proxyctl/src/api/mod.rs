@@ -11,6 +11,7 @@ pub mod exec;
 pub mod extract;
 pub mod invoke;
 pub mod limits;
+pub mod params;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -37,6 +38,8 @@ pub struct AppState {
     pub board: Arc<Board>,
     /// How kinds map to images.
     pub kinds: Kinds,
+    /// The keys parameters are locked with at rest.
+    pub params: params::ParameterLock,
     /// Set once a shutdown began: new invokes are refused with 503.
     pub draining: AtomicBool,
 }

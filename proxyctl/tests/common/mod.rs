@@ -135,6 +135,11 @@ impl Server {
         }
     }
 
+    /// Replaces the extra `serve` arguments for the next start.
+    pub fn set_extra(&mut self, extra: &[&str]) {
+        self.extra = extra.iter().map(|s| s.to_string()).collect();
+    }
+
     /// Starts `proxyctl serve` and waits for its `listening on` line.
     pub fn start(&mut self) {
         assert!(self.child.is_none(), "started twice");
