@@ -78,6 +78,32 @@
 //! (`machine Pool<'a, T: Clone> where T: Send`); one `lifecycle!` may hold several
 //! machines; it may be invoked inside a function.
 //!
+//! # Through a re-export
+//!
+//! The generated code names this crate by the path `lifecycle!` was called through
+//! (its `$crate`), so a crate that re-exports the framework (`pub use proxy_machine as
+//! machine;`, as `proxy_core` does) lets its users write `machine::lifecycle!`
+//! without depending on `proxy-machine` themselves.
+//!
+//! ```
+//! mod framework {
+//!     pub(crate) use ::proxy_machine as machine;
+//! }
+//! framework::machine::lifecycle! {
+//!     machine Bell {
+//!         initial: Quiet;
+//!         states { Quiet, Ringing }
+//!         events { Ring, Stop }
+//!         transitions { Quiet + Ring => Ringing, Ringing + Stop => Quiet }
+//!     }
+//! }
+//! impl BellHandlers for () {
+//!     fn quiet_ring(&mut self) {}
+//!     fn ringing_stop(&mut self) {}
+//! }
+//! assert_eq!(Bell::new(()).ring().state_name(), "Ringing");
+//! ```
+//!
 //! # What is generated, for `machine Lease`
 //!
 //! | item | what |

@@ -1,7 +1,7 @@
 //! Tokens to syntax tree. No judgement here: names are not resolved and the graph is
 //! not looked at; `check` does that. The only errors are syntax errors.
 
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenStream};
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{braced, bracketed, parenthesized, Attribute, Expr, Generics, Ident, Token, Type, Visibility};
@@ -20,8 +20,13 @@ pub(crate) mod kw {
     syn::custom_keyword!(after);
 }
 
-/// A whole `lifecycle!` invocation: one or more machines.
+/// A whole `lifecycle!` invocation: an optional `crate = path;` header, then one or
+/// more machines.
 pub(crate) struct Input {
+    /// The path of the runtime support crate the generated code names: `$crate` when
+    /// `proxy_machine::lifecycle!` forwards to the proc macro, so the expansion resolves
+    /// through any re-export; `None` for a direct call of the proc macro.
+    pub(crate) krate: Option<TokenStream>,
     pub(crate) machines: Vec<MachineDef>,
 }
 
@@ -71,6 +76,20 @@ pub(crate) struct DeferDef {
 
 impl Parse for Input {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let krate = if input.peek(Token![crate]) && input.peek2(Token![=]) {
+            input.parse::<Token![crate]>()?;
+            input.parse::<Token![=]>()?;
+            // Taken as tokens, not as a `syn::Path`: `$crate` arrives as one
+            // identifier that must be given back to rustc untouched.
+            let mut path = TokenStream::new();
+            while !input.is_empty() && !input.peek(Token![;]) {
+                path.extend([input.parse::<proc_macro2::TokenTree>()?]);
+            }
+            input.parse::<Token![;]>()?;
+            Some(path)
+        } else {
+            None
+        };
         let mut machines = Vec::new();
         while !input.is_empty() {
             machines.push(input.parse()?);
@@ -80,7 +99,7 @@ impl Parse for Input {
                 "expected a machine: `machine Name { initial: ..; states { .. } events { .. } transitions { .. } }`",
             ));
         }
-        Ok(Input { machines })
+        Ok(Input { krate, machines })
     }
 }
 
@@ -323,6 +342,15 @@ mod tests {
             machine B { initial: Y; states { Y } terminal: [Y] }
         };
         assert_eq!(input.machines.len(), 2);
+    }
+
+    #[test]
+    fn the_crate_path_comes_first_and_is_kept_as_tokens() {
+        let input: Input = parse_quote! { crate = ::some::path; machine A { initial: X; states { X } } };
+        assert_eq!(input.krate.unwrap().to_string(), ":: some :: path");
+        assert_eq!(input.machines.len(), 1);
+        let input: Input = parse_quote! { machine A { initial: X; states { X } } };
+        assert!(input.krate.is_none());
     }
 
     fn parse_error(tokens: proc_macro2::TokenStream) -> String {

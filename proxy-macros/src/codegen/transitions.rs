@@ -54,12 +54,16 @@ fn event_items(cx: &Ctx<'_>, event: usize) -> TokenStream {
                     respan(fire_unit.clone(), row.span),
                     respan(marker, row.span),
                 );
+                // The parameter keeps the call-site span of the body that uses it:
+                // at the row's span it would be another hygiene context whenever the
+                // proc macro is called from `proxy_machine::lifecycle!`'s expansion.
+                let handle_param = quote!(handle);
                 quote_spanned! {row.span=>
                     impl #params #on_ty for #marker #where_clause {
                         type Next = #next;
                     }
                     impl #params #fire_unit for #marker #where_fire {
-                        fn __fire(handle: #handle_ty #event_param) -> #next {
+                        fn __fire(#handle_param: #handle_ty #event_param) -> #next {
                             #body
                         }
                     }
