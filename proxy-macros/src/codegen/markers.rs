@@ -39,7 +39,9 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
 
     quote! {
         #[doc = #module_doc]
-        #[allow(non_snake_case, clippy::empty_enum)]
+        // `dead_code`: a machine driven only through `dispatch` never names an
+        // event's marker, nor the hidden trait of a state that accepts every event.
+        #[allow(non_snake_case, dead_code, clippy::empty_enum)]
         #vis mod #module {
             #(#states)*
 

@@ -102,6 +102,8 @@ fn event_items(cx: &Ctx<'_>, event: usize) -> TokenStream {
     let method_impl = m.events[event].method.then(|| {
         respan(
             quote! {
+            // Unused when the machine is driven only through `dispatch`.
+            #[allow(dead_code)]
             impl #impl_params #self_ty #where_clause {
                 #doc
                 #vis fn #method(self #event_param) -> <#s as #on_ty>::Next
@@ -117,13 +119,13 @@ fn event_items(cx: &Ctx<'_>, event: usize) -> TokenStream {
     });
     quote! {
         #[doc(hidden)]
-        #[allow(non_camel_case_types)]
+        #[allow(non_camel_case_types, dead_code)]
         #vis trait #on #params #where_clause {
             type Next;
         }
 
         #[doc(hidden)]
-        #[allow(non_camel_case_types)]
+        #[allow(non_camel_case_types, dead_code)]
         #vis trait #fire #fire_params: #on_ty + #state_trait_ty #where_clause {
             fn __fire(handle: #handle_of_self #event_param) -> <Self as #on_ty>::Next;
         }
@@ -231,6 +233,8 @@ fn next_enum(cx: &Ctx<'_>, row: &Row) -> TokenStream {
     quote! {
         #[doc = #doc]
         #[must_use = "the machine is inside: match on it to go on"]
+        // Unused when the machine is driven only through `dispatch`.
+        #[allow(dead_code)]
         #vis enum #name #params #where_clause {
             #(#variants,)*
         }

@@ -1,5 +1,5 @@
 ///The states of [`Door`](super::Door) as types, and its events as types in [`event`].
-#[allow(non_snake_case, clippy::empty_enum)]
+#[allow(non_snake_case, dead_code, clippy::empty_enum)]
 pub mod door {
     ///The state `Open` of [`Door`](super::Door).
     pub enum Open {}
@@ -170,6 +170,7 @@ impl<S: DoorState> ::core::fmt::Debug for Door<S> {
     label = "`Door` needs `DoorHandlers` implemented for its context",
     note = "add `impl DoorHandlers for <context> { .. }` with one method per row of the table"
 )]
+#[allow(dead_code)]
 pub trait DoorHandlers {
     ///`Open + Push => Shut`.
     ///
@@ -185,6 +186,7 @@ pub trait DoorHandlers {
     fn shut_burn(&mut self, state: bool);
 }
 ///What the handler of `Shut + Push => Open | Shut` chooses.
+#[allow(dead_code)]
 pub enum DoorShutPush {
     ///Go to `Open`.
     Open,
@@ -192,12 +194,12 @@ pub enum DoorShutPush {
     Shut(bool),
 }
 #[doc(hidden)]
-#[allow(non_camel_case_types)]
+#[allow(non_camel_case_types, dead_code)]
 pub trait __DoorOnPush {
     type Next;
 }
 #[doc(hidden)]
-#[allow(non_camel_case_types)]
+#[allow(non_camel_case_types, dead_code)]
 pub trait __DoorFirePush<X>: __DoorOnPush + DoorState {
     fn __fire(handle: Door<Self>) -> <Self as __DoorOnPush>::Next;
 }
@@ -244,6 +246,7 @@ where
         match <door::event::Push as door::__private::GoneAccepts<X>>::never() {}
     }
 }
+#[allow(dead_code)]
 impl<S: DoorState> Door<S> {
     ///Raises `Push`.
     ///
@@ -262,12 +265,12 @@ impl<S: DoorState> Door<S> {
     }
 }
 #[doc(hidden)]
-#[allow(non_camel_case_types)]
+#[allow(non_camel_case_types, dead_code)]
 pub trait __DoorOnLock {
     type Next;
 }
 #[doc(hidden)]
-#[allow(non_camel_case_types)]
+#[allow(non_camel_case_types, dead_code)]
 pub trait __DoorFireLock<X>: __DoorOnLock + DoorState {
     fn __fire(handle: Door<Self>, event: bool) -> <Self as __DoorOnLock>::Next;
 }
@@ -304,6 +307,7 @@ where
         match <door::event::Lock as door::__private::GoneAccepts<X>>::never() {}
     }
 }
+#[allow(dead_code)]
 impl<S: DoorState> Door<S> {
     ///Raises `Lock`.
     ///
@@ -317,12 +321,12 @@ impl<S: DoorState> Door<S> {
     }
 }
 #[doc(hidden)]
-#[allow(non_camel_case_types)]
+#[allow(non_camel_case_types, dead_code)]
 pub trait __DoorOnBurn {
     type Next;
 }
 #[doc(hidden)]
-#[allow(non_camel_case_types)]
+#[allow(non_camel_case_types, dead_code)]
 pub trait __DoorFireBurn<X>: __DoorOnBurn + DoorState {
     fn __fire(handle: Door<Self>) -> <Self as __DoorOnBurn>::Next;
 }
@@ -363,6 +367,7 @@ where
         match <door::event::Burn as door::__private::GoneAccepts<X>>::never() {}
     }
 }
+#[allow(dead_code)]
 impl<S: DoorState> Door<S> {
     ///Raises `Burn`.
     ///
@@ -382,6 +387,7 @@ impl<S: DoorState> Door<S> {
 }
 ///Where `Shut + Push => Open | Shut` led.
 #[must_use = "the machine is inside: match on it to go on"]
+#[allow(dead_code)]
 pub enum DoorShutPushNext {
     ///The machine went to `Open`.
     Open(Door<door::Open>),
@@ -407,6 +413,7 @@ pub enum DoorAny {
     Gone(Door<door::Gone>),
 }
 ///The events of [`Door`] as values, for [`DoorAny::dispatch`].
+#[allow(dead_code)]
 pub enum DoorEvent {
     ///The event `Push`.
     Push,

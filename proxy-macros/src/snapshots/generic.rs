@@ -1,5 +1,5 @@
 ///The states of [`Pool`](super::Pool) as types, and its events as types in [`event`].
-#[allow(non_snake_case, clippy::empty_enum)]
+#[allow(non_snake_case, dead_code, clippy::empty_enum)]
 mod pool {
     ///The state `Empty` of [`Pool`](super::Pool).
     pub(super) enum Empty {}
@@ -189,6 +189,7 @@ where
     label = "`Pool` needs `PoolHandlers` implemented for its context",
     note = "add `impl PoolHandlers for <context> { .. }` with one method per row of the table"
 )]
+#[allow(dead_code)]
 trait PoolHandlers<'a, T: Clone>
 where
     T: Send,
@@ -204,7 +205,7 @@ where
     fn full_close(&mut self, state: T);
 }
 #[doc(hidden)]
-#[allow(non_camel_case_types)]
+#[allow(non_camel_case_types, dead_code)]
 trait __PoolOnPut<'a, T: Clone>
 where
     T: Send,
@@ -212,7 +213,7 @@ where
     type Next;
 }
 #[doc(hidden)]
-#[allow(non_camel_case_types)]
+#[allow(non_camel_case_types, dead_code)]
 trait __PoolFirePut<'a, T: Clone, X>: __PoolOnPut<'a, T> + PoolState<'a, T>
 where
     T: Send,
@@ -271,6 +272,7 @@ where
         match <pool::event::Put as pool::__private::ClosedAccepts<X>>::never() {}
     }
 }
+#[allow(dead_code)]
 impl<'a, T: Clone, S: PoolState<'a, T>> Pool<'a, T, S>
 where
     T: Send,
@@ -291,7 +293,7 @@ where
     }
 }
 #[doc(hidden)]
-#[allow(non_camel_case_types)]
+#[allow(non_camel_case_types, dead_code)]
 trait __PoolOnClose<'a, T: Clone>
 where
     T: Send,
@@ -299,7 +301,7 @@ where
     type Next;
 }
 #[doc(hidden)]
-#[allow(non_camel_case_types)]
+#[allow(non_camel_case_types, dead_code)]
 trait __PoolFireClose<'a, T: Clone, X>: __PoolOnClose<'a, T> + PoolState<'a, T>
 where
     T: Send,
@@ -355,6 +357,7 @@ where
         match <pool::event::Close as pool::__private::ClosedAccepts<X>>::never() {}
     }
 }
+#[allow(dead_code)]
 impl<'a, T: Clone, S: PoolState<'a, T>> Pool<'a, T, S>
 where
     T: Send,
@@ -389,6 +392,7 @@ where
     Closed(Pool<'a, T, pool::Closed>),
 }
 ///The events of [`Pool`] as values, for [`PoolAny::dispatch`].
+#[allow(dead_code)]
 enum PoolEvent<'a, T: Clone>
 where
     T: Send,
