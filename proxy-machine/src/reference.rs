@@ -246,7 +246,9 @@
 //! # fn main() {}
 //! ```
 //!
-//! An illegal transition on a typed handle is an E0277 that speaks the domain:
+//! An illegal transition on a typed handle is an E0277 that speaks the domain, with
+//! the same message, label and notes when the machine is defined in another crate
+//! (rustc's one `help:` line names the hidden trait by its path there):
 //!
 //! ```text
 //! error[E0277]: illegal transition: `Open` does not accept `Connect`
@@ -255,7 +257,9 @@
 //! 119 |     let _ = open.connect(Addr("b".into()));
 //!     |                  ^^^^^^^ `Open` does not accept `Connect`
 //!     |
+//!     = help: the trait `for<'__a> OpenAcceptsConnect<'__a>` is not implemented for `Connect`
 //!     = note: `Open` accepts `Close`
+//! note: required by a bound in `Lease::<Open>::connect`
 //! ```
 //!
 //! ```compile_fail

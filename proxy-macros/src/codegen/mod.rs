@@ -228,9 +228,10 @@ impl<'m> Ctx<'m> {
         (format_ident!("__{}On{}", self.handle, e), format_ident!("__{}Fire{}", self.handle, e))
     }
 
-    /// The hidden per-state trait whose absence explains an illegal transition.
-    pub(crate) fn accepts_trait(&self, state: usize) -> Ident {
-        format_ident!("{}Accepts", self.m.states[state].name)
+    /// The hidden trait, one per (state, event) pair without a row, whose absence
+    /// explains an illegal transition: `OpenAcceptsConnect`.
+    pub(crate) fn rejects_trait(&self, state: usize, event: usize) -> Ident {
+        format_ident!("{}Accepts{}", self.m.states[state].name, self.m.events[event].name)
     }
 
     /// The doc attributes of an item, or `default` when it has none.
