@@ -227,6 +227,10 @@
 //! | dead end | ``state `B` has no way out: add a row leaving it, or list it in `terminal: [..]` `` |
 //! | terminal with rows | ``terminal state `C` has an outgoing row for `Go`; remove the row or take `C` out of `terminal` `` |
 //! | missing initial | ``missing initial state: add `initial: <state>;` to `M`, naming one of `A`, `B` `` |
+//! | missing or empty `states` | ``missing `states { .. }` section: ..`` / ``` `states {}` is empty: .. ``` (with the missing `initial`, in the same build) |
+//! | terminal initial state | ``the initial state `Done` is terminal: the machine could never leave it; ..`` |
+//! | repeated section | ``duplicate section `transitions`: ..``; the items of the second are still checked |
+//! | deferral in a terminal state | ``terminal state `Done` defers events, but it is never left, ..`` |
 //! | timeout / deferral naming an unknown name | the unknown state / event message |
 //! | timeout event with data | ``timeout event `Tick` carries data, but a timer has none to give; use an event without data`` |
 //! | timeout without a row | ``` `A` times out with `Late` but has no row for it; add `A + Late => <state>` to `transitions` ``` |

@@ -34,8 +34,19 @@ impl Errors {
 /// Checks one machine and builds its model from everything that passed.
 /// `None` only when there is nothing to generate (no state at all).
 pub(crate) fn check(def: MachineDef, errors: &mut Errors) -> Option<Machine> {
+    for error in &def.syntax_errors {
+        errors.0.push(error.clone());
+    }
     let states = declared_states(&def, errors);
     if states.is_empty() {
+        // Nothing to generate, but every other mistake that can be judged without
+        // states is still reported in this build, not the next one.
+        if def.initial.is_none() {
+            errors.push(
+                def.name.span(),
+                format!("missing initial state: add `initial: <state>;` to `{}`", def.name),
+            );
+        }
         return None;
     }
     let mut events = declared_events(&def, errors);
@@ -52,8 +63,9 @@ pub(crate) fn check(def: MachineDef, errors: &mut Errors) -> Option<Machine> {
     let (rows, rows_complete) = rows(&def, &table, &terminal, errors);
     let graph_exact = rows_complete
         && def.initial.iter().chain(def.terminal.iter().flatten()).all(|name| state_names.contains(&name));
+    let initial_terminal = initial_is_not_terminal(&def, initial, &terminal, &state_names, errors);
     let timeouts = timeouts(&def, &table, &events, &rows, errors);
-    let deferrals = deferrals(&def, &table, &rows, errors);
+    let deferrals = deferrals(&def, &table, &rows, &terminal, errors);
 
     let mut machine = Machine {
         attrs: def.attrs,
@@ -69,7 +81,9 @@ pub(crate) fn check(def: MachineDef, errors: &mut Errors) -> Option<Machine> {
         initial,
         terminal,
     };
-    if graph_exact {
+    // From a terminal initial state nothing is reachable: the one error says so,
+    // rather than one "unreachable" per other state.
+    if graph_exact && !initial_terminal {
         every_state_reachable(&machine, errors);
         every_state_has_a_way_out(&machine, errors);
     }
@@ -140,6 +154,13 @@ fn declared_states(def: &MachineDef, errors: &mut Errors) -> Vec<State> {
         );
         return Vec::new();
     };
+    if section.is_empty() {
+        errors.push(
+            def.states_span.unwrap_or_else(|| def.name.span()),
+            "`states {}` is empty: a machine has at least one state, for example `states { Idle, Busy(Job) }`",
+        );
+        return Vec::new();
+    }
     unique_variants(section, "state", errors)
         .map(|v| State { attrs: v.attrs.clone(), name: v.name.clone(), data: v.data.clone() })
         .collect()
@@ -229,6 +250,30 @@ fn initial_state(def: &MachineDef, table: &Names<'_>, errors: &mut Errors) -> us
             0
         }
     }
+}
+
+/// The initial state is not terminal when there are other states: the machine could
+/// never move. Returns whether it is (an error already reported).
+fn initial_is_not_terminal(
+    def: &MachineDef,
+    initial: usize,
+    terminal: &[usize],
+    state_names: &[&Ident],
+    errors: &mut Errors,
+) -> bool {
+    let Some(ident) = &def.initial else { return false };
+    // A one-state machine that starts where it ends is consistent (a machine without
+    // events); with more states, the others could never be reached.
+    if !terminal.contains(&initial) || !state_names.contains(&ident) || state_names.len() < 2 {
+        return false;
+    }
+    errors.push(
+        ident.span(),
+        format!(
+            "the initial state `{ident}` is terminal: the machine could never leave it; start in another state, or take `{ident}` out of `terminal`"
+        ),
+    );
+    true
 }
 
 /// `terminal: [..];` names declared states.
@@ -372,12 +417,14 @@ fn timeouts(
     timeouts
 }
 
-/// `defer { State: [Event, ..] }`: known names, and never an event the state
-/// handles (it would be ambiguous whether the row or the deferral wins).
+/// `defer { State: [Event, ..] }`: known names, a state that is not terminal, and
+/// never an event the state handles (it would be ambiguous whether the row or the
+/// deferral wins).
 fn deferrals(
     def: &MachineDef,
     table: &Names<'_>,
     rows: &[Row],
+    terminal: &[usize],
     errors: &mut Errors,
 ) -> Vec<(usize, Vec<usize>)> {
     let Some(section) = &def.defer else {
@@ -388,6 +435,17 @@ fn deferrals(
         let state = table.state(state_ident, errors);
         let events = resolve_all(events, "deferred event", |i, e| table.event(i, e), errors);
         let Some(state) = state else { continue };
+        if terminal.contains(&state) {
+            // A terminal state never changes, so a deferred event would never be
+            // replayed.
+            errors.push(
+                state_ident.span(),
+                format!(
+                    "terminal state `{state_ident}` defers events, but it is never left, so they would never be replayed; remove its deferral"
+                ),
+            );
+            continue;
+        }
         let mut kept = Vec::new();
         for (ident, event) in events {
             if rows.iter().any(|r| r.source == state && r.event == event) {
@@ -599,6 +657,85 @@ mod tests {
         assert_eq!(
             errors,
             ["missing `states { .. }` section: list the states of `M`, for example `states { Idle, Busy(Job) }`"]
+        );
+    }
+
+    #[test]
+    fn a_machine_without_sections_reports_every_missing_one() {
+        let (machine, errors) = run(parse_quote! { machine Lamp {} });
+        assert!(machine.is_none());
+        assert_eq!(
+            errors,
+            [
+                "missing `states { .. }` section: list the states of `Lamp`, for example `states { Idle, Busy(Job) }`",
+                "missing initial state: add `initial: <state>;` to `Lamp`",
+            ]
+        );
+        let (machine, errors) = run(parse_quote! { machine Lamp { initial: Off; states {} } });
+        assert!(machine.is_none());
+        assert_eq!(
+            errors,
+            ["`states {}` is empty: a machine has at least one state, for example `states { Idle, Busy(Job) }`"]
+        );
+    }
+
+    #[test]
+    fn a_terminal_initial_state_is_one_error() {
+        let (_, errors) = run(parse_quote! {
+            machine M {
+                initial: Done;
+                terminal: [Done];
+                states { Idle, Busy, Done }
+                events { Go }
+                transitions { Idle + Go => Busy, Busy + Go => Done }
+            }
+        });
+        assert_eq!(
+            errors,
+            ["the initial state `Done` is terminal: the machine could never leave it; start in another state, or take `Done` out of `terminal`"]
+        );
+    }
+
+    #[test]
+    fn a_terminal_state_defers_nothing() {
+        let (machine, errors) = run(parse_quote! {
+            machine M {
+                initial: A;
+                terminal: [B];
+                states { A, B }
+                events { Go, Poke }
+                transitions { A + Go => B }
+                defer { B: [Poke] }
+            }
+        });
+        assert_eq!(
+            errors,
+            ["terminal state `B` defers events, but it is never left, so they would never be replayed; remove its deferral"]
+        );
+        assert!(machine.unwrap().deferrals.is_empty());
+    }
+
+    #[test]
+    fn a_repeated_section_does_not_hide_the_other_mistakes() {
+        let (_, errors) = run(parse_quote! {
+            machine M {
+                initial: A;
+                initial: B;
+                states { A, B }
+                events { Go }
+                transitions { A + Go => B }
+                transitions { B + Go => Gone }
+            }
+        });
+        // The second `transitions` is merged into the first, so its row is checked
+        // and `B` does not look like a dead end.
+        assert_eq!(
+            errors,
+            [
+                "duplicate section `initial`: each section may appear once per machine",
+                "duplicate section `transitions`: each section may appear once per machine; write its items in one",
+                "unknown state `Gone`; the states are `A`, `B`",
+            ]
         );
     }
 
