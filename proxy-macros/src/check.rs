@@ -37,7 +37,7 @@ pub(crate) fn check(def: MachineDef, errors: &mut Errors) -> Option<Machine> {
     for error in &def.syntax_errors {
         errors.0.push(error.clone());
     }
-    let states = declared_states(&def, errors);
+    let mut states = declared_states(&def, errors);
     if states.is_empty() {
         // Nothing to generate, but every other mistake that can be judged without
         // states is still reported in this build, not the next one.
@@ -51,6 +51,7 @@ pub(crate) fn check(def: MachineDef, errors: &mut Errors) -> Option<Machine> {
     }
     let mut events = declared_events(&def, errors);
     method_names_are_free(&def.name, &mut events, errors);
+    let stand_ins = undeclared_names_stand_in(&def, &mut states, &mut events, errors);
     let state_names: Vec<&Ident> = states.iter().map(|s| &s.name).collect();
     let event_names: Vec<&Ident> = events.iter().map(|e| &e.name).collect();
     let table = Names { states: &state_names, events: &event_names };
@@ -61,7 +62,8 @@ pub(crate) fn check(def: MachineDef, errors: &mut Errors) -> Option<Machine> {
     // unreachable or stuck: the graph is judged only when every row made it into the
     // model and every state name of the graph was spelt as declared.
     let (rows, rows_complete) = rows(&def, &table, &terminal, errors);
-    let graph_exact = rows_complete
+    let graph_exact = !stand_ins
+        && rows_complete
         && def.initial.iter().chain(def.terminal.iter().flatten()).all(|name| state_names.contains(&name));
     let initial_terminal = initial_is_not_terminal(&def, initial, &terminal, &state_names, errors);
     let timeouts = timeouts(&def, &table, &events, &rows, errors);
@@ -140,6 +142,53 @@ fn resolve(declared: &[&Ident], ident: &Ident, what: &str, errors: &mut Errors) 
     };
     errors.push(ident.span(), message);
     None
+}
+
+/// A name used in a row, `initial` or `terminal`, not declared and without a close
+/// match, is reported here, once per use, and then stands in the model as if declared
+/// (a state without data, an event without payload). The expansion then still has the
+/// row's handler and method, so the user's `impl` of the handler and their call of the
+/// method, written against the table as they meant it, add no error of their own
+/// (E0407 "not a member of trait", E0599 "no method"). A name with a close match is
+/// left to the lookups, which report it and stand in the suggested name. Returns
+/// whether any stand-in was added (the graph is then not judged).
+fn undeclared_names_stand_in(
+    def: &MachineDef,
+    states: &mut Vec<State>,
+    events: &mut Vec<Event>,
+    errors: &mut Errors,
+) -> bool {
+    let declared_states: Vec<Ident> = states.iter().map(|s| s.name.clone()).collect();
+    let declared_events: Vec<Ident> = events.iter().map(|e| e.name.clone()).collect();
+    let state_refs: Vec<&Ident> = declared_states.iter().collect();
+    let event_refs: Vec<&Ident> = declared_events.iter().collect();
+    let mut uses: Vec<(&Ident, bool)> = Vec::new();
+    uses.extend(def.initial.iter().chain(def.terminal.iter().flatten()).map(|i| (i, true)));
+    for row in def.transitions.iter().flatten() {
+        uses.push((&row.event, false));
+        uses.extend(row.sources.iter().chain(&row.targets).map(|i| (i, true)));
+    }
+    let mut added = false;
+    for (ident, is_state) in uses {
+        let declared = if is_state { &state_refs } else { &event_refs };
+        if declared.contains(&ident) || guess(declared, ident).is_some() {
+            continue;
+        }
+        let what = if is_state { "state" } else { "event" };
+        resolve(declared, ident, what, errors);
+        added = true;
+        if is_state && !states.iter().any(|s| s.name == *ident) {
+            states.push(State { attrs: Vec::new(), name: ident.clone(), data: None });
+        } else if !is_state && !events.iter().any(|e| e.name == *ident) {
+            // Its method is left out if its name is taken: that is no mistake of
+            // the user's to report on top of the undeclared name.
+            let method = names::snake(&ident.to_string());
+            let free = !names::RESERVED_METHODS.contains(&method.as_str())
+                && events.iter().all(|e| names::snake(&e.name.to_string()) != method);
+            events.push(Event { attrs: Vec::new(), name: ident.clone(), payload: None, method: free });
+        }
+    }
+    added
 }
 
 /// The `states { .. }` section, without duplicates.
@@ -590,7 +639,7 @@ mod tests {
     }
 
     #[test]
-    fn a_name_without_suggestion_drops_its_row() {
+    fn a_name_without_suggestion_stands_in_as_declared() {
         let (machine, errors) = run(parse_quote! {
             machine M {
                 initial: Idle;
@@ -600,7 +649,11 @@ mod tests {
             }
         });
         assert_eq!(errors, ["unknown state `Gone`; the states are `Idle`, `Busy`"]);
-        assert_eq!(machine.unwrap().rows.len(), 1);
+        // `Gone` stands in as a state without data, so the row, its handler and its
+        // method are still generated and the code using them adds no error.
+        let machine = machine.unwrap();
+        assert_eq!(machine.rows.len(), 2);
+        assert_eq!(machine.states[2].name, "Gone");
     }
 
     #[test]
