@@ -207,6 +207,15 @@ pub enum DoorShutPush {
     Shut(bool),
 }
 #[doc(hidden)]
+///`Gone` is not a target of `Shut + Push => Open | Shut`.
+#[allow(dead_code)]
+pub struct DoorShutPushLeadsToOpenOrShutNotGone;
+#[allow(non_upper_case_globals, dead_code)]
+impl DoorShutPush {
+    #[doc(hidden)]
+    pub const Gone: DoorShutPushLeadsToOpenOrShutNotGone = DoorShutPushLeadsToOpenOrShutNotGone;
+}
+#[doc(hidden)]
 #[allow(non_camel_case_types, dead_code)]
 pub trait __DoorOnPush {
     type Next;
