@@ -286,3 +286,19 @@
 //!
 //! A missing handler is E0046 on the `impl`; a handler cannot produce a state outside
 //! its row, because it returns the target's data (E0308 otherwise), never a handle.
+//! A handler of a row with alternatives that picks a state outside them gets one
+//! error listing them: ``error[E0277]: `Connecting + Fail` leads to `Idle` or `Closed`, not `Open` ``
+//! (for a state without data, an E0308 whose found type is
+//! `LeaseConnectingFailLeadsToIdleOrClosedNotConnecting`).
+//!
+//! A name used in a row but declared nowhere, without a close match, is one error on
+//! the name; the expansion then treats it as declared (a state without data, an event
+//! without payload), so the handler `impl` and the calls written for that row add no
+//! error of their own.
+//!
+//! # Lints
+//!
+//! The expansion is warning-free under `#![deny(warnings)]` whatever the machine's
+//! visibility and however it is driven (only through `dispatch`, or only through the
+//! typed methods): the generated items that such a use leaves unused carry
+//! `#[allow(dead_code)]`; the user's own items get no `allow`.
