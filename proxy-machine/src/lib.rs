@@ -46,7 +46,26 @@ pub mod reference;
 mod rejected;
 
 pub use machine::{Event, Machine};
-pub use proxy_macros::lifecycle;
+/// The proc macro behind [`lifecycle!`]: call that one, which tells it where this
+/// crate is.
+#[doc(hidden)]
+pub use proxy_macros::lifecycle as __lifecycle;
+
+/// Compiles a lifecycle table into typestate code: the handle, one method per event
+/// legal only where the table allows it, the handlers trait, the runtime enum with
+/// `dispatch`, the metadata and the diagram. See the [`reference`](mod@crate::reference)
+/// for every construct and every error.
+///
+/// A `macro_rules!` wrapper around the proc macro: it passes `$crate`, so the
+/// generated code names this crate by the path rustc resolves, and the macro works
+/// through a re-export (`pub use proxy_machine as machine;` then `machine::lifecycle!`)
+/// in a crate that does not depend on `proxy-machine` by that name.
+#[macro_export]
+macro_rules! lifecycle {
+    ($($table:tt)*) => {
+        $crate::__lifecycle! { crate = $crate; $($table)* }
+    };
+}
 pub use rejected::Rejected;
 
 /// The metadata types of a machine's table, and their Mermaid/DOT rendering.

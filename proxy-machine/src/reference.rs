@@ -80,6 +80,32 @@
 //! (`machine Pool<'a, T: Clone> where T: Send`); one `lifecycle!` may hold several
 //! machines; it may be invoked inside a function.
 //!
+//! # Through a re-export
+//!
+//! The generated code names this crate by the path `lifecycle!` was called through
+//! (its `$crate`), so a crate that re-exports the framework (`pub use proxy_machine as
+//! machine;`, as `proxy_core` does) lets its users write `machine::lifecycle!`
+//! without depending on `proxy-machine` themselves.
+//!
+//! ```
+//! mod framework {
+//!     pub(crate) use ::proxy_machine as machine;
+//! }
+//! framework::machine::lifecycle! {
+//!     machine Bell {
+//!         initial: Quiet;
+//!         states { Quiet, Ringing }
+//!         events { Ring, Stop }
+//!         transitions { Quiet + Ring => Ringing, Ringing + Stop => Quiet }
+//!     }
+//! }
+//! impl BellHandlers for () {
+//!     fn quiet_ring(&mut self) {}
+//!     fn ringing_stop(&mut self) {}
+//! }
+//! assert_eq!(Bell::new(()).ring().state_name(), "Ringing");
+//! ```
+//!
 //! # What is generated, for `machine Lease`
 //!
 //! | item | what |
@@ -299,6 +325,10 @@
 //! | dead end | ``state `B` has no way out: add a row leaving it, or list it in `terminal: [..]` `` |
 //! | terminal with rows | ``terminal state `C` has an outgoing row for `Go`; remove the row or take `C` out of `terminal` `` |
 //! | missing initial | ``missing initial state: add `initial: <state>;` to `M`, naming one of `A`, `B` `` |
+//! | missing or empty `states` | ``missing `states { .. }` section: ..`` / ``` `states {}` is empty: .. ``` (with the missing `initial`, in the same build) |
+//! | terminal initial state | ``the initial state `Done` is terminal: the machine could never leave it; ..`` |
+//! | repeated section | ``duplicate section `transitions`: ..``; the items of the second are still checked |
+//! | deferral in a terminal state | ``terminal state `Done` defers events, but it is never left, ..`` |
 //! | timeout / deferral naming an unknown name | the unknown state / event message |
 //! | timeout event with data | ``timeout event `Tick` carries data, but a timer has none to give; use an event without data`` |
 //! | timeout without a row | ``` `A` times out with `Late` but has no row for it; add `A + Late => <state>` to `transitions` ``` |
@@ -318,7 +348,9 @@
 //! # fn main() {}
 //! ```
 //!
-//! An illegal transition on a typed handle is an E0277 that speaks the domain:
+//! An illegal transition on a typed handle is an E0277 that speaks the domain, with
+//! the same message, label and notes when the machine is defined in another crate
+//! (rustc's one `help:` line names the hidden trait by its path there):
 //!
 //! ```text
 //! error[E0277]: illegal transition: `Open` does not accept `Connect`
@@ -327,7 +359,9 @@
 //! 119 |     let _ = open.connect(Addr("b".into()));
 //!     |                  ^^^^^^^ `Open` does not accept `Connect`
 //!     |
+//!     = help: the trait `for<'__a> OpenAcceptsConnect<'__a>` is not implemented for `Connect`
 //!     = note: `Open` accepts `Close`
+//! note: required by a bound in `Lease::<Open>::connect`
 //! ```
 //!
 //! ```compile_fail
@@ -350,3 +384,19 @@
 //!
 //! A missing handler is E0046 on the `impl`; a handler cannot produce a state outside
 //! its row, because it returns the target's data (E0308 otherwise), never a handle.
+//! A handler of a row with alternatives that picks a state outside them gets one
+//! error listing them: ``error[E0277]: `Connecting + Fail` leads to `Idle` or `Closed`, not `Open` ``
+//! (for a state without data, an E0308 whose found type is
+//! `LeaseConnectingFailLeadsToIdleOrClosedNotConnecting`).
+//!
+//! A name used in a row but declared nowhere, without a close match, is one error on
+//! the name; the expansion then treats it as declared (a state without data, an event
+//! without payload), so the handler `impl` and the calls written for that row add no
+//! error of their own.
+//!
+//! # Lints
+//!
+//! The expansion is warning-free under `#![deny(warnings)]` whatever the machine's
+//! visibility and however it is driven (only through `dispatch`, or only through the
+//! typed methods): the generated items that such a use leaves unused carry
+//! `#[allow(dead_code)]`; the user's own items get no `allow`.

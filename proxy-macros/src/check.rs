@@ -34,12 +34,24 @@ impl Errors {
 /// Checks one machine and builds its model from everything that passed.
 /// `None` only when there is nothing to generate (no state at all).
 pub(crate) fn check(def: MachineDef, errors: &mut Errors) -> Option<Machine> {
-    let states = declared_states(&def, errors);
+    for error in &def.syntax_errors {
+        errors.0.push(error.clone());
+    }
+    let mut states = declared_states(&def, errors);
     if states.is_empty() {
+        // Nothing to generate, but every other mistake that can be judged without
+        // states is still reported in this build, not the next one.
+        if def.initial.is_none() {
+            errors.push(
+                def.name.span(),
+                format!("missing initial state: add `initial: <state>;` to `{}`", def.name),
+            );
+        }
         return None;
     }
     let mut events = declared_events(&def, errors);
     method_names_are_free(&def.name, &mut events, errors);
+    let stand_ins = undeclared_names_stand_in(&def, &mut states, &mut events, errors);
     let state_names: Vec<&Ident> = states.iter().map(|s| &s.name).collect();
     let event_names: Vec<&Ident> = events.iter().map(|e| &e.name).collect();
     let table = Names { states: &state_names, events: &event_names };
@@ -50,11 +62,13 @@ pub(crate) fn check(def: MachineDef, errors: &mut Errors) -> Option<Machine> {
     // unreachable or stuck: the graph is judged only when every row made it into the
     // model and every state name of the graph was spelt as declared.
     let (rows, rows_complete) = rows(&def, &table, &terminal, errors);
-    let graph_exact = rows_complete
+    let graph_exact = !stand_ins
+        && rows_complete
         && def.initial.iter().chain(def.terminal.iter().flatten()).all(|name| state_names.contains(&name));
     let actions = state_actions(&def, &table, &terminal, &rows, errors);
+    let initial_terminal = initial_is_not_terminal(&def, initial, &terminal, &state_names, errors);
     let timeouts = timeouts(&def, &table, &events, &rows, errors);
-    let deferrals = deferrals(&def, &table, &rows, errors);
+    let deferrals = deferrals(&def, &table, &rows, &terminal, errors);
 
     let mut states = states;
     for (state, (entry, exit)) in states.iter_mut().zip(actions) {
@@ -74,7 +88,9 @@ pub(crate) fn check(def: MachineDef, errors: &mut Errors) -> Option<Machine> {
         initial,
         terminal,
     };
-    if graph_exact {
+    // From a terminal initial state nothing is reachable: the one error says so,
+    // rather than one "unreachable" per other state.
+    if graph_exact && !initial_terminal {
         every_state_reachable(&machine, errors);
         every_state_has_a_way_out(&machine, errors);
     }
@@ -133,6 +149,59 @@ fn resolve(declared: &[&Ident], ident: &Ident, what: &str, errors: &mut Errors) 
     None
 }
 
+/// A name used in a row, `initial` or `terminal`, not declared and without a close
+/// match, is reported here, once per use, and then stands in the model as if declared
+/// (a state without data, an event without payload). The expansion then still has the
+/// row's handler and method, so the user's `impl` of the handler and their call of the
+/// method, written against the table as they meant it, add no error of their own
+/// (E0407 "not a member of trait", E0599 "no method"). A name with a close match is
+/// left to the lookups, which report it and stand in the suggested name. Returns
+/// whether any stand-in was added (the graph is then not judged).
+fn undeclared_names_stand_in(
+    def: &MachineDef,
+    states: &mut Vec<State>,
+    events: &mut Vec<Event>,
+    errors: &mut Errors,
+) -> bool {
+    let declared_states: Vec<Ident> = states.iter().map(|s| s.name.clone()).collect();
+    let declared_events: Vec<Ident> = events.iter().map(|e| e.name.clone()).collect();
+    let state_refs: Vec<&Ident> = declared_states.iter().collect();
+    let event_refs: Vec<&Ident> = declared_events.iter().collect();
+    let mut uses: Vec<(&Ident, bool)> = Vec::new();
+    uses.extend(def.initial.iter().chain(def.terminal.iter().flatten()).map(|i| (i, true)));
+    for row in def.transitions.iter().flatten() {
+        uses.push((&row.event, false));
+        uses.extend(row.sources.iter().chain(&row.targets).map(|i| (i, true)));
+    }
+    let mut added = false;
+    for (ident, is_state) in uses {
+        let declared = if is_state { &state_refs } else { &event_refs };
+        if declared.contains(&ident) || guess(declared, ident).is_some() {
+            continue;
+        }
+        let what = if is_state { "state" } else { "event" };
+        resolve(declared, ident, what, errors);
+        added = true;
+        if is_state && !states.iter().any(|s| s.name == *ident) {
+            states.push(State {
+                attrs: Vec::new(),
+                name: ident.clone(),
+                data: None,
+                entry: false,
+                exit: false,
+            });
+        } else if !is_state && !events.iter().any(|e| e.name == *ident) {
+            // Its method is left out if its name is taken: that is no mistake of
+            // the user's to report on top of the undeclared name.
+            let method = names::snake(&ident.to_string());
+            let free = !names::RESERVED_METHODS.contains(&method.as_str())
+                && events.iter().all(|e| names::snake(&e.name.to_string()) != method);
+            events.push(Event { attrs: Vec::new(), name: ident.clone(), payload: None, method: free });
+        }
+    }
+    added
+}
+
 /// The `states { .. }` section, without duplicates.
 fn declared_states(def: &MachineDef, errors: &mut Errors) -> Vec<State> {
     let Some(section) = &def.states else {
@@ -145,6 +214,13 @@ fn declared_states(def: &MachineDef, errors: &mut Errors) -> Vec<State> {
         );
         return Vec::new();
     };
+    if section.is_empty() {
+        errors.push(
+            def.states_span.unwrap_or_else(|| def.name.span()),
+            "`states {}` is empty: a machine has at least one state, for example `states { Idle, Busy(Job) }`",
+        );
+        return Vec::new();
+    }
     unique_variants(section, "state", errors)
         .map(|v| State {
             attrs: v.attrs.clone(),
@@ -240,6 +316,30 @@ fn initial_state(def: &MachineDef, table: &Names<'_>, errors: &mut Errors) -> us
             0
         }
     }
+}
+
+/// The initial state is not terminal when there are other states: the machine could
+/// never move. Returns whether it is (an error already reported).
+fn initial_is_not_terminal(
+    def: &MachineDef,
+    initial: usize,
+    terminal: &[usize],
+    state_names: &[&Ident],
+    errors: &mut Errors,
+) -> bool {
+    let Some(ident) = &def.initial else { return false };
+    // A one-state machine that starts where it ends is consistent (a machine without
+    // events); with more states, the others could never be reached.
+    if !terminal.contains(&initial) || !state_names.contains(&ident) || state_names.len() < 2 {
+        return false;
+    }
+    errors.push(
+        ident.span(),
+        format!(
+            "the initial state `{ident}` is terminal: the machine could never leave it; start in another state, or take `{ident}` out of `terminal`"
+        ),
+    );
+    true
 }
 
 /// `terminal: [..];` names declared states.
@@ -491,12 +591,14 @@ fn timeouts(
     timeouts
 }
 
-/// `defer { State: [Event, ..] }`: known names, and never an event the state
-/// handles (it would be ambiguous whether the row or the deferral wins).
+/// `defer { State: [Event, ..] }`: known names, a state that is not terminal, and
+/// never an event the state handles (it would be ambiguous whether the row or the
+/// deferral wins).
 fn deferrals(
     def: &MachineDef,
     table: &Names<'_>,
     rows: &[Row],
+    terminal: &[usize],
     errors: &mut Errors,
 ) -> Vec<(usize, Vec<usize>)> {
     let Some(section) = &def.defer else {
@@ -507,6 +609,17 @@ fn deferrals(
         let state = table.state(state_ident, errors);
         let events = resolve_all(events, "deferred event", |i, e| table.event(i, e), errors);
         let Some(state) = state else { continue };
+        if terminal.contains(&state) {
+            // A terminal state never changes, so a deferred event would never be
+            // replayed.
+            errors.push(
+                state_ident.span(),
+                format!(
+                    "terminal state `{state_ident}` defers events, but it is never left, so they would never be replayed; remove its deferral"
+                ),
+            );
+            continue;
+        }
         let mut kept = Vec::new();
         for (ident, event) in events {
             if rows.iter().any(|r| r.source == state && r.event == event) {
@@ -651,7 +764,7 @@ mod tests {
     }
 
     #[test]
-    fn a_name_without_suggestion_drops_its_row() {
+    fn a_name_without_suggestion_stands_in_as_declared() {
         let (machine, errors) = run(parse_quote! {
             machine M {
                 initial: Idle;
@@ -661,7 +774,11 @@ mod tests {
             }
         });
         assert_eq!(errors, ["unknown state `Gone`; the states are `Idle`, `Busy`"]);
-        assert_eq!(machine.unwrap().rows.len(), 1);
+        // `Gone` stands in as a state without data, so the row, its handler and its
+        // method are still generated and the code using them adds no error.
+        let machine = machine.unwrap();
+        assert_eq!(machine.rows.len(), 2);
+        assert_eq!(machine.states[2].name, "Gone");
     }
 
     #[test]
@@ -718,6 +835,85 @@ mod tests {
         assert_eq!(
             errors,
             ["missing `states { .. }` section: list the states of `M`, for example `states { Idle, Busy(Job) }`"]
+        );
+    }
+
+    #[test]
+    fn a_machine_without_sections_reports_every_missing_one() {
+        let (machine, errors) = run(parse_quote! { machine Lamp {} });
+        assert!(machine.is_none());
+        assert_eq!(
+            errors,
+            [
+                "missing `states { .. }` section: list the states of `Lamp`, for example `states { Idle, Busy(Job) }`",
+                "missing initial state: add `initial: <state>;` to `Lamp`",
+            ]
+        );
+        let (machine, errors) = run(parse_quote! { machine Lamp { initial: Off; states {} } });
+        assert!(machine.is_none());
+        assert_eq!(
+            errors,
+            ["`states {}` is empty: a machine has at least one state, for example `states { Idle, Busy(Job) }`"]
+        );
+    }
+
+    #[test]
+    fn a_terminal_initial_state_is_one_error() {
+        let (_, errors) = run(parse_quote! {
+            machine M {
+                initial: Done;
+                terminal: [Done];
+                states { Idle, Busy, Done }
+                events { Go }
+                transitions { Idle + Go => Busy, Busy + Go => Done }
+            }
+        });
+        assert_eq!(
+            errors,
+            ["the initial state `Done` is terminal: the machine could never leave it; start in another state, or take `Done` out of `terminal`"]
+        );
+    }
+
+    #[test]
+    fn a_terminal_state_defers_nothing() {
+        let (machine, errors) = run(parse_quote! {
+            machine M {
+                initial: A;
+                terminal: [B];
+                states { A, B }
+                events { Go, Poke }
+                transitions { A + Go => B }
+                defer { B: [Poke] }
+            }
+        });
+        assert_eq!(
+            errors,
+            ["terminal state `B` defers events, but it is never left, so they would never be replayed; remove its deferral"]
+        );
+        assert!(machine.unwrap().deferrals.is_empty());
+    }
+
+    #[test]
+    fn a_repeated_section_does_not_hide_the_other_mistakes() {
+        let (_, errors) = run(parse_quote! {
+            machine M {
+                initial: A;
+                initial: B;
+                states { A, B }
+                events { Go }
+                transitions { A + Go => B }
+                transitions { B + Go => Gone }
+            }
+        });
+        // The second `transitions` is merged into the first, so its row is checked
+        // and `B` does not look like a dead end.
+        assert_eq!(
+            errors,
+            [
+                "duplicate section `initial`: each section may appear once per machine",
+                "duplicate section `transitions`: each section may appear once per machine; write its items in one",
+                "unknown state `Gone`; the states are `A`, `B`",
+            ]
         );
     }
 

@@ -13,11 +13,12 @@ pub(crate) fn lifecycle(tokens: TokenStream) -> TokenStream {
         Ok(input) => input,
         Err(error) => return error.to_compile_error(),
     };
+    let krate = input.krate.unwrap_or_else(|| quote::quote!(::proxy_machine));
     let mut errors = Errors::default();
     let mut out = TokenStream::new();
     for def in input.machines {
         if let Some(machine) = check::check(def, &mut errors) {
-            out.extend(codegen::machine(&machine));
+            out.extend(codegen::machine(&machine, &krate));
         }
     }
     out.extend(errors.into_compile_errors());

@@ -1,7 +1,7 @@
 //! Tokens to syntax tree. No judgement here: names are not resolved and the graph is
 //! not looked at; `check` does that. The only errors are syntax errors.
 
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenStream};
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{braced, bracketed, parenthesized, Attribute, Expr, Generics, Ident, Token, Type, Visibility};
@@ -22,8 +22,13 @@ pub(crate) mod kw {
     syn::custom_keyword!(exit);
 }
 
-/// A whole `lifecycle!` invocation: one or more machines.
+/// A whole `lifecycle!` invocation: an optional `crate = path;` header, then one or
+/// more machines.
 pub(crate) struct Input {
+    /// The path of the runtime support crate the generated code names: `$crate` when
+    /// `proxy_machine::lifecycle!` forwards to the proc macro, so the expansion resolves
+    /// through any re-export; `None` for a direct call of the proc macro.
+    pub(crate) krate: Option<TokenStream>,
     pub(crate) machines: Vec<MachineDef>,
 }
 
@@ -45,6 +50,11 @@ pub(crate) struct MachineDef {
     pub(crate) transitions: Option<Vec<RowDef>>,
     pub(crate) timeouts: Option<Vec<TimeoutDef>>,
     pub(crate) defer: Option<Vec<DeferDef>>,
+    /// The `states` keyword, where an error about an empty section points.
+    pub(crate) states_span: Option<Span>,
+    /// A section given twice: reported by `check` with the rest, the parse goes on so
+    /// that the other mistakes of the table show in the same build.
+    pub(crate) syntax_errors: Vec<syn::Error>,
 }
 
 /// A state or an event: `Name` or `Name(Type, ..)`, with its attributes.
@@ -80,6 +90,20 @@ pub(crate) struct DeferDef {
 
 impl Parse for Input {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let krate = if input.peek(Token![crate]) && input.peek2(Token![=]) {
+            input.parse::<Token![crate]>()?;
+            input.parse::<Token![=]>()?;
+            // Taken as tokens, not as a `syn::Path`: `$crate` arrives as one
+            // identifier that must be given back to rustc untouched.
+            let mut path = TokenStream::new();
+            while !input.is_empty() && !input.peek(Token![;]) {
+                path.extend([input.parse::<proc_macro2::TokenTree>()?]);
+            }
+            input.parse::<Token![;]>()?;
+            Some(path)
+        } else {
+            None
+        };
         let mut machines = Vec::new();
         while !input.is_empty() {
             machines.push(input.parse()?);
@@ -89,7 +113,7 @@ impl Parse for Input {
                 "expected a machine: `machine Name { initial: ..; states { .. } events { .. } transitions { .. } }`",
             ));
         }
-        Ok(Input { machines })
+        Ok(Input { krate, machines })
     }
 }
 
@@ -118,6 +142,8 @@ impl Parse for MachineDef {
             transitions: None,
             timeouts: None,
             defer: None,
+            states_span: None,
+            syntax_errors: Vec::new(),
         };
         while !body.is_empty() {
             def.parse_section(&body)?;
@@ -132,59 +158,97 @@ impl MachineDef {
         if lookahead.peek(kw::context) {
             let keyword = input.parse::<kw::context>()?.span;
             let value = after_colon(input, |input| input.parse())?;
-            set_once(&mut self.context, keyword, value, "context")
+            self.set_once(|def| &mut def.context, keyword, value, "context")
         } else if lookahead.peek(kw::initial) {
             let keyword = input.parse::<kw::initial>()?.span;
             let value = after_colon(input, |input| input.parse())?;
-            set_once(&mut self.initial, keyword, value, "initial")
+            self.set_once(|def| &mut def.initial, keyword, value, "initial")
         } else if lookahead.peek(kw::terminal) {
             let keyword = input.parse::<kw::terminal>()?.span;
             let value = after_colon(input, parse_ident_list)?;
-            set_once(&mut self.terminal, keyword, value, "terminal")
+            self.set_once(|def| &mut def.terminal, keyword, value, "terminal")
         } else if lookahead.peek(kw::entry) {
             let keyword = input.parse::<kw::entry>()?.span;
             let value = after_colon(input, parse_ident_list)?;
-            set_once(&mut self.entry, keyword, value, "entry")
+            self.merge_once(|def| &mut def.entry, keyword, value, "entry")
         } else if lookahead.peek(kw::exit) {
             let keyword = input.parse::<kw::exit>()?.span;
             let value = after_colon(input, parse_ident_list)?;
-            set_once(&mut self.exit, keyword, value, "exit")
+            self.merge_once(|def| &mut def.exit, keyword, value, "exit")
         } else if lookahead.peek(kw::states) {
             let keyword = input.parse::<kw::states>()?.span;
             let value = braced_list(input)?;
-            set_once(&mut self.states, keyword, value, "states")
+            self.states_span.get_or_insert(keyword);
+            self.merge_once(|def| &mut def.states, keyword, value, "states")
         } else if lookahead.peek(kw::events) {
             let keyword = input.parse::<kw::events>()?.span;
             let value = braced_list(input)?;
-            set_once(&mut self.events, keyword, value, "events")
+            self.merge_once(|def| &mut def.events, keyword, value, "events")
         } else if lookahead.peek(kw::transitions) {
             let keyword = input.parse::<kw::transitions>()?.span;
             let value = braced_list(input)?;
-            set_once(&mut self.transitions, keyword, value, "transitions")
+            self.merge_once(|def| &mut def.transitions, keyword, value, "transitions")
         } else if lookahead.peek(kw::timeouts) {
             let keyword = input.parse::<kw::timeouts>()?.span;
             let value = braced_list(input)?;
-            set_once(&mut self.timeouts, keyword, value, "timeouts")
+            self.merge_once(|def| &mut def.timeouts, keyword, value, "timeouts")
         } else if lookahead.peek(kw::defer) {
             let keyword = input.parse::<kw::defer>()?.span;
             let value = braced_list(input)?;
-            set_once(&mut self.defer, keyword, value, "defer")
+            self.merge_once(|def| &mut def.defer, keyword, value, "defer")
         } else {
             Err(lookahead.error())
         }
     }
 }
 
-/// Stores a section, refusing a second one of the same kind.
-fn set_once<T>(slot: &mut Option<T>, keyword: Span, value: T, name: &str) -> syn::Result<()> {
-    if slot.is_some() {
-        return Err(syn::Error::new(
+impl MachineDef {
+    /// Stores a section; a second one of the same kind is recorded as an error and
+    /// dropped, and the parse goes on.
+    fn set_once<T>(
+        &mut self,
+        slot: impl FnOnce(&mut Self) -> &mut Option<T>,
+        keyword: Span,
+        value: T,
+        name: &str,
+    ) -> syn::Result<()> {
+        let error = syn::Error::new(
             keyword,
             format!("duplicate section `{name}`: each section may appear once per machine"),
-        ));
+        );
+        let slot = slot(self);
+        if slot.is_some() {
+            self.syntax_errors.push(error);
+        } else {
+            *slot = Some(value);
+        }
+        Ok(())
     }
-    *slot = Some(value);
-    Ok(())
+
+    /// Stores a list section; a second one of the same kind is recorded as an error
+    /// and its items are appended to the first, so they are still checked and a row
+    /// written there does not go missing from the graph.
+    fn merge_once<T>(
+        &mut self,
+        slot: impl FnOnce(&mut Self) -> &mut Option<Vec<T>>,
+        keyword: Span,
+        value: Vec<T>,
+        name: &str,
+    ) -> syn::Result<()> {
+        let error = syn::Error::new(
+            keyword,
+            format!("duplicate section `{name}`: each section may appear once per machine; write its items in one"),
+        );
+        let slot = slot(self);
+        match slot {
+            Some(items) => {
+                items.extend(value);
+                self.syntax_errors.push(error);
+            }
+            None => *slot = Some(value),
+        }
+        Ok(())
+    }
 }
 
 /// `: value ;` where the trailing semicolon is optional before a closing brace.
@@ -348,6 +412,15 @@ mod tests {
         assert_eq!(input.machines.len(), 2);
     }
 
+    #[test]
+    fn the_crate_path_comes_first_and_is_kept_as_tokens() {
+        let input: Input = parse_quote! { crate = ::some::path; machine A { initial: X; states { X } } };
+        assert_eq!(input.krate.unwrap().to_string(), ":: some :: path");
+        assert_eq!(input.machines.len(), 1);
+        let input: Input = parse_quote! { machine A { initial: X; states { X } } };
+        assert!(input.krate.is_none());
+    }
+
     fn parse_error(tokens: proc_macro2::TokenStream) -> String {
         match syn::parse2::<Input>(tokens) {
             Ok(_) => panic!("expected a syntax error"),
@@ -356,9 +429,13 @@ mod tests {
     }
 
     #[test]
-    fn a_section_twice_is_an_error() {
-        let message = parse_error(quote::quote! { machine M { initial: A; initial: A; states { A } } });
-        assert_eq!(message, "duplicate section `initial`: each section may appear once per machine");
+    fn a_section_twice_is_recorded_and_the_parse_goes_on() {
+        let input: Input = parse_quote! { machine M { initial: A; initial: B; states { A } } };
+        let def = &input.machines[0];
+        assert_eq!(def.initial.as_ref().unwrap(), "A");
+        assert!(def.states.is_some());
+        let messages: Vec<String> = def.syntax_errors.iter().map(ToString::to_string).collect();
+        assert_eq!(messages, ["duplicate section `initial`: each section may appear once per machine"]);
     }
 
     #[test]

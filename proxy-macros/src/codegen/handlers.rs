@@ -39,6 +39,9 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
     quote! {
         #[doc = #doc]
         #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+        // A handler runs only through a transition: one the user never raises (an
+        // event only a timeout raises, through `dispatch`) is not dead code of theirs.
+        #[allow(dead_code)]
         #item
 
         #(#choices)*
@@ -149,8 +152,84 @@ fn choice_enum(cx: &Ctx<'_>, row: &Row) -> TokenStream {
             #phantom
         }
     };
+    let not_targets = not_targets(cx, row, &name);
     quote! {
         #[doc = #doc]
+        // A handler that never picks one of the row's targets leaves its variant
+        // unconstructed; the row, not this enum, is where that would be fixed.
+        #[allow(dead_code)]
         #item
+        #not_targets
     }
+}
+
+/// For every state that is not a target of `row`, an item of the choice enum named
+/// like it, so that a handler writing `LeaseConnectingFail::Open(..)` gets one error
+/// that lists the row's alternatives, not an E0599 "no variant named `Open`". A state
+/// with data gets a function whose one bound (higher-ranked, so it is not trivially
+/// false on the definition) nothing satisfies: an E0277 whose `on_unimplemented` text
+/// names the row and its targets. A unit state, written without a call, gets a
+/// constant of a type whose name says it is no target: one E0308.
+fn not_targets(cx: &Ctx<'_>, row: &Row, choice: &syn::Ident) -> TokenStream {
+    let m = cx.m;
+    let vis = &m.vis;
+    let params = cx.params_with(&[]);
+    let where_clause = cx.where_with(&[]);
+    let choice_ty = cx.generic(choice);
+    let text = row_text(cx, row);
+    let source_event = format!("{} + {}", m.states[row.source].name, m.events[row.event].name);
+    let targets: Vec<String> = row.targets.iter().map(|t| format!("`{}`", m.states[*t].name)).collect();
+    let targets = targets.join(" or ");
+    let module = &cx.module;
+    let items = (0..m.states.len()).filter(|s| !row.targets.contains(s)).map(|state| {
+        let name = &m.states[state].name;
+        let message = format!("`{source_event}` leads to {targets}, not `{name}`");
+        let label = format!("`{name}` is not a target of `{text}`");
+        let note = format!("the handler of `{source_event}` returns one of `{choice}`'s variants: {targets}");
+        let marker = cx.state_marker(state);
+        let span = row.span;
+        match m.states[state].data {
+            Some(_) => {
+                let bound = quote::format_ident!("__{}To{}", choice, name);
+                let item = quote_spanned! {span=>
+                    #[doc(hidden)]
+                    #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+                    #[allow(non_camel_case_types, dead_code)]
+                    #vis trait #bound<'__a> {}
+                    #[diagnostic::do_not_recommend]
+                    impl<'__a> #bound<'__a> for #module::__private::Illegal {}
+                    #[allow(non_snake_case, dead_code)]
+                    impl #params #choice_ty #where_clause {
+                        #[doc(hidden)]
+                        #vis fn #name<__D>(_data: __D) -> Self where for<'__a> #marker: #bound<'__a> {
+                            ::core::unreachable!("no type satisfies the bound of a state outside the row")
+                        }
+                    }
+                };
+                item
+            }
+            None => {
+                let not = quote::format_ident!("{}LeadsTo{}Not{}", choice, targets_ident(cx, row), name);
+                let doc = format!("`{name}` is not a target of `{text}`.");
+                quote_spanned! {span=>
+                    #[doc(hidden)]
+                    #[doc = #doc]
+                    #[allow(dead_code)]
+                    #vis struct #not;
+                    #[allow(non_upper_case_globals, dead_code)]
+                    impl #params #choice_ty #where_clause {
+                        #[doc(hidden)]
+                        #vis const #name: #not = #not;
+                    }
+                }
+            }
+        }
+    });
+    quote!(#(#items)*)
+}
+
+/// `IdleOrClosed`: the targets of a row, for a type name.
+fn targets_ident(cx: &Ctx<'_>, row: &Row) -> String {
+    let names: Vec<String> = row.targets.iter().map(|t| cx.m.states[*t].name.to_string()).collect();
+    names.join("Or")
 }

@@ -31,7 +31,11 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
             quote!(#docs #item)
         }
     });
-    let accepts = (0..m.states.len()).map(|state| accepts_trait(cx, state, &v2));
+    let rejects = (0..m.states.len()).flat_map(|state| {
+        (0..m.events.len())
+            .filter(move |&event| m.events[event].method && m.row(state, event).is_none())
+            .map(move |event| rejects_trait(cx, state, event))
+    });
     let module_doc = format!(
         "The states of [`{handle}`](super::{handle}) as types, and its events as types in [`event`]."
     );
@@ -39,7 +43,9 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
 
     quote! {
         #[doc = #module_doc]
-        #[allow(non_snake_case, clippy::empty_enum)]
+        // `dead_code`: a machine driven only through `dispatch` never names an
+        // event's marker, nor the hidden trait of a state that accepts every event.
+        #[allow(non_snake_case, dead_code, clippy::empty_enum)]
         #vis mod #module {
             #(#states)*
 
@@ -54,19 +60,24 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
                 #v2 trait Sealed {}
                 /// The `Next` of an event a state does not accept.
                 #v2 enum Illegal {}
-                #(#accepts)*
+                #(#rejects)*
             }
         }
     }
 }
 
-/// `IdleAccepts<X>`: implemented for no event, so a bound `Connect: IdleAccepts<()>`
-/// fails with the message "illegal transition: `Idle` does not accept `Connect`" and a
-/// note listing what `Idle` does accept.
-fn accepts_trait(cx: &Ctx<'_>, state: usize, vis: &TokenStream) -> TokenStream {
+/// `IdleAcceptsClose<'a>`: implemented for nothing, so the bound
+/// `for<'a> Close: IdleAcceptsClose<'a>` of `Lease<Idle>::close` fails with the message
+/// "illegal transition: `Idle` does not accept `Close`" and a note listing what `Idle`
+/// does accept. The text is literal, not `{Self}`: from another crate rustc would print
+/// the event marker's generated path. Its one impl, for the uninhabited `Illegal`, is
+/// `#[diagnostic::do_not_recommend]`: rustc then neither says "this trait has no
+/// implementations, consider adding one" nor lists the impl.
+fn rejects_trait(cx: &Ctx<'_>, state: usize, event: usize) -> TokenStream {
     let m = cx.m;
     let name = &m.states[state].name;
-    let trait_name = cx.accepts_trait(state);
+    let event_name = &m.events[event].name;
+    let trait_name = cx.rejects_trait(state, event);
     let accepted: Vec<String> = m.rows_from(state).map(|row| m.events[row.event].name.to_string()).collect();
     let deferred: Vec<String> = m
         .deferrals
@@ -74,8 +85,8 @@ fn accepts_trait(cx: &Ctx<'_>, state: usize, vis: &TokenStream) -> TokenStream {
         .filter(|(s, _)| *s == state)
         .flat_map(|(_, events)| events.iter().map(|e| m.events[*e].name.to_string()))
         .collect();
-    let message = format!("illegal transition: `{name}` does not accept `{{Self}}`");
-    let label = format!("`{name}` does not accept `{{Self}}`");
+    let message = format!("illegal transition: `{name}` does not accept `{event_name}`");
+    let label = format!("`{name}` does not accept `{event_name}`");
     let mut notes = vec![if m.is_terminal(state) {
         format!("`{name}` is a terminal state of `{}`: it accepts no event", m.name)
     } else if accepted.is_empty() {
@@ -86,13 +97,13 @@ fn accepts_trait(cx: &Ctx<'_>, state: usize, vis: &TokenStream) -> TokenStream {
     if !deferred.is_empty() {
         notes.push(format!("`{name}` defers {} until the state changes", names::backticked(&deferred)));
     }
+    let vis = cx.nested_vis(2);
     respan(
         quote! {
             #[diagnostic::on_unimplemented(message = #message, label = #label, #(note = #notes),*)]
-            #vis trait #trait_name<X> {
-                /// Never implemented, so never called.
-                fn never() -> ::core::convert::Infallible;
-            }
+            #vis trait #trait_name<'__a> {}
+            #[diagnostic::do_not_recommend]
+            impl<'__a> #trait_name<'__a> for Illegal {}
         },
         name.span(),
     )

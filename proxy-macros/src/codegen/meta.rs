@@ -15,23 +15,24 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
     let params = cx.params_with(&[]);
     let where_clause = cx.where_with(&[]);
     let any_ty = cx.generic(&cx.any);
-    let meta = with_meta(cx, meta_tokens);
+    let krate = &cx.krate;
+    let meta = with_meta(cx, |meta| meta_tokens(meta, krate));
     quote! {
         impl #params #any_ty #where_clause {
             /// The table: states, events, rows, timeouts, deferrals, initial and terminal states.
-            #vis const META: ::proxy_machine::MachineMeta<'static> = #meta;
+            #vis const META: #krate::MachineMeta<'static> = #meta;
         }
 
         // Only with proxy-machine's `std` feature: a `String` needs an allocator.
-        ::proxy_machine::__with_std! {
+        #krate::__with_std! {
             impl #params #any_ty #where_clause {
                 /// The lifecycle as a Mermaid `stateDiagram-v2`.
-                #vis fn to_mermaid() -> ::proxy_machine::__String {
+                #vis fn to_mermaid() -> #krate::__String {
                     Self::META.to_mermaid()
                 }
 
                 /// The lifecycle as a Graphviz `digraph`.
-                #vis fn to_dot() -> ::proxy_machine::__String {
+                #vis fn to_dot() -> #krate::__String {
                     Self::META.to_dot()
                 }
             }
@@ -138,8 +139,8 @@ fn with_meta<R>(cx: &Ctx<'_>, f: impl FnOnce(&MachineMeta<'_>) -> R) -> R {
 }
 
 /// `MachineMeta { .. }` as a constant expression.
-fn meta_tokens(meta: &MachineMeta<'_>) -> TokenStream {
-    let path = quote!(::proxy_machine::meta);
+fn meta_tokens(meta: &MachineMeta<'_>, krate: &TokenStream) -> TokenStream {
+    let path = quote!(#krate::meta);
     let opt = |s: Option<&str>| match s {
         Some(s) => quote!(::core::option::Option::Some(#s)),
         None => quote!(::core::option::Option::None),

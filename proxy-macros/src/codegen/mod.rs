@@ -25,8 +25,9 @@ use crate::model::Machine;
 use crate::names;
 
 /// The whole expansion of one machine.
-pub(crate) fn machine(m: &Machine) -> TokenStream {
-    let cx = Ctx::new(m);
+/// `krate` is the path of the runtime support crate (`proxy_machine`).
+pub(crate) fn machine(m: &Machine, krate: &TokenStream) -> TokenStream {
+    let cx = Ctx::new(m, krate.clone());
     let parts = [
         markers::generate(&cx),
         handle::generate(&cx),
@@ -41,6 +42,9 @@ pub(crate) fn machine(m: &Machine) -> TokenStream {
 /// The model plus every name and generic list codegen derives from it.
 pub(crate) struct Ctx<'m> {
     pub(crate) m: &'m Machine,
+    /// The path of the runtime support crate (`$crate` of `proxy_machine`, or
+    /// `::proxy_machine`): every generated path into it starts with this.
+    pub(crate) krate: TokenStream,
     /// `Lease`: the typestate handle.
     pub(crate) handle: Ident,
     /// `lease`: the marker module.
@@ -64,7 +68,7 @@ pub(crate) struct Ctx<'m> {
 }
 
 impl<'m> Ctx<'m> {
-    fn new(m: &'m Machine) -> Self {
+    fn new(m: &'m Machine, krate: TokenStream) -> Self {
         let name = &m.name;
         let params: Vec<GenericParam> = m
             .generics
@@ -99,6 +103,7 @@ impl<'m> Ctx<'m> {
         let taken_s = params.iter().any(|p| matches!(p, GenericParam::Type(t) if t.ident == "S"));
         Ctx {
             m,
+            krate,
             handle: name.clone(),
             module: Ident::new(&names::snake(&name.to_string()), name.span()),
             state_trait: format_ident!("{}State", name),
@@ -235,9 +240,10 @@ impl<'m> Ctx<'m> {
         (format_ident!("__{}On{}", self.handle, e), format_ident!("__{}Fire{}", self.handle, e))
     }
 
-    /// The hidden per-state trait whose absence explains an illegal transition.
-    pub(crate) fn accepts_trait(&self, state: usize) -> Ident {
-        format_ident!("{}Accepts", self.m.states[state].name)
+    /// The hidden trait, one per (state, event) pair without a row, whose absence
+    /// explains an illegal transition: `OpenAcceptsConnect`.
+    pub(crate) fn rejects_trait(&self, state: usize, event: usize) -> Ident {
+        format_ident!("{}Accepts{}", self.m.states[state].name, self.m.events[event].name)
     }
 
     /// The doc attributes of an item, or `default` when it has none.

@@ -18,6 +18,7 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
     let any_ty = cx.generic(any);
     let event_ty = cx.generic(event_enum);
     let context = &m.context;
+    let krate = &cx.krate;
 
     let state_variants = m.states.iter().enumerate().map(|(state, s)| {
         let name = &s.name;
@@ -95,6 +96,9 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
         }
 
         #[doc = #event_doc]
+        // An event the user never raises at run time (only through its typed method,
+        // or not at all) leaves its variant, spanned at the table's name, unbuilt.
+        #[allow(dead_code)]
         #vis enum #event_enum #params #where_clause {
             #(#event_variants,)*
             #phantom
@@ -114,7 +118,7 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
             }
         }
 
-        impl #params ::proxy_machine::Event for #event_ty #where_clause {
+        impl #params #krate::Event for #event_ty #where_clause {
             fn name(&self) -> &'static str {
                 <#event_ty>::name(self)
             }
@@ -171,15 +175,15 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
             /// Handles `event` through the typed transition of the current state, or
             /// hands the machine and the event back, untouched, when the table has no
             /// row for them.
-            #vis fn dispatch(self, event: #event_ty) -> ::core::result::Result<Self, ::proxy_machine::Rejected<Self, #event_ty>> {
+            #vis fn dispatch(self, event: #event_ty) -> ::core::result::Result<Self, #krate::Rejected<Self, #event_ty>> {
                 #dispatch
             }
         }
 
-        impl #params ::proxy_machine::Machine for #any_ty #where_dispatch {
+        impl #params #krate::Machine for #any_ty #where_dispatch {
             type Event = #event_ty;
             type Context = #context;
-            const META: ::proxy_machine::MachineMeta<'static> = Self::META;
+            const META: #krate::MachineMeta<'static> = Self::META;
 
             fn state_name(&self) -> &'static str {
                 <#any_ty>::state_name(self)
@@ -199,7 +203,7 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
             fn defers(&self, event: &#event_ty) -> bool {
                 <#any_ty>::defers(self, event)
             }
-            fn dispatch(self, event: #event_ty) -> ::core::result::Result<Self, ::proxy_machine::Rejected<Self, #event_ty>> {
+            fn dispatch(self, event: #event_ty) -> ::core::result::Result<Self, #krate::Rejected<Self, #event_ty>> {
                 <#any_ty>::dispatch(self, event)
             }
         }
@@ -230,14 +234,17 @@ fn timeout_arm(cx: &Ctx<'_>, state: usize, name: &Ident) -> TokenStream {
     let context = &m.context;
     let after = &timeout.after;
     let event = &m.events[timeout.event].name;
-    let binding = Ident::new("cx", Span::call_site());
-    let typed = quote_spanned!(after.span()=> let after: ::core::time::Duration = #after;);
+    // `cx` at the expression's span: the name the user's tokens see, also when the
+    // proc macro's call site is inside `proxy_machine::lifecycle!`'s expansion.
+    let binding = Ident::new("cx", after.span());
+    let after_var = Ident::new("after", Span::call_site());
+    let typed = quote_spanned!(after.span()=> let #after_var: ::core::time::Duration = #after;);
     quote! {
         Self::#name(handle) => {
             #[allow(unused_variables)]
             let #binding: &#context = handle.context();
             #typed
-            ::core::option::Option::Some((after, #event_enum::#event))
+            ::core::option::Option::Some((#after_var, #event_enum::#event))
         }
     }
 }
@@ -246,6 +253,7 @@ fn timeout_arm(cx: &Ctx<'_>, state: usize, name: &Ident) -> TokenStream {
 /// trait (an event whose method clashed has no method).
 fn dispatch(cx: &Ctx<'_>) -> TokenStream {
     let m = cx.m;
+    let krate = &cx.krate;
     let (any, event_enum, args) = (&cx.any, &cx.event_enum, &cx.args);
     let arms = m.rows.iter().map(|row| {
         let state = &m.states[row.source].name;
@@ -268,7 +276,7 @@ fn dispatch(cx: &Ctx<'_>) -> TokenStream {
             (machine, event) => {
                 let state = machine.state_name();
                 let event_name = event.name();
-                ::core::result::Result::Err(::proxy_machine::Rejected::new(Self::META.name, state, event_name, machine, event))
+                ::core::result::Result::Err(#krate::Rejected::new(Self::META.name, state, event_name, machine, event))
             }
         }
     });

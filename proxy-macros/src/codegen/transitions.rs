@@ -1,14 +1,15 @@
 //! One method per event on `Lease<S>`, legal only on the states whose rows accept it.
 //!
-//! For each event two hidden traits are generated: `__LeaseOnConnect`, implemented by
-//! every state, gives the method's return type (the row's target, or an uninhabited
-//! `Illegal`); `__LeaseFireConnect<()>`, implemented by the sources of the event's
-//! rows, runs the handler. Every other state implements `__LeaseFireConnect<X>` only
-//! under the bound `Connect: OpenAccepts<X>`, which nothing satisfies, so the compiler
-//! reports that leaf bound, with the `#[diagnostic::on_unimplemented]` text of
-//! `OpenAccepts`: "illegal transition: `Open` does not accept `Connect`", and a note
-//! listing what `Open` accepts. The method's own bounds hold for every state, so the
-//! error is an E0277 at the call and not an E0599 "method not found".
+//! For each event two hidden traits are generated: `__LeaseOnConnect` gives the
+//! transition's target and `__LeaseFireConnect<()>` runs the handler; the sources of
+//! the event's rows implement them, and `dispatch` calls them. The method is defined
+//! once per state, on `Lease<state>`: in a state with a row it fires the transition;
+//! in every other state it exists too, but under the bound
+//! `for<'a> Connect: OpenAcceptsConnect<'a>`, which nothing satisfies, so calling it is
+//! an E0277 at the call (not an E0599 "method not found") with the
+//! `#[diagnostic::on_unimplemented]` text of `OpenAcceptsConnect`: "illegal
+//! transition: `Open` does not accept `Connect`", and a note listing what `Open`
+//! accepts, literal text that reads the same from any crate.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -26,7 +27,7 @@ fn event_items(cx: &Ctx<'_>, event: usize) -> TokenStream {
     let m = cx.m;
     let vis = &m.vis;
     let (on, fire) = cx.event_traits(event);
-    let (state_trait, s, args) = (&cx.state_trait, &cx.s, &cx.args);
+    let (state_trait, args) = (&cx.state_trait, &cx.args);
     let payload = m.events[event].payload.as_ref();
     let event_param = payload.map(|p| quote!(, event: #p));
     let event_arg = payload.map(|_| quote!(, event));
@@ -36,6 +37,11 @@ fn event_items(cx: &Ctx<'_>, event: usize) -> TokenStream {
     let on_ty = cx.generic(&on);
     let state_trait_ty = cx.generic(state_trait);
     let fire_unit = quote!(#fire<#(#args,)* ()>);
+    let method = cx.event_method(event);
+    let doc = method_doc(cx, event);
+    let handle_of_self = cx.handle_of(&quote!(Self));
+    let event_span = m.events[event].name.span();
+    let has_method = m.events[event].method;
 
     let per_state = (0..m.states.len()).map(|state| {
         let marker = cx.state_marker(state);
@@ -45,87 +51,96 @@ fn event_items(cx: &Ctx<'_>, event: usize) -> TokenStream {
                 let next = next_type(cx, row);
                 let body = fire_body(cx, row);
                 let bound = handlers_bound(cx);
-                let where_fire = cx.where_with(&[bound]);
-                // Spanned at the row, the generated names included: rustc's "required
-                // for `Idle` to implement .." then points there. The user's types
-                // keep their spans.
-                let (on_ty, fire_unit, marker) = (
+                let where_fire = cx.where_with(std::slice::from_ref(&bound));
+                // Spanned at the row, the generated names included: rustc's notes
+                // about the transition then point there. The user's types keep
+                // their spans.
+                let (on_ty, fire_unit_row, marker_row) = (
                     respan(on_ty.clone(), row.span),
                     respan(fire_unit.clone(), row.span),
-                    respan(marker, row.span),
+                    respan(marker.clone(), row.span),
                 );
-                quote_spanned! {row.span=>
-                    impl #params #on_ty for #marker #where_clause {
+                // The parameter keeps the call-site span of the body that uses it:
+                // at the row's span it would be another hygiene context whenever the
+                // proc macro is called from `proxy_machine::lifecycle!`'s expansion.
+                let handle_param = quote!(handle);
+                let fire_impls = quote_spanned! {row.span=>
+                    impl #params #on_ty for #marker_row #where_clause {
                         type Next = #next;
                     }
-                    impl #params #fire_unit for #marker #where_fire {
-                        fn __fire(handle: #handle_ty #event_param) -> #next {
+                    impl #params #fire_unit_row for #marker_row #where_fire {
+                        fn __fire(#handle_param: #handle_ty #event_param) -> #next {
                             #body
                         }
                     }
-                }
+                };
+                let method = has_method.then(|| {
+                    respan(
+                        quote! {
+                            // Unused when the machine is driven only through `dispatch`.
+                            #[allow(dead_code)]
+                            impl #params #handle_ty #where_clause {
+                                #doc
+                                // The handlers bound on the method, not the impl: a
+                                // context without handlers is then an E0277 with the
+                                // handlers trait's message, not an E0599. Its lifetime
+                                // is there only to defer the bound to the call.
+                                #[allow(unused_lifetimes)]
+                                #vis fn #method(self #event_param) -> #next where #bound {
+                                    <#marker as #fire_unit>::__fire(self #event_arg)
+                                }
+                            }
+                        },
+                        event_span,
+                    )
+                });
+                quote!(#fire_impls #method)
             }
-            None => {
+            None if has_method => {
+                // The method exists in every state, so calling it where the table has
+                // no row is not an E0599 "method not found" but an E0277 on the one
+                // bound below, whose `on_unimplemented` text names the state and the
+                // event as the table does. The bound is the method's own (no trait
+                // impl in between), so rustc adds no "required for" note about a
+                // generated trait; it is higher-ranked, so it is not a trivially false
+                // bound on the definition.
                 let module = &cx.module;
-                let accepts = cx.accepts_trait(state);
+                let rejects = cx.rejects_trait(state, event);
                 let event_marker = cx.event_marker(event);
-                let leaf = quote!(#event_marker: #module::__private::#accepts<X>);
-                let where_fire = cx.where_with(std::slice::from_ref(&leaf));
+                let leaf = quote!(for<'__a> #event_marker: #module::__private::#rejects<'__a>);
+                let where_illegal = cx.where_with(std::slice::from_ref(&leaf));
                 let unused = payload.map(|p| quote!(, _event: #p));
-                let span = m.states[state].name.span();
                 respan(
                     quote! {
-                        impl #params #on_ty for #marker #where_clause {
-                            type Next = #module::__private::Illegal;
-                        }
-                        impl #fire_params #fire<#(#args,)* X> for #marker #where_fire {
-                            fn __fire(_handle: #handle_ty #unused) -> #module::__private::Illegal {
-                                match <#event_marker as #module::__private::#accepts<X>>::never() {}
+                        #[allow(dead_code)]
+                        impl #params #handle_ty #where_clause {
+                            #[doc(hidden)]
+                            #vis fn #method(self #unused) -> #module::__private::Illegal #where_illegal {
+                                ::core::unreachable!("no type satisfies the bound of an illegal transition")
                             }
                         }
                     },
-                    span,
+                    event_span,
                 )
             }
+            None => TokenStream::new(),
         }
     });
 
-    let self_ty = cx.handle_of(&quote!(#s));
-    let impl_params = cx.params_with(&[quote!(#s: #state_trait_ty)]);
-    let method = cx.event_method(event);
-    let doc = method_doc(cx, event);
-    let handle_of_self = cx.handle_of(&quote!(Self));
-    let method_impl = m.events[event].method.then(|| {
-        respan(
-            quote! {
-            impl #impl_params #self_ty #where_clause {
-                #doc
-                #vis fn #method(self #event_param) -> <#s as #on_ty>::Next
-                where
-                    #s: #on_ty + #fire_unit,
-                {
-                    <#s as #fire_unit>::__fire(self #event_arg)
-                }
-            }
-            },
-            m.events[event].name.span(),
-        )
-    });
     quote! {
         #[doc(hidden)]
-        #[allow(non_camel_case_types)]
+        #[allow(non_camel_case_types, dead_code)]
         #vis trait #on #params #where_clause {
             type Next;
         }
 
         #[doc(hidden)]
-        #[allow(non_camel_case_types)]
+        #[allow(non_camel_case_types, dead_code)]
         #vis trait #fire #fire_params: #on_ty + #state_trait_ty #where_clause {
             fn __fire(handle: #handle_of_self #event_param) -> <Self as #on_ty>::Next;
         }
 
         #(#per_state)*
-        #method_impl
     }
 }
 
@@ -251,6 +266,8 @@ fn next_enum(cx: &Ctx<'_>, row: &Row) -> TokenStream {
     quote! {
         #[doc = #doc]
         #[must_use = "the machine is inside: match on it to go on"]
+        // Unused when the machine is driven only through `dispatch`.
+        #[allow(dead_code)]
         #vis enum #name #params #where_clause {
             #(#variants,)*
         }

@@ -1,5 +1,5 @@
 ///The states of [`Door`](super::Door) as types, and its events as types in [`event`].
-#[allow(non_snake_case, clippy::empty_enum)]
+#[allow(non_snake_case, dead_code, clippy::empty_enum)]
 pub mod door {
     ///The state `Open` of [`Door`](super::Door).
     pub enum Open {}
@@ -26,33 +26,46 @@ pub mod door {
         /// The `Next` of an event a state does not accept.
         pub enum Illegal {}
         #[diagnostic::on_unimplemented(
-            message = "illegal transition: `Open` does not accept `{Self}`",
-            label = "`Open` does not accept `{Self}`",
+            message = "illegal transition: `Open` does not accept `Lock`",
+            label = "`Open` does not accept `Lock`",
             note = "`Open` accepts `Push`, `Burn`"
         )]
-        pub trait OpenAccepts<X> {
-            /// Never implemented, so never called.
-            fn never() -> ::core::convert::Infallible;
-        }
+        pub trait OpenAcceptsLock<'__a> {}
+        #[diagnostic::do_not_recommend]
+        impl<'__a> OpenAcceptsLock<'__a> for Illegal {}
         #[diagnostic::on_unimplemented(
-            message = "illegal transition: `Shut` does not accept `{Self}`",
-            label = "`Shut` does not accept `{Self}`",
+            message = "illegal transition: `Shut` does not accept `Lock`",
+            label = "`Shut` does not accept `Lock`",
             note = "`Shut` accepts `Push`, `Burn`",
             note = "`Shut` defers `Lock` until the state changes"
         )]
-        pub trait ShutAccepts<X> {
-            /// Never implemented, so never called.
-            fn never() -> ::core::convert::Infallible;
-        }
+        pub trait ShutAcceptsLock<'__a> {}
+        #[diagnostic::do_not_recommend]
+        impl<'__a> ShutAcceptsLock<'__a> for Illegal {}
         #[diagnostic::on_unimplemented(
-            message = "illegal transition: `Gone` does not accept `{Self}`",
-            label = "`Gone` does not accept `{Self}`",
+            message = "illegal transition: `Gone` does not accept `Push`",
+            label = "`Gone` does not accept `Push`",
             note = "`Gone` is a terminal state of `Door`: it accepts no event"
         )]
-        pub trait GoneAccepts<X> {
-            /// Never implemented, so never called.
-            fn never() -> ::core::convert::Infallible;
-        }
+        pub trait GoneAcceptsPush<'__a> {}
+        #[diagnostic::do_not_recommend]
+        impl<'__a> GoneAcceptsPush<'__a> for Illegal {}
+        #[diagnostic::on_unimplemented(
+            message = "illegal transition: `Gone` does not accept `Lock`",
+            label = "`Gone` does not accept `Lock`",
+            note = "`Gone` is a terminal state of `Door`: it accepts no event"
+        )]
+        pub trait GoneAcceptsLock<'__a> {}
+        #[diagnostic::do_not_recommend]
+        impl<'__a> GoneAcceptsLock<'__a> for Illegal {}
+        #[diagnostic::on_unimplemented(
+            message = "illegal transition: `Gone` does not accept `Burn`",
+            label = "`Gone` does not accept `Burn`",
+            note = "`Gone` is a terminal state of `Door`: it accepts no event"
+        )]
+        pub trait GoneAcceptsBurn<'__a> {}
+        #[diagnostic::do_not_recommend]
+        impl<'__a> GoneAcceptsBurn<'__a> for Illegal {}
     }
 }
 /// A door.
@@ -178,6 +191,7 @@ impl<S: DoorState> ::core::fmt::Debug for Door<S> {
     label = "`Door` needs `DoorHandlers` implemented for its context",
     note = "add `impl DoorHandlers for <context> { .. }` with one method per row of the table"
 )]
+#[allow(dead_code)]
 pub trait DoorHandlers {
     ///`Open + Push => Shut`.
     ///
@@ -193,6 +207,7 @@ pub trait DoorHandlers {
     fn shut_burn(&mut self, state: bool);
 }
 ///What the handler of `Shut + Push => Open | Shut` chooses.
+#[allow(dead_code)]
 pub enum DoorShutPush {
     ///Go to `Open`.
     Open,
@@ -200,12 +215,21 @@ pub enum DoorShutPush {
     Shut(bool),
 }
 #[doc(hidden)]
-#[allow(non_camel_case_types)]
+///`Gone` is not a target of `Shut + Push => Open | Shut`.
+#[allow(dead_code)]
+pub struct DoorShutPushLeadsToOpenOrShutNotGone;
+#[allow(non_upper_case_globals, dead_code)]
+impl DoorShutPush {
+    #[doc(hidden)]
+    pub const Gone: DoorShutPushLeadsToOpenOrShutNotGone = DoorShutPushLeadsToOpenOrShutNotGone;
+}
+#[doc(hidden)]
+#[allow(non_camel_case_types, dead_code)]
 pub trait __DoorOnPush {
     type Next;
 }
 #[doc(hidden)]
-#[allow(non_camel_case_types)]
+#[allow(non_camel_case_types, dead_code)]
 pub trait __DoorFirePush<X>: __DoorOnPush + DoorState {
     fn __fire(handle: Door<Self>) -> <Self as __DoorOnPush>::Next;
 }
@@ -220,6 +244,25 @@ where
         let (mut context, _) = handle.into_parts();
         let next = <u32 as DoorHandlers>::open_push(&mut context);
         <Door<door::Shut>>::restore(context, next)
+    }
+}
+#[allow(dead_code)]
+impl Door<door::Open> {
+    ///Raises `Push`.
+    ///
+    ///| in state | leads to |
+    ///|---|---|
+    ///| `Open` | `Shut` |
+    ///| `Shut` | `Open` or `Shut` |
+    ///
+    ///In any other state, calling it is a compile error that names the state and the event.
+    ///
+    #[allow(unused_lifetimes)]
+    pub fn push(self) -> Door<door::Shut>
+    where
+        for<'__h> u32: DoorHandlers,
+    {
+        <door::Open as __DoorFirePush<()>>::__fire(self)
     }
 }
 impl __DoorOnPush for door::Shut {
@@ -241,18 +284,8 @@ where
         }
     }
 }
-impl __DoorOnPush for door::Gone {
-    type Next = door::__private::Illegal;
-}
-impl<X> __DoorFirePush<X> for door::Gone
-where
-    door::event::Push: door::__private::GoneAccepts<X>,
-{
-    fn __fire(_handle: Door<door::Gone>) -> door::__private::Illegal {
-        match <door::event::Push as door::__private::GoneAccepts<X>>::never() {}
-    }
-}
-impl<S: DoorState> Door<S> {
+#[allow(dead_code)]
+impl Door<door::Shut> {
     ///Raises `Push`.
     ///
     ///| in state | leads to |
@@ -262,75 +295,71 @@ impl<S: DoorState> Door<S> {
     ///
     ///In any other state, calling it is a compile error that names the state and the event.
     ///
-    pub fn push(self) -> <S as __DoorOnPush>::Next
+    #[allow(unused_lifetimes)]
+    pub fn push(self) -> DoorShutPushNext
     where
-        S: __DoorOnPush + __DoorFirePush<()>,
+        for<'__h> u32: DoorHandlers,
     {
-        <S as __DoorFirePush<()>>::__fire(self)
+        <door::Shut as __DoorFirePush<()>>::__fire(self)
+    }
+}
+#[allow(dead_code)]
+impl Door<door::Gone> {
+    #[doc(hidden)]
+    pub fn push(self) -> door::__private::Illegal
+    where
+        for<'__a> door::event::Push: door::__private::GoneAcceptsPush<'__a>,
+    {
+        ::core::unreachable!("no type satisfies the bound of an illegal transition")
     }
 }
 #[doc(hidden)]
-#[allow(non_camel_case_types)]
+#[allow(non_camel_case_types, dead_code)]
 pub trait __DoorOnLock {
     type Next;
 }
 #[doc(hidden)]
-#[allow(non_camel_case_types)]
+#[allow(non_camel_case_types, dead_code)]
 pub trait __DoorFireLock<X>: __DoorOnLock + DoorState {
     fn __fire(handle: Door<Self>, event: bool) -> <Self as __DoorOnLock>::Next;
 }
-impl __DoorOnLock for door::Open {
-    type Next = door::__private::Illegal;
-}
-impl<X> __DoorFireLock<X> for door::Open
-where
-    door::event::Lock: door::__private::OpenAccepts<X>,
-{
-    fn __fire(_handle: Door<door::Open>, _event: bool) -> door::__private::Illegal {
-        match <door::event::Lock as door::__private::OpenAccepts<X>>::never() {}
-    }
-}
-impl __DoorOnLock for door::Shut {
-    type Next = door::__private::Illegal;
-}
-impl<X> __DoorFireLock<X> for door::Shut
-where
-    door::event::Lock: door::__private::ShutAccepts<X>,
-{
-    fn __fire(_handle: Door<door::Shut>, _event: bool) -> door::__private::Illegal {
-        match <door::event::Lock as door::__private::ShutAccepts<X>>::never() {}
-    }
-}
-impl __DoorOnLock for door::Gone {
-    type Next = door::__private::Illegal;
-}
-impl<X> __DoorFireLock<X> for door::Gone
-where
-    door::event::Lock: door::__private::GoneAccepts<X>,
-{
-    fn __fire(_handle: Door<door::Gone>, _event: bool) -> door::__private::Illegal {
-        match <door::event::Lock as door::__private::GoneAccepts<X>>::never() {}
-    }
-}
-impl<S: DoorState> Door<S> {
-    ///Raises `Lock`.
-    ///
-    ///No state accepts it: calling it does not compile.
-    ///
-    pub fn lock(self, event: bool) -> <S as __DoorOnLock>::Next
+#[allow(dead_code)]
+impl Door<door::Open> {
+    #[doc(hidden)]
+    pub fn lock(self, _event: bool) -> door::__private::Illegal
     where
-        S: __DoorOnLock + __DoorFireLock<()>,
+        for<'__a> door::event::Lock: door::__private::OpenAcceptsLock<'__a>,
     {
-        <S as __DoorFireLock<()>>::__fire(self, event)
+        ::core::unreachable!("no type satisfies the bound of an illegal transition")
+    }
+}
+#[allow(dead_code)]
+impl Door<door::Shut> {
+    #[doc(hidden)]
+    pub fn lock(self, _event: bool) -> door::__private::Illegal
+    where
+        for<'__a> door::event::Lock: door::__private::ShutAcceptsLock<'__a>,
+    {
+        ::core::unreachable!("no type satisfies the bound of an illegal transition")
+    }
+}
+#[allow(dead_code)]
+impl Door<door::Gone> {
+    #[doc(hidden)]
+    pub fn lock(self, _event: bool) -> door::__private::Illegal
+    where
+        for<'__a> door::event::Lock: door::__private::GoneAcceptsLock<'__a>,
+    {
+        ::core::unreachable!("no type satisfies the bound of an illegal transition")
     }
 }
 #[doc(hidden)]
-#[allow(non_camel_case_types)]
+#[allow(non_camel_case_types, dead_code)]
 pub trait __DoorOnBurn {
     type Next;
 }
 #[doc(hidden)]
-#[allow(non_camel_case_types)]
+#[allow(non_camel_case_types, dead_code)]
 pub trait __DoorFireBurn<X>: __DoorOnBurn + DoorState {
     fn __fire(handle: Door<Self>) -> <Self as __DoorOnBurn>::Next;
 }
@@ -347,6 +376,25 @@ where
         <Door<door::Gone>>::restore(context, ())
     }
 }
+#[allow(dead_code)]
+impl Door<door::Open> {
+    ///Raises `Burn`.
+    ///
+    ///| in state | leads to |
+    ///|---|---|
+    ///| `Open` | `Gone` |
+    ///| `Shut` | `Gone` |
+    ///
+    ///In any other state, calling it is a compile error that names the state and the event.
+    ///
+    #[allow(unused_lifetimes)]
+    pub fn burn(self) -> Door<door::Gone>
+    where
+        for<'__h> u32: DoorHandlers,
+    {
+        <door::Open as __DoorFireBurn<()>>::__fire(self)
+    }
+}
 impl __DoorOnBurn for door::Shut {
     type Next = Door<door::Gone>;
 }
@@ -360,18 +408,8 @@ where
         <Door<door::Gone>>::restore(context, ())
     }
 }
-impl __DoorOnBurn for door::Gone {
-    type Next = door::__private::Illegal;
-}
-impl<X> __DoorFireBurn<X> for door::Gone
-where
-    door::event::Burn: door::__private::GoneAccepts<X>,
-{
-    fn __fire(_handle: Door<door::Gone>) -> door::__private::Illegal {
-        match <door::event::Burn as door::__private::GoneAccepts<X>>::never() {}
-    }
-}
-impl<S: DoorState> Door<S> {
+#[allow(dead_code)]
+impl Door<door::Shut> {
     ///Raises `Burn`.
     ///
     ///| in state | leads to |
@@ -381,15 +419,27 @@ impl<S: DoorState> Door<S> {
     ///
     ///In any other state, calling it is a compile error that names the state and the event.
     ///
-    pub fn burn(self) -> <S as __DoorOnBurn>::Next
+    #[allow(unused_lifetimes)]
+    pub fn burn(self) -> Door<door::Gone>
     where
-        S: __DoorOnBurn + __DoorFireBurn<()>,
+        for<'__h> u32: DoorHandlers,
     {
-        <S as __DoorFireBurn<()>>::__fire(self)
+        <door::Shut as __DoorFireBurn<()>>::__fire(self)
+    }
+}
+#[allow(dead_code)]
+impl Door<door::Gone> {
+    #[doc(hidden)]
+    pub fn burn(self) -> door::__private::Illegal
+    where
+        for<'__a> door::event::Burn: door::__private::GoneAcceptsBurn<'__a>,
+    {
+        ::core::unreachable!("no type satisfies the bound of an illegal transition")
     }
 }
 ///Where `Shut + Push => Open | Shut` led.
 #[must_use = "the machine is inside: match on it to go on"]
+#[allow(dead_code)]
 pub enum DoorShutPushNext {
     ///The machine went to `Open`.
     Open(Door<door::Open>),
@@ -415,6 +465,7 @@ pub enum DoorAny {
     Gone(Door<door::Gone>),
 }
 ///The events of [`Door`] as values, for [`DoorAny::dispatch`].
+#[allow(dead_code)]
 pub enum DoorEvent {
     ///The event `Push`.
     Push,

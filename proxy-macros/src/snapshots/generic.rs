@@ -1,5 +1,5 @@
 ///The states of [`Pool`](super::Pool) as types, and its events as types in [`event`].
-#[allow(non_snake_case, clippy::empty_enum)]
+#[allow(non_snake_case, dead_code, clippy::empty_enum)]
 mod pool {
     ///The state `Empty` of [`Pool`](super::Pool).
     pub(super) enum Empty {}
@@ -24,32 +24,29 @@ mod pool {
         /// The `Next` of an event a state does not accept.
         pub(in super::super) enum Illegal {}
         #[diagnostic::on_unimplemented(
-            message = "illegal transition: `Empty` does not accept `{Self}`",
-            label = "`Empty` does not accept `{Self}`",
-            note = "`Empty` accepts `Put`, `Close`"
-        )]
-        pub(in super::super) trait EmptyAccepts<X> {
-            /// Never implemented, so never called.
-            fn never() -> ::core::convert::Infallible;
-        }
-        #[diagnostic::on_unimplemented(
-            message = "illegal transition: `Full` does not accept `{Self}`",
-            label = "`Full` does not accept `{Self}`",
+            message = "illegal transition: `Full` does not accept `Put`",
+            label = "`Full` does not accept `Put`",
             note = "`Full` accepts `Close`"
         )]
-        pub(in super::super) trait FullAccepts<X> {
-            /// Never implemented, so never called.
-            fn never() -> ::core::convert::Infallible;
-        }
+        pub(in super::super) trait FullAcceptsPut<'__a> {}
+        #[diagnostic::do_not_recommend]
+        impl<'__a> FullAcceptsPut<'__a> for Illegal {}
         #[diagnostic::on_unimplemented(
-            message = "illegal transition: `Closed` does not accept `{Self}`",
-            label = "`Closed` does not accept `{Self}`",
+            message = "illegal transition: `Closed` does not accept `Put`",
+            label = "`Closed` does not accept `Put`",
             note = "`Closed` is a terminal state of `Pool`: it accepts no event"
         )]
-        pub(in super::super) trait ClosedAccepts<X> {
-            /// Never implemented, so never called.
-            fn never() -> ::core::convert::Infallible;
-        }
+        pub(in super::super) trait ClosedAcceptsPut<'__a> {}
+        #[diagnostic::do_not_recommend]
+        impl<'__a> ClosedAcceptsPut<'__a> for Illegal {}
+        #[diagnostic::on_unimplemented(
+            message = "illegal transition: `Closed` does not accept `Close`",
+            label = "`Closed` does not accept `Close`",
+            note = "`Closed` is a terminal state of `Pool`: it accepts no event"
+        )]
+        pub(in super::super) trait ClosedAcceptsClose<'__a> {}
+        #[diagnostic::do_not_recommend]
+        impl<'__a> ClosedAcceptsClose<'__a> for Illegal {}
     }
 }
 /**
@@ -197,6 +194,7 @@ where
     label = "`Pool` needs `PoolHandlers` implemented for its context",
     note = "add `impl PoolHandlers for <context> { .. }` with one method per row of the table"
 )]
+#[allow(dead_code)]
 trait PoolHandlers<'a, T: Clone>
 where
     T: Send,
@@ -212,7 +210,7 @@ where
     fn full_close(&mut self, state: T);
 }
 #[doc(hidden)]
-#[allow(non_camel_case_types)]
+#[allow(non_camel_case_types, dead_code)]
 trait __PoolOnPut<'a, T: Clone>
 where
     T: Send,
@@ -220,7 +218,7 @@ where
     type Next;
 }
 #[doc(hidden)]
-#[allow(non_camel_case_types)]
+#[allow(non_camel_case_types, dead_code)]
 trait __PoolFirePut<'a, T: Clone, X>: __PoolOnPut<'a, T> + PoolState<'a, T>
 where
     T: Send,
@@ -246,40 +244,8 @@ where
         <Pool<'a, T, pool::Full>>::restore(context, next)
     }
 }
-impl<'a, T: Clone> __PoolOnPut<'a, T> for pool::Full
-where
-    T: Send,
-{
-    type Next = pool::__private::Illegal;
-}
-impl<'a, T: Clone, X> __PoolFirePut<'a, T, X> for pool::Full
-where
-    T: Send,
-    pool::event::Put: pool::__private::FullAccepts<X>,
-{
-    fn __fire(_handle: Pool<'a, T, pool::Full>, _event: T) -> pool::__private::Illegal {
-        match <pool::event::Put as pool::__private::FullAccepts<X>>::never() {}
-    }
-}
-impl<'a, T: Clone> __PoolOnPut<'a, T> for pool::Closed
-where
-    T: Send,
-{
-    type Next = pool::__private::Illegal;
-}
-impl<'a, T: Clone, X> __PoolFirePut<'a, T, X> for pool::Closed
-where
-    T: Send,
-    pool::event::Put: pool::__private::ClosedAccepts<X>,
-{
-    fn __fire(
-        _handle: Pool<'a, T, pool::Closed>,
-        _event: T,
-    ) -> pool::__private::Illegal {
-        match <pool::event::Put as pool::__private::ClosedAccepts<X>>::never() {}
-    }
-}
-impl<'a, T: Clone, S: PoolState<'a, T>> Pool<'a, T, S>
+#[allow(dead_code)]
+impl<'a, T: Clone> Pool<'a, T, pool::Empty>
 where
     T: Send,
 {
@@ -291,15 +257,44 @@ where
     ///
     ///In any other state, calling it is a compile error that names the state and the event.
     ///
-    fn put(self, event: T) -> <S as __PoolOnPut<'a, T>>::Next
+    #[allow(unused_lifetimes)]
+    fn put(self, event: T) -> Pool<'a, T, pool::Full>
     where
-        S: __PoolOnPut<'a, T> + __PoolFirePut<'a, T, ()>,
+        for<'__h> &'a mut Vec<T>: PoolHandlers<'a, T>,
     {
-        <S as __PoolFirePut<'a, T, ()>>::__fire(self, event)
+        <pool::Empty as __PoolFirePut<'a, T, ()>>::__fire(self, event)
+    }
+}
+#[allow(dead_code)]
+impl<'a, T: Clone> Pool<'a, T, pool::Full>
+where
+    T: Send,
+{
+    #[doc(hidden)]
+    fn put(self, _event: T) -> pool::__private::Illegal
+    where
+        T: Send,
+        for<'__a> pool::event::Put: pool::__private::FullAcceptsPut<'__a>,
+    {
+        ::core::unreachable!("no type satisfies the bound of an illegal transition")
+    }
+}
+#[allow(dead_code)]
+impl<'a, T: Clone> Pool<'a, T, pool::Closed>
+where
+    T: Send,
+{
+    #[doc(hidden)]
+    fn put(self, _event: T) -> pool::__private::Illegal
+    where
+        T: Send,
+        for<'__a> pool::event::Put: pool::__private::ClosedAcceptsPut<'__a>,
+    {
+        ::core::unreachable!("no type satisfies the bound of an illegal transition")
     }
 }
 #[doc(hidden)]
-#[allow(non_camel_case_types)]
+#[allow(non_camel_case_types, dead_code)]
 trait __PoolOnClose<'a, T: Clone>
 where
     T: Send,
@@ -307,7 +302,7 @@ where
     type Next;
 }
 #[doc(hidden)]
-#[allow(non_camel_case_types)]
+#[allow(non_camel_case_types, dead_code)]
 trait __PoolFireClose<'a, T: Clone, X>: __PoolOnClose<'a, T> + PoolState<'a, T>
 where
     T: Send,
@@ -331,6 +326,28 @@ where
         <Pool<'a, T, pool::Closed>>::restore(context, ())
     }
 }
+#[allow(dead_code)]
+impl<'a, T: Clone> Pool<'a, T, pool::Empty>
+where
+    T: Send,
+{
+    ///Raises `Close`.
+    ///
+    ///| in state | leads to |
+    ///|---|---|
+    ///| `Empty` | `Closed` |
+    ///| `Full` | `Closed` |
+    ///
+    ///In any other state, calling it is a compile error that names the state and the event.
+    ///
+    #[allow(unused_lifetimes)]
+    fn close(self) -> Pool<'a, T, pool::Closed>
+    where
+        for<'__h> &'a mut Vec<T>: PoolHandlers<'a, T>,
+    {
+        <pool::Empty as __PoolFireClose<'a, T, ()>>::__fire(self)
+    }
+}
 impl<'a, T: Clone> __PoolOnClose<'a, T> for pool::Full
 where
     T: Send,
@@ -348,22 +365,8 @@ where
         <Pool<'a, T, pool::Closed>>::restore(context, ())
     }
 }
-impl<'a, T: Clone> __PoolOnClose<'a, T> for pool::Closed
-where
-    T: Send,
-{
-    type Next = pool::__private::Illegal;
-}
-impl<'a, T: Clone, X> __PoolFireClose<'a, T, X> for pool::Closed
-where
-    T: Send,
-    pool::event::Close: pool::__private::ClosedAccepts<X>,
-{
-    fn __fire(_handle: Pool<'a, T, pool::Closed>) -> pool::__private::Illegal {
-        match <pool::event::Close as pool::__private::ClosedAccepts<X>>::never() {}
-    }
-}
-impl<'a, T: Clone, S: PoolState<'a, T>> Pool<'a, T, S>
+#[allow(dead_code)]
+impl<'a, T: Clone> Pool<'a, T, pool::Full>
 where
     T: Send,
 {
@@ -376,11 +379,26 @@ where
     ///
     ///In any other state, calling it is a compile error that names the state and the event.
     ///
-    fn close(self) -> <S as __PoolOnClose<'a, T>>::Next
+    #[allow(unused_lifetimes)]
+    fn close(self) -> Pool<'a, T, pool::Closed>
     where
-        S: __PoolOnClose<'a, T> + __PoolFireClose<'a, T, ()>,
+        for<'__h> &'a mut Vec<T>: PoolHandlers<'a, T>,
     {
-        <S as __PoolFireClose<'a, T, ()>>::__fire(self)
+        <pool::Full as __PoolFireClose<'a, T, ()>>::__fire(self)
+    }
+}
+#[allow(dead_code)]
+impl<'a, T: Clone> Pool<'a, T, pool::Closed>
+where
+    T: Send,
+{
+    #[doc(hidden)]
+    fn close(self) -> pool::__private::Illegal
+    where
+        T: Send,
+        for<'__a> pool::event::Close: pool::__private::ClosedAcceptsClose<'__a>,
+    {
+        ::core::unreachable!("no type satisfies the bound of an illegal transition")
     }
 }
 ///[`Pool`] in whichever state it is, for code that learns the state only at run time.
@@ -397,6 +415,7 @@ where
     Closed(Pool<'a, T, pool::Closed>),
 }
 ///The events of [`Pool`] as values, for [`PoolAny::dispatch`].
+#[allow(dead_code)]
 enum PoolEvent<'a, T: Clone>
 where
     T: Send,

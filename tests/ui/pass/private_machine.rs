@@ -1,7 +1,8 @@
 // A machine without `pub`: everything generated is private to the module, and the
 // nested marker modules still see what they need. The machine lives in a module so
 // that its privacy is tested from outside it.
-#![deny(warnings)]
+// trybuild builds pass cases with `-A dead_code`; the attribute turns it back on.
+#![deny(warnings, dead_code)]
 
 mod valve {
     use proxy_machine::lifecycle;
