@@ -36,6 +36,9 @@ use std::{env, fs};
 
 /// Builds per crate, after the warm-up.
 const RUNS: usize = 3;
+/// Builds per peer crate: more, as each takes a fraction of a second, so that one
+/// slow build (the machine is shared) moves the median less.
+const PEER_RUNS: usize = 5;
 
 /// The shape of a generated table.
 struct Table {
@@ -617,7 +620,7 @@ fn main() {
     // The peers after the tables, each built RUNS times the same way, in the same run.
     let (mut peer_walls, mut peer_cpus) = (Vec::new(), Vec::new());
     for (peer, krate) in Peer::ALL.iter().zip(&peers) {
-        let runs: Vec<(Duration, Option<Duration>)> = (0..RUNS)
+        let runs: Vec<(Duration, Option<Duration>)> = (0..PEER_RUNS)
             .map(|_| {
                 krate.touch();
                 krate.build(&target_dir)
@@ -633,7 +636,7 @@ fn main() {
             .map(|cpu| format!(", CPU median {:.2} s [{}]", median(cpu.clone()).as_secs_f64(), seconds(cpu)))
             .unwrap_or_default();
         println!(
-            "cargo build (debug) peer {:<12} wall median {:.2} s of {RUNS} runs [{}]{cpu_line}",
+            "cargo build (debug) peer {:<12} wall median {:.2} s of {PEER_RUNS} runs [{}]{cpu_line}",
             peer.name(),
             median(wall.clone()).as_secs_f64(),
             seconds(&wall)
