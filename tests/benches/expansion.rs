@@ -289,6 +289,8 @@ impl Peer {
                     let _ = writeln!(s, "    fn s{i}_e{j}(&mut self) {{ self.0 += 1; }}");
                 }
                 let _ = writeln!(s, "}}\n\nfn event(i: u8) -> MEvent {{\n{}\n}}\n", event_of("MEvent::", ""));
+                // Today's by-value `dispatch`, as in `Table::source`: with the in-place
+                // one (issue 10, item 1) the loop becomes `let _ = m.dispatch(event(i));`.
                 let _ = writeln!(
                     s,
                     "pub fn drive(events: &[u8]) -> u64 {{\n    let mut m = MAny::from(M::new(Cx(0)));\n    \
