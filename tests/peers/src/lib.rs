@@ -1,0 +1,1 @@
+//! Nothing: this crate holds the peers bench (`benches/peers.rs`).
