@@ -28,13 +28,20 @@
 
 #[cfg(feature = "driver")]
 pub mod driver;
+mod in_place;
 mod machine;
 pub mod reference;
 mod rejected;
 
 pub use machine::{Event, Machine};
 pub use proxy_macros::lifecycle;
-pub use rejected::Rejected;
+pub use rejected::{Rejected, Transition};
+
+/// What the code `lifecycle!` generates calls; not an API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::in_place::replace_with;
+}
 
 /// The metadata types of a machine's table, and their Mermaid/DOT rendering.
 pub mod meta {

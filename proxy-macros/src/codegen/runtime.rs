@@ -168,10 +168,11 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
         }
 
         impl #params #any_ty #where_dispatch {
-            /// Handles `event` through the typed transition of the current state, or
-            /// hands the machine and the event back, untouched, when the table has no
-            /// row for them.
-            #vis fn dispatch(self, event: #event_ty) -> ::core::result::Result<Self, ::proxy_machine::Rejected<Self, #event_ty>> {
+            /// Handles `event` through the typed transition of the current state, in
+            /// place, and says which row it took; or hands the event back, leaving the
+            /// machine untouched, when the table has no row for them. A handler that
+            /// panics aborts the process (see [`Machine::dispatch`](::proxy_machine::Machine::dispatch)).
+            #vis fn dispatch(&mut self, event: #event_ty) -> ::core::result::Result<::proxy_machine::Transition, ::proxy_machine::Rejected<#event_ty>> {
                 #dispatch
             }
         }
@@ -199,7 +200,7 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
             fn defers(&self, event: &#event_ty) -> bool {
                 <#any_ty>::defers(self, event)
             }
-            fn dispatch(self, event: #event_ty) -> ::core::result::Result<Self, ::proxy_machine::Rejected<Self, #event_ty>> {
+            fn dispatch(&mut self, event: #event_ty) -> ::core::result::Result<::proxy_machine::Transition, ::proxy_machine::Rejected<#event_ty>> {
                 <#any_ty>::dispatch(self, event)
             }
         }
@@ -244,22 +245,46 @@ fn timeout_arm(cx: &Ctx<'_>, state: usize, name: &Ident) -> TokenStream {
 
 /// The body of `dispatch`: one arm per row, calling the typed transition through its
 /// trait (an event whose method clashed has no method).
+///
+/// The arm is chosen on `(&*self, event)`: a rejection leaves `self` untouched and
+/// hands back only the event. An accepted row moves the handle out of `*self` into
+/// its transition and the next handle back in (`replace_with`), so the machine is not
+/// copied out and back through the caller as a by-value `dispatch` would.
 fn dispatch(cx: &Ctx<'_>) -> TokenStream {
     let m = cx.m;
     let (any, event_enum, args) = (&cx.any, &cx.event_enum, &cx.args);
+    // With one state the closure's `match` has nothing else to rule out.
+    let other_states = (m.states.len() > 1).then(|| {
+        quote! {
+            // `dispatch` matched this variant on `*self` just before.
+            _ => ::core::unreachable!(),
+        }
+    });
     let arms = m.rows.iter().map(|row| {
         let state = &m.states[row.source].name;
         let event = &m.events[row.event].name;
         let marker = cx.state_marker(row.source);
         let (_, fire) = cx.event_traits(row.event);
         let fire = quote!(<#marker as #fire<#(#args,)* ()>>::__fire);
-        match m.events[row.event].payload {
-            Some(_) => quote! {
-                (#any::#state(handle), #event_enum::#event(event)) => ::core::result::Result::Ok(::core::convert::From::from(#fire(handle, event)))
-            },
-            None => quote! {
-                (#any::#state(handle), #event_enum::#event) => ::core::result::Result::Ok(::core::convert::From::from(#fire(handle)))
-            },
+        let (pattern, call) = match m.events[row.event].payload {
+            Some(_) => (quote!(#event_enum::#event(event)), quote!(#fire(handle, event))),
+            None => (quote!(#event_enum::#event), quote!(#fire(handle))),
+        };
+        let (from, event_name) = (state.to_string(), event.to_string());
+        let to = if row.has_alternatives() {
+            quote!(self.state_name())
+        } else {
+            let to = m.states[row.targets[0]].name.to_string();
+            quote!(#to)
+        };
+        quote! {
+            (#any::#state(_), #pattern) => {
+                ::proxy_machine::__private::replace_with(self, |machine| match machine {
+                    #any::#state(handle) => ::core::convert::From::from(#call),
+                    #other_states
+                });
+                ::core::result::Result::Ok(::proxy_machine::Transition { from: #from, event: #event_name, to: #to })
+            }
         }
     });
     let complete = m.rows.len() == m.states.len() * m.events.len() && !cx.is_generic();
@@ -268,12 +293,12 @@ fn dispatch(cx: &Ctx<'_>) -> TokenStream {
             (machine, event) => {
                 let state = machine.state_name();
                 let event_name = event.name();
-                ::core::result::Result::Err(::proxy_machine::Rejected::new(Self::META.name, state, event_name, machine, event))
+                ::core::result::Result::Err(::proxy_machine::Rejected::new(Self::META.name, state, event_name, event))
             }
         }
     });
     quote! {
-        match (self, event) {
+        match (&*self, event) {
             #(#arms,)*
             #rejected
         }
