@@ -521,41 +521,89 @@ impl DoorAny
 where
     for<'__h> u32: DoorHandlers,
 {
-    /// Handles `event` through the typed transition of the current state, or
-    /// hands the machine and the event back, untouched, when the table has no
-    /// row for them.
+    /// Handles `event` through the typed transition of the current state, in
+    /// place, and says which row it took; or hands the event back, leaving the
+    /// machine untouched, when the table has no row for them. A handler that
+    /// panics aborts the process (see [`Machine::dispatch`](::proxy_machine::Machine::dispatch)).
     pub fn dispatch(
-        self,
+        &mut self,
         event: DoorEvent,
-    ) -> ::core::result::Result<Self, ::proxy_machine::Rejected<Self, DoorEvent>> {
-        match (self, event) {
-            (DoorAny::Open(handle), DoorEvent::Push) => {
-                ::core::result::Result::Ok(
-                    ::core::convert::From::from(
-                        <door::Open as __DoorFirePush<()>>::__fire(handle),
-                    ),
-                )
+    ) -> ::core::result::Result<
+        ::proxy_machine::Transition,
+        ::proxy_machine::Rejected<DoorEvent>,
+    > {
+        match (&*self, event) {
+            (DoorAny::Open(_), DoorEvent::Push) => {
+                ::proxy_machine::__private::replace_with(
+                    self,
+                    |machine| match machine {
+                        DoorAny::Open(handle) => {
+                            ::core::convert::From::from(
+                                <door::Open as __DoorFirePush<()>>::__fire(handle),
+                            )
+                        }
+                        _ => ::core::unreachable!(),
+                    },
+                );
+                ::core::result::Result::Ok(::proxy_machine::Transition {
+                    from: "Open",
+                    event: "Push",
+                    to: "Shut",
+                })
             }
-            (DoorAny::Shut(handle), DoorEvent::Push) => {
-                ::core::result::Result::Ok(
-                    ::core::convert::From::from(
-                        <door::Shut as __DoorFirePush<()>>::__fire(handle),
-                    ),
-                )
+            (DoorAny::Shut(_), DoorEvent::Push) => {
+                ::proxy_machine::__private::replace_with(
+                    self,
+                    |machine| match machine {
+                        DoorAny::Shut(handle) => {
+                            ::core::convert::From::from(
+                                <door::Shut as __DoorFirePush<()>>::__fire(handle),
+                            )
+                        }
+                        _ => ::core::unreachable!(),
+                    },
+                );
+                ::core::result::Result::Ok(::proxy_machine::Transition {
+                    from: "Shut",
+                    event: "Push",
+                    to: self.state_name(),
+                })
             }
-            (DoorAny::Open(handle), DoorEvent::Burn) => {
-                ::core::result::Result::Ok(
-                    ::core::convert::From::from(
-                        <door::Open as __DoorFireBurn<()>>::__fire(handle),
-                    ),
-                )
+            (DoorAny::Open(_), DoorEvent::Burn) => {
+                ::proxy_machine::__private::replace_with(
+                    self,
+                    |machine| match machine {
+                        DoorAny::Open(handle) => {
+                            ::core::convert::From::from(
+                                <door::Open as __DoorFireBurn<()>>::__fire(handle),
+                            )
+                        }
+                        _ => ::core::unreachable!(),
+                    },
+                );
+                ::core::result::Result::Ok(::proxy_machine::Transition {
+                    from: "Open",
+                    event: "Burn",
+                    to: "Gone",
+                })
             }
-            (DoorAny::Shut(handle), DoorEvent::Burn) => {
-                ::core::result::Result::Ok(
-                    ::core::convert::From::from(
-                        <door::Shut as __DoorFireBurn<()>>::__fire(handle),
-                    ),
-                )
+            (DoorAny::Shut(_), DoorEvent::Burn) => {
+                ::proxy_machine::__private::replace_with(
+                    self,
+                    |machine| match machine {
+                        DoorAny::Shut(handle) => {
+                            ::core::convert::From::from(
+                                <door::Shut as __DoorFireBurn<()>>::__fire(handle),
+                            )
+                        }
+                        _ => ::core::unreachable!(),
+                    },
+                );
+                ::core::result::Result::Ok(::proxy_machine::Transition {
+                    from: "Shut",
+                    event: "Burn",
+                    to: "Gone",
+                })
             }
             (machine, event) => {
                 let state = machine.state_name();
@@ -565,7 +613,6 @@ where
                         Self::META.name,
                         state,
                         event_name,
-                        machine,
                         event,
                     ),
                 )
@@ -599,9 +646,12 @@ where
         <DoorAny>::defers(self, event)
     }
     fn dispatch(
-        self,
+        &mut self,
         event: DoorEvent,
-    ) -> ::core::result::Result<Self, ::proxy_machine::Rejected<Self, DoorEvent>> {
+    ) -> ::core::result::Result<
+        ::proxy_machine::Transition,
+        ::proxy_machine::Rejected<DoorEvent>,
+    > {
         <DoorAny>::dispatch(self, event)
     }
 }

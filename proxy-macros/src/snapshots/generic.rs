@@ -527,37 +527,75 @@ where
     T: Send,
     for<'__h> &'a mut Vec<T>: PoolHandlers<'a, T>,
 {
-    /// Handles `event` through the typed transition of the current state, or
-    /// hands the machine and the event back, untouched, when the table has no
-    /// row for them.
+    /// Handles `event` through the typed transition of the current state, in
+    /// place, and says which row it took; or hands the event back, leaving the
+    /// machine untouched, when the table has no row for them. A handler that
+    /// panics aborts the process (see [`Machine::dispatch`](::proxy_machine::Machine::dispatch)).
     fn dispatch(
-        self,
+        &mut self,
         event: PoolEvent<'a, T>,
     ) -> ::core::result::Result<
-        Self,
-        ::proxy_machine::Rejected<Self, PoolEvent<'a, T>>,
+        ::proxy_machine::Transition,
+        ::proxy_machine::Rejected<PoolEvent<'a, T>>,
     > {
-        match (self, event) {
-            (PoolAny::Empty(handle), PoolEvent::Put(event)) => {
-                ::core::result::Result::Ok(
-                    ::core::convert::From::from(
-                        <pool::Empty as __PoolFirePut<'a, T, ()>>::__fire(handle, event),
-                    ),
-                )
+        match (&*self, event) {
+            (PoolAny::Empty(_), PoolEvent::Put(event)) => {
+                ::proxy_machine::__private::replace_with(
+                    self,
+                    |machine| match machine {
+                        PoolAny::Empty(handle) => {
+                            ::core::convert::From::from(
+                                <pool::Empty as __PoolFirePut<
+                                    'a,
+                                    T,
+                                    (),
+                                >>::__fire(handle, event),
+                            )
+                        }
+                        _ => ::core::unreachable!(),
+                    },
+                );
+                ::core::result::Result::Ok(::proxy_machine::Transition {
+                    from: "Empty",
+                    event: "Put",
+                    to: "Full",
+                })
             }
-            (PoolAny::Empty(handle), PoolEvent::Close) => {
-                ::core::result::Result::Ok(
-                    ::core::convert::From::from(
-                        <pool::Empty as __PoolFireClose<'a, T, ()>>::__fire(handle),
-                    ),
-                )
+            (PoolAny::Empty(_), PoolEvent::Close) => {
+                ::proxy_machine::__private::replace_with(
+                    self,
+                    |machine| match machine {
+                        PoolAny::Empty(handle) => {
+                            ::core::convert::From::from(
+                                <pool::Empty as __PoolFireClose<'a, T, ()>>::__fire(handle),
+                            )
+                        }
+                        _ => ::core::unreachable!(),
+                    },
+                );
+                ::core::result::Result::Ok(::proxy_machine::Transition {
+                    from: "Empty",
+                    event: "Close",
+                    to: "Closed",
+                })
             }
-            (PoolAny::Full(handle), PoolEvent::Close) => {
-                ::core::result::Result::Ok(
-                    ::core::convert::From::from(
-                        <pool::Full as __PoolFireClose<'a, T, ()>>::__fire(handle),
-                    ),
-                )
+            (PoolAny::Full(_), PoolEvent::Close) => {
+                ::proxy_machine::__private::replace_with(
+                    self,
+                    |machine| match machine {
+                        PoolAny::Full(handle) => {
+                            ::core::convert::From::from(
+                                <pool::Full as __PoolFireClose<'a, T, ()>>::__fire(handle),
+                            )
+                        }
+                        _ => ::core::unreachable!(),
+                    },
+                );
+                ::core::result::Result::Ok(::proxy_machine::Transition {
+                    from: "Full",
+                    event: "Close",
+                    to: "Closed",
+                })
             }
             (machine, event) => {
                 let state = machine.state_name();
@@ -567,7 +605,6 @@ where
                         Self::META.name,
                         state,
                         event_name,
-                        machine,
                         event,
                     ),
                 )
@@ -604,11 +641,11 @@ where
         <PoolAny<'a, T>>::defers(self, event)
     }
     fn dispatch(
-        self,
+        &mut self,
         event: PoolEvent<'a, T>,
     ) -> ::core::result::Result<
-        Self,
-        ::proxy_machine::Rejected<Self, PoolEvent<'a, T>>,
+        ::proxy_machine::Transition,
+        ::proxy_machine::Rejected<PoolEvent<'a, T>>,
     > {
         <PoolAny<'a, T>>::dispatch(self, event)
     }
