@@ -199,8 +199,7 @@ fn dispatch_agrees_with_table<M: Fixture>() -> usize {
                 }
                 (Ok(transition), None) => panic!(
                     "{}: {state} + {event} has no row, yet dispatch went to `{}`",
-                    meta.name,
-                    transition.to
+                    meta.name, transition.to
                 ),
                 (Err(rejected), Some(targets)) => panic!(
                     "{}: {state} + {event} has a row to {targets:?}, yet dispatch rejected it: {rejected}",
@@ -474,7 +473,11 @@ fn a_panicking_handler_aborts_without_a_double_drop() {
     }
     assert!(stderr.contains("the fuse handler panics"), "{stderr}");
     assert!(stderr.contains("cannot be put back, so the process aborts"), "{stderr}");
-    assert_eq!(stderr.matches("dropped the fuse's data").count(), 1, "dropped once, while unwinding: {stderr}");
+    assert_eq!(
+        stderr.matches("dropped the fuse's data").count(),
+        1,
+        "dropped once, while unwinding: {stderr}"
+    );
     assert!(!stderr.contains("dispatch returned"), "{stderr}");
 }
 
@@ -482,7 +485,9 @@ fn a_panicking_handler_aborts_without_a_double_drop() {
 /// with its payload.
 #[test]
 fn a_rejection_hands_back_the_event_and_leaves_the_machine() {
-    let mut lease = LeaseAny::from(Lease::new(lease_cx()).connect(Addr("db:5432".into())).connected(Socket { peer: "p".into() }));
+    let mut lease = LeaseAny::from(
+        Lease::new(lease_cx()).connect(Addr("db:5432".into())).connected(Socket { peer: "p".into() }),
+    );
     let before = lease.snapshot();
     let rejected = lease.dispatch(LeaseEvent::Connect(Addr("other".into()))).unwrap_err();
     assert_eq!((rejected.machine_name, rejected.state, rejected.event_name), ("Lease", "Open", "Connect"));

@@ -47,7 +47,9 @@ fn main() {
         }
         // In place: a rejection leaves the machine as it was and hands back the event.
         match machine.dispatch(event) {
-            Ok(transition) => println!("dynamic: `{}` + `{}` => `{}`", transition.from, transition.event, transition.to),
+            Ok(transition) => {
+                println!("dynamic: `{}` + `{}` => `{}`", transition.from, transition.event, transition.to)
+            }
             Err(rejected) => println!("dynamic: {rejected}"),
         }
         println!("dynamic: now in `{}`", machine.state_name());

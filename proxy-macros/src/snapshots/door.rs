@@ -525,6 +525,7 @@ where
     /// place, and says which row it took; or hands the event back, leaving the
     /// machine untouched, when the table has no row for them. A handler that
     /// panics aborts the process (see [`Machine::dispatch`](::proxy_machine::Machine::dispatch)).
+    #[inline]
     pub fn dispatch(
         &mut self,
         event: DoorEvent,
@@ -645,6 +646,7 @@ where
     fn defers(&self, event: &DoorEvent) -> bool {
         <DoorAny>::defers(self, event)
     }
+    #[inline]
     fn dispatch(
         &mut self,
         event: DoorEvent,

@@ -531,6 +531,7 @@ where
     /// place, and says which row it took; or hands the event back, leaving the
     /// machine untouched, when the table has no row for them. A handler that
     /// panics aborts the process (see [`Machine::dispatch`](::proxy_machine::Machine::dispatch)).
+    #[inline]
     fn dispatch(
         &mut self,
         event: PoolEvent<'a, T>,
@@ -640,6 +641,7 @@ where
     fn defers(&self, event: &PoolEvent<'a, T>) -> bool {
         <PoolAny<'a, T>>::defers(self, event)
     }
+    #[inline]
     fn dispatch(
         &mut self,
         event: PoolEvent<'a, T>,
