@@ -2,9 +2,9 @@
 //!
 //! The (state, event) pairs come from `META`, not from a hand-written list: for every
 //! state and every event of the table, `dispatch` must succeed exactly when the table
-//! has a row, land in one of the row's targets, and otherwise hand back the machine
-//! and the event untouched. Then the sizes of handles, and a walk through every row
-//! with the typed API.
+//! has a row, land in one of the row's targets and report that row, and otherwise
+//! leave the machine untouched and hand back the event. Then the sizes of handles,
+//! and a walk through every row with the typed API.
 
 use std::collections::BTreeSet;
 use std::fmt::Debug;
