@@ -2,7 +2,7 @@
 //! `dispatch`: the typed transitions consume their handle, and `dispatch` runs them
 //! on a machine it only borrows.
 //!
-//! The one `unsafe` of the crate. It is the abort-on-unwind `replace_with` of the
+//! The crate's only `unsafe` code. It is the abort-on-unwind `replace_with` of the
 //! `take_mut` and `replace_with` crates: the alternatives were a placeholder variant
 //! in every `LeaseAny` (which every `match` on it would have to name, and every
 //! accessor to handle) or `mem::replace` with a dummy machine (which needs one, and

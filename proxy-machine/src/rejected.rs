@@ -7,9 +7,9 @@ use core::fmt;
 ///
 /// Names, as written in the table, rather than indices: every name is a `&'static
 /// str` the arm knows as a constant, so building one costs stores and no lookup, and
-/// a caller logs or compares it without the machine's `META`. The driver's
-/// [`driver::Transition`](crate::driver::Transition) adds the machine's name and the
-/// time to these three.
+/// a caller logs or compares it without the machine's `META`. The driver's own
+/// `driver::Transition`, which it sends to the owner and to observers, adds the
+/// machine's name and the time to these three.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Transition {
     /// The state the event was handled in.
