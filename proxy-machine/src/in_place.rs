@@ -12,16 +12,17 @@
 
 use core::ptr;
 
-/// Replaces `*slot` with `next(old)`, `old` being the value that was in `slot`,
-/// moved out rather than swapped for a placeholder. If `next` panics the process
-/// aborts: the value it was given is gone (dropped while unwinding), and `*slot`
-/// still holds its bits, which must not be dropped or read again.
+/// Replaces `*slot` with the machine `next(old)` returns, `old` being the value that
+/// was in `slot`, moved out rather than swapped for a placeholder; returns what else
+/// `next` returned. If `next` panics the process aborts: the value it was given is
+/// gone (dropped while unwinding), and `*slot` still holds its bits, which must not be
+/// dropped or read again.
 ///
-/// Generated code only: a `dispatch` arm gives a closure that takes the handle out of
-/// the variant the arm matched and returns the transition's next machine.
+/// Generated code only: `dispatch` gives a closure that takes the handle out of the
+/// variant its row matched and returns the transition's next machine and the row.
 #[doc(hidden)]
 #[inline(always)]
-pub fn replace_with<M>(slot: &mut M, next: impl FnOnce(M) -> M) {
+pub fn replace_with<M, R>(slot: &mut M, next: impl FnOnce(M) -> (M, R)) -> R {
     let guard = AbortOnUnwind;
     // SAFETY: `slot` is a `&mut M`, so it is valid for reads, aligned, and holds an
     // initialised `M`. The read makes `old` a second owner of that value; the first,
@@ -29,12 +30,13 @@ pub fn replace_with<M>(slot: &mut M, next: impl FnOnce(M) -> M) {
     // it. Nothing else can reach `*slot` meanwhile: we hold its only reference. If
     // `next` unwinds, the guard aborts before the caller can drop `*slot`.
     let old = unsafe { ptr::read(slot) };
-    let new = next(old);
+    let (new, result) = next(old);
     // SAFETY: `slot` is valid for writes and aligned; the value in it was moved out
     // by the read above (and consumed by `next`), so overwriting it without dropping
     // it drops nothing twice and leaks nothing.
     unsafe { ptr::write(slot, new) };
     core::mem::forget(guard);
+    result
 }
 
 /// Dropped only while unwinding out of `next`: `replace_with` forgets it otherwise.

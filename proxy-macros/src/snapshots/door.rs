@@ -533,81 +533,13 @@ where
         ::proxy_machine::Transition,
         ::proxy_machine::Rejected<DoorEvent>,
     > {
-        match (&*self, event) {
-            (DoorAny::Open(_), DoorEvent::Push) => {
-                ::proxy_machine::__private::replace_with(
-                    self,
-                    |machine| match machine {
-                        DoorAny::Open(handle) => {
-                            ::core::convert::From::from(
-                                <door::Open as __DoorFirePush<()>>::__fire(handle),
-                            )
-                        }
-                        _ => ::core::unreachable!(),
-                    },
-                );
-                ::core::result::Result::Ok(::proxy_machine::Transition {
-                    from: "Open",
-                    event: "Push",
-                    to: "Shut",
-                })
-            }
-            (DoorAny::Shut(_), DoorEvent::Push) => {
-                ::proxy_machine::__private::replace_with(
-                    self,
-                    |machine| match machine {
-                        DoorAny::Shut(handle) => {
-                            ::core::convert::From::from(
-                                <door::Shut as __DoorFirePush<()>>::__fire(handle),
-                            )
-                        }
-                        _ => ::core::unreachable!(),
-                    },
-                );
-                ::core::result::Result::Ok(::proxy_machine::Transition {
-                    from: "Shut",
-                    event: "Push",
-                    to: self.state_name(),
-                })
-            }
-            (DoorAny::Open(_), DoorEvent::Burn) => {
-                ::proxy_machine::__private::replace_with(
-                    self,
-                    |machine| match machine {
-                        DoorAny::Open(handle) => {
-                            ::core::convert::From::from(
-                                <door::Open as __DoorFireBurn<()>>::__fire(handle),
-                            )
-                        }
-                        _ => ::core::unreachable!(),
-                    },
-                );
-                ::core::result::Result::Ok(::proxy_machine::Transition {
-                    from: "Open",
-                    event: "Burn",
-                    to: "Gone",
-                })
-            }
-            (DoorAny::Shut(_), DoorEvent::Burn) => {
-                ::proxy_machine::__private::replace_with(
-                    self,
-                    |machine| match machine {
-                        DoorAny::Shut(handle) => {
-                            ::core::convert::From::from(
-                                <door::Shut as __DoorFireBurn<()>>::__fire(handle),
-                            )
-                        }
-                        _ => ::core::unreachable!(),
-                    },
-                );
-                ::core::result::Result::Ok(::proxy_machine::Transition {
-                    from: "Shut",
-                    event: "Burn",
-                    to: "Gone",
-                })
-            }
-            (machine, event) => {
-                let state = machine.state_name();
+        if !::core::matches!(
+            (& * self, & event), (DoorAny::Open(_), DoorEvent::Push) | (DoorAny::Shut(_),
+            DoorEvent::Push) | (DoorAny::Open(_), DoorEvent::Burn) | (DoorAny::Shut(_),
+            DoorEvent::Burn)
+        ) {
+            return {
+                let state = self.state_name();
                 let event_name = event.name();
                 ::core::result::Result::Err(
                     ::proxy_machine::Rejected::new(
@@ -617,8 +549,62 @@ where
                         event,
                     ),
                 )
-            }
+            };
         }
+        ::core::result::Result::Ok(
+            ::proxy_machine::__private::replace_with(
+                self,
+                move |machine| {
+                    match (machine, event) {
+                        (DoorAny::Open(handle), DoorEvent::Push) => {
+                            let next: Self = ::core::convert::From::from(
+                                <door::Open as __DoorFirePush<()>>::__fire(handle),
+                            );
+                            let transition = ::proxy_machine::Transition {
+                                from: "Open",
+                                event: "Push",
+                                to: "Shut",
+                            };
+                            (next, transition)
+                        }
+                        (DoorAny::Shut(handle), DoorEvent::Push) => {
+                            let next: Self = ::core::convert::From::from(
+                                <door::Shut as __DoorFirePush<()>>::__fire(handle),
+                            );
+                            let transition = ::proxy_machine::Transition {
+                                from: "Shut",
+                                event: "Push",
+                                to: next.state_name(),
+                            };
+                            (next, transition)
+                        }
+                        (DoorAny::Open(handle), DoorEvent::Burn) => {
+                            let next: Self = ::core::convert::From::from(
+                                <door::Open as __DoorFireBurn<()>>::__fire(handle),
+                            );
+                            let transition = ::proxy_machine::Transition {
+                                from: "Open",
+                                event: "Burn",
+                                to: "Gone",
+                            };
+                            (next, transition)
+                        }
+                        (DoorAny::Shut(handle), DoorEvent::Burn) => {
+                            let next: Self = ::core::convert::From::from(
+                                <door::Shut as __DoorFireBurn<()>>::__fire(handle),
+                            );
+                            let transition = ::proxy_machine::Transition {
+                                from: "Shut",
+                                event: "Burn",
+                                to: "Gone",
+                            };
+                            (next, transition)
+                        }
+                        _ => ::core::unreachable!(),
+                    }
+                },
+            ),
+        )
     }
 }
 impl ::proxy_machine::Machine for DoorAny

@@ -539,67 +539,12 @@ where
         ::proxy_machine::Transition,
         ::proxy_machine::Rejected<PoolEvent<'a, T>>,
     > {
-        match (&*self, event) {
-            (PoolAny::Empty(_), PoolEvent::Put(event)) => {
-                ::proxy_machine::__private::replace_with(
-                    self,
-                    |machine| match machine {
-                        PoolAny::Empty(handle) => {
-                            ::core::convert::From::from(
-                                <pool::Empty as __PoolFirePut<
-                                    'a,
-                                    T,
-                                    (),
-                                >>::__fire(handle, event),
-                            )
-                        }
-                        _ => ::core::unreachable!(),
-                    },
-                );
-                ::core::result::Result::Ok(::proxy_machine::Transition {
-                    from: "Empty",
-                    event: "Put",
-                    to: "Full",
-                })
-            }
-            (PoolAny::Empty(_), PoolEvent::Close) => {
-                ::proxy_machine::__private::replace_with(
-                    self,
-                    |machine| match machine {
-                        PoolAny::Empty(handle) => {
-                            ::core::convert::From::from(
-                                <pool::Empty as __PoolFireClose<'a, T, ()>>::__fire(handle),
-                            )
-                        }
-                        _ => ::core::unreachable!(),
-                    },
-                );
-                ::core::result::Result::Ok(::proxy_machine::Transition {
-                    from: "Empty",
-                    event: "Close",
-                    to: "Closed",
-                })
-            }
-            (PoolAny::Full(_), PoolEvent::Close) => {
-                ::proxy_machine::__private::replace_with(
-                    self,
-                    |machine| match machine {
-                        PoolAny::Full(handle) => {
-                            ::core::convert::From::from(
-                                <pool::Full as __PoolFireClose<'a, T, ()>>::__fire(handle),
-                            )
-                        }
-                        _ => ::core::unreachable!(),
-                    },
-                );
-                ::core::result::Result::Ok(::proxy_machine::Transition {
-                    from: "Full",
-                    event: "Close",
-                    to: "Closed",
-                })
-            }
-            (machine, event) => {
-                let state = machine.state_name();
+        if !::core::matches!(
+            (& * self, & event), (PoolAny::Empty(_), PoolEvent::Put(..)) |
+            (PoolAny::Empty(_), PoolEvent::Close) | (PoolAny::Full(_), PoolEvent::Close)
+        ) {
+            return {
+                let state = self.state_name();
                 let event_name = event.name();
                 ::core::result::Result::Err(
                     ::proxy_machine::Rejected::new(
@@ -609,8 +554,55 @@ where
                         event,
                     ),
                 )
-            }
+            };
         }
+        ::core::result::Result::Ok(
+            ::proxy_machine::__private::replace_with(
+                self,
+                move |machine| {
+                    match (machine, event) {
+                        (PoolAny::Empty(handle), PoolEvent::Put(event)) => {
+                            let next: Self = ::core::convert::From::from(
+                                <pool::Empty as __PoolFirePut<
+                                    'a,
+                                    T,
+                                    (),
+                                >>::__fire(handle, event),
+                            );
+                            let transition = ::proxy_machine::Transition {
+                                from: "Empty",
+                                event: "Put",
+                                to: "Full",
+                            };
+                            (next, transition)
+                        }
+                        (PoolAny::Empty(handle), PoolEvent::Close) => {
+                            let next: Self = ::core::convert::From::from(
+                                <pool::Empty as __PoolFireClose<'a, T, ()>>::__fire(handle),
+                            );
+                            let transition = ::proxy_machine::Transition {
+                                from: "Empty",
+                                event: "Close",
+                                to: "Closed",
+                            };
+                            (next, transition)
+                        }
+                        (PoolAny::Full(handle), PoolEvent::Close) => {
+                            let next: Self = ::core::convert::From::from(
+                                <pool::Full as __PoolFireClose<'a, T, ()>>::__fire(handle),
+                            );
+                            let transition = ::proxy_machine::Transition {
+                                from: "Full",
+                                event: "Close",
+                                to: "Closed",
+                            };
+                            (next, transition)
+                        }
+                        _ => ::core::unreachable!(),
+                    }
+                },
+            ),
+        )
     }
 }
 impl<'a, T: Clone> ::proxy_machine::Machine for PoolAny<'a, T>
