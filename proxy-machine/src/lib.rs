@@ -41,6 +41,7 @@
 
 #[cfg(feature = "driver")]
 pub mod driver;
+mod in_place;
 mod machine;
 pub mod reference;
 mod rejected;
@@ -66,7 +67,13 @@ macro_rules! lifecycle {
         $crate::__lifecycle! { crate = $crate; $($table)* }
     };
 }
-pub use rejected::Rejected;
+pub use rejected::{Rejected, Transition};
+
+/// What the code `lifecycle!` generates calls; not an API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::in_place::replace_with;
+}
 
 /// The metadata types of a machine's table, and their Mermaid/DOT rendering.
 pub mod meta {

@@ -2,7 +2,7 @@
 
 use core::time::Duration;
 
-use crate::{MachineMeta, Rejected};
+use crate::{MachineMeta, Rejected, Transition};
 
 /// A machine in whichever state it is: the runtime enum `lifecycle!` generates
 /// (`LeaseAny` for `machine Lease`). Drivers and tools work on any machine through it.
@@ -26,9 +26,17 @@ pub trait Machine: Sized {
     fn timeout(&self) -> Option<(Duration, Self::Event)>;
     /// Whether the current state defers `event`.
     fn defers(&self, event: &Self::Event) -> bool;
-    /// Handles `event` through the typed transition of the current state, or hands
-    /// both back when the table has no row for them.
-    fn dispatch(self, event: Self::Event) -> Result<Self, Rejected<Self, Self::Event>>;
+    /// Handles `event` through the typed transition of the current state, in place,
+    /// and says which row it took; or, when the table has no row for the state and
+    /// the event, hands the event back and leaves the machine untouched.
+    ///
+    /// The row is chosen before the machine is touched, so a rejection moves nothing
+    /// but the event. An accepted event moves the handle out of `self` into its
+    /// transition and the next handle back in. A handler that panics meanwhile aborts
+    /// the process: the machine it was given is gone, and `self` cannot be left
+    /// holding a copy of it. Handlers that can fail say so in the table, with a row
+    /// to a failed state.
+    fn dispatch(&mut self, event: Self::Event) -> Result<Transition, Rejected<Self::Event>>;
 }
 
 /// An event value (`LeaseEvent`).

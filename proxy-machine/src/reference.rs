@@ -153,8 +153,11 @@
 //! # The runtime enum
 //!
 //! When the state is known only at run time (an actor's inbox), `LeaseAny::dispatch`
-//! goes through the same typed transitions, and an event the state has no row for
-//! comes back as a [`Rejected`](crate::Rejected) holding the machine and the event.
+//! goes through the same typed transitions, on a machine it borrows: it moves the
+//! machine to the row's target in place and returns the [`Transition`](crate::Transition)
+//! it took. An event the state has no row for leaves the machine untouched and comes
+//! back in a [`Rejected`](crate::Rejected), with the names of the machine, the state
+//! and the event.
 //!
 //! ```
 //! use proxy_machine::lifecycle;
@@ -170,10 +173,13 @@
 //!     fn shut_push(&mut self) {}
 //!     fn open_pull(&mut self) {}
 //! }
-//! let door = DoorAny::from(Door::new(()));
+//! let mut door = DoorAny::from(Door::new(()));
 //! let rejected = door.dispatch(DoorEvent::Pull).unwrap_err();
 //! assert_eq!(rejected.to_string(), "illegal transition: `Shut` does not accept `Pull` (machine `Door`)");
-//! let door = rejected.machine.dispatch(DoorEvent::Push).unwrap();
+//! assert!(matches!(rejected.into_event(), DoorEvent::Pull));
+//! assert_eq!(door.state_name(), "Shut");
+//! let transition = door.dispatch(DoorEvent::Push).unwrap();
+//! assert_eq!((transition.from, transition.event, transition.to), ("Shut", "Push", "Open"));
 //! assert_eq!(door.state_name(), "Open");
 //! assert!(DoorAny::to_mermaid().contains("Shut --> Open: Push"));
 //! assert_eq!(DoorAny::META.targets("Open", "Pull"), Some(&["Shut"][..]));

@@ -146,8 +146,8 @@ impl Table {
         let _ = writeln!(
             s,
             "\n/// Drives the machine with its first event.\npub fn drive() -> &'static str {{\n    \
-             let any = {machine}Any::from({machine}::new(Cx(0)));\n    \
-             match any.dispatch({machine}Event::E0) {{ Ok(next) => next.state_name(), Err(rejected) => rejected.state }}\n}}"
+             let mut any = {machine}Any::from({machine}::new(Cx(0)));\n    \
+             match any.dispatch({machine}Event::E0) {{ Ok(transition) => transition.to, Err(rejected) => rejected.state }}\n}}"
         );
         s
     }

@@ -2,16 +2,16 @@
 //!
 //! The (state, event) pairs come from `META`, not from a hand-written list: for every
 //! state and every event of the table, `dispatch` must succeed exactly when the table
-//! has a row, land in one of the row's targets, and otherwise hand back the machine
-//! and the event untouched. Then the sizes of handles, and a walk through every row
-//! with the typed API.
+//! has a row, land in one of the row's targets and report that row, and otherwise
+//! leave the machine untouched and hand back the event. Then the sizes of handles,
+//! and a walk through every row with the typed API.
 
 use std::collections::BTreeSet;
 use std::fmt::Debug;
 use std::mem::size_of;
 use std::time::Duration;
 
-use proxy_machine::{Event, Machine, MachineMeta};
+use proxy_machine::{Event, Machine, MachineMeta, Transition};
 use proxy_tests::machines::*;
 
 /// What the table-driven checks need to know about one machine.
@@ -172,29 +172,34 @@ fn dispatch_agrees_with_table<M: Fixture>() -> usize {
                 meta.name
             );
 
-            let machine = M::state_named(state);
+            let mut machine = M::state_named(state);
             let before = machine.snapshot();
             let event_before = M::event_snapshot(&value);
             let log_before = machine.log().len();
             match (machine.dispatch(value), meta.targets(state, event)) {
-                (Ok(next), Some(targets)) => {
+                (Ok(transition), Some(targets)) => {
                     assert!(
-                        targets.contains(&next.state_name()),
+                        targets.contains(&machine.state_name()),
                         "{}: {state} + {event} led to `{}`, not one of {targets:?}",
                         meta.name,
-                        next.state_name()
+                        machine.state_name()
                     );
                     assert_eq!(
-                        next.log()[log_before..],
+                        transition,
+                        Transition { from: state, event, to: machine.state_name() },
+                        "{}: {state} + {event} reported the row it took",
+                        meta.name
+                    );
+                    assert_eq!(
+                        machine.log()[log_before..],
                         [format!("{state} + {event}")],
                         "{}: {state} + {event} ran exactly its own handler",
                         meta.name
                     );
                 }
-                (Ok(next), None) => panic!(
+                (Ok(transition), None) => panic!(
                     "{}: {state} + {event} has no row, yet dispatch went to `{}`",
-                    meta.name,
-                    next.state_name()
+                    meta.name, transition.to
                 ),
                 (Err(rejected), Some(targets)) => panic!(
                     "{}: {state} + {event} has a row to {targets:?}, yet dispatch rejected it: {rejected}",
@@ -211,7 +216,7 @@ fn dispatch_agrees_with_table<M: Fixture>() -> usize {
                             meta.name
                         )
                     );
-                    let (machine, value) = rejected.into_parts();
+                    let value = rejected.into_event();
                     assert_eq!(
                         machine.snapshot(),
                         before,
@@ -401,7 +406,95 @@ fn typed_switch_toggles() {
     let on = Switch::new(()).toggle();
     assert_eq!(on.state_name(), "On");
     let off = on.toggle();
-    assert_eq!(SwitchAny::from(off).dispatch(SwitchEvent::Toggle).map(|m| m.state_name()).ok(), Some("On"));
+    let mut any = SwitchAny::from(off);
+    assert_eq!(any.dispatch(SwitchEvent::Toggle).ok().map(|t| t.to), Some("On"));
+    assert_eq!(any.state_name(), "On");
+}
+
+/// A state's data that says when it is dropped, for the panicking handler below.
+pub struct Loud(&'static str);
+
+impl Drop for Loud {
+    fn drop(&mut self) {
+        eprintln!("dropped {}", self.0);
+    }
+}
+
+proxy_machine::lifecycle! {
+    /// A machine whose `Armed + Fire` handler panics. Public: a private machine used
+    /// only through `dispatch` still gets dead-code warnings (issue 10, item 2).
+    pub machine Fuse {
+        initial: Armed;
+        terminal: [Blown];
+        states { Armed(Loud), Blown }
+        events { Fire }
+        transitions { Armed + Fire => Blown }
+    }
+}
+
+impl FuseHandlers for () {
+    fn armed_fire(&mut self, _state: Loud) {
+        panic!("the fuse handler panics");
+    }
+}
+
+/// Set in the child process that `a_panicking_handler_aborts_without_a_double_drop`
+/// starts; the child test does nothing without it.
+const PANIC_CHILD: &str = "PROXY_TESTS_PANICKING_HANDLER_CHILD";
+
+#[test]
+fn panicking_handler_child() {
+    if std::env::var_os(PANIC_CHILD).is_none() {
+        return;
+    }
+    let mut fuse = FuseAny::from(Fuse::new((), Loud("the fuse's data")));
+    let _ = fuse.dispatch(FuseEvent::Fire);
+    eprintln!("dispatch returned after its handler panicked");
+}
+
+/// `dispatch` moves the handle out of the machine into the handler; if the handler
+/// panics, unwinding drops what the handler was given, and the machine still holds
+/// those bytes. Dropping them again would be a double drop: the process must abort
+/// before the caller's machine is dropped. Run in a child process, as an abort ends
+/// the process.
+#[test]
+fn a_panicking_handler_aborts_without_a_double_drop() {
+    let output = std::process::Command::new(std::env::current_exe().expect("the test binary"))
+        .args(["--exact", "panicking_handler_child", "--nocapture", "--test-threads=1"])
+        .env(PANIC_CHILD, "1")
+        .output()
+        .expect("the child runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "the child should have aborted: {stderr}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(output.status.signal(), Some(6), "SIGABRT expected: {stderr}");
+    }
+    assert!(stderr.contains("the fuse handler panics"), "{stderr}");
+    assert!(stderr.contains("cannot be put back, so the process aborts"), "{stderr}");
+    assert_eq!(
+        stderr.matches("dropped the fuse's data").count(),
+        1,
+        "dropped once, while unwinding: {stderr}"
+    );
+    assert!(!stderr.contains("dispatch returned"), "{stderr}");
+}
+
+/// A rejection leaves the machine where it was, unchanged, and hands back the event
+/// with its payload.
+#[test]
+fn a_rejection_hands_back_the_event_and_leaves_the_machine() {
+    let mut lease = LeaseAny::from(
+        Lease::new(lease_cx()).connect(Addr("db:5432".into())).connected(Socket { peer: "p".into() }),
+    );
+    let before = lease.snapshot();
+    let rejected = lease.dispatch(LeaseEvent::Connect(Addr("other".into()))).unwrap_err();
+    assert_eq!((rejected.machine_name, rejected.state, rejected.event_name), ("Lease", "Open", "Connect"));
+    assert!(matches!(rejected.into_event(), LeaseEvent::Connect(Addr(a)) if a == "other"));
+    assert_eq!(lease.snapshot(), before);
+    let transition = lease.dispatch(LeaseEvent::Close).ok();
+    assert_eq!(transition, Some(Transition { from: "Open", event: "Close", to: "Closed" }));
 }
 
 /// Every row of `meta` appears in `log` (as `"Source + Event"`), and nothing else does.

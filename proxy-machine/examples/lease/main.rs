@@ -45,13 +45,13 @@ fn main() {
             println!("dynamic: `{}` defers `{}`", machine.state_name(), event.name());
             continue;
         }
-        machine = match machine.dispatch(event) {
-            Ok(next) => next,
-            Err(rejected) => {
-                println!("dynamic: {rejected}");
-                rejected.machine
+        // In place: a rejection leaves the machine as it was and hands back the event.
+        match machine.dispatch(event) {
+            Ok(transition) => {
+                println!("dynamic: `{}` + `{}` => `{}`", transition.from, transition.event, transition.to)
             }
-        };
+            Err(rejected) => println!("dynamic: {rejected}"),
+        }
         println!("dynamic: now in `{}`", machine.state_name());
     }
     if let Some((after, event)) =

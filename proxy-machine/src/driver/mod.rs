@@ -130,6 +130,11 @@
 //!
 //! # Effect panics
 //!
+//! A *handler* that panics aborts the process, as in any `dispatch` (see
+//! [`Machine::dispatch`]): the machine was moved into the transition and there is
+//! nothing left to hand back. An *effect* is another matter: it runs on its own task,
+//! apart from the machine.
+//!
 //! An effect whose future panics is reported as [`Notice::EffectPanicked`] and a
 //! `tracing` error. If its spawn was given an event with [`Spawned::on_panic`], that
 //! event is then handled as the effect's result (after what the effect sent through

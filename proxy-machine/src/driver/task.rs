@@ -14,7 +14,7 @@ use tokio::time::{Instant, Sleep};
 use super::inbox::Rx;
 use super::own::Own;
 use super::{Driven, Effect, EventSink, Notice, StopReason, Transition};
-use crate::{Event, Machine};
+use crate::Machine;
 
 /// Where the next event comes from, in priority order.
 enum Next<E> {
@@ -195,20 +195,18 @@ where
             timer = arm(&machine, sleep.as_mut());
             continue;
         }
-        let from = machine.state_name();
-        let event_name = event.name();
-        match machine.dispatch(event) {
-            Ok(next) => machine = next,
+        // In place: the machine stays in this task's state, and a rejection hands back
+        // only the event.
+        let crate::Transition { from, event: event_name, to } = match machine.dispatch(event) {
+            Ok(transition) => transition,
             Err(rejected) => {
-                let (unchanged, event) = rejected.into_parts();
-                machine = unchanged;
-                tracing::warn!(machine = M::META.name, state = from, event = event_name, "unhandled event");
-                let _ = notices.send(Notice::Unhandled { state: from, event });
+                let state = rejected.state;
+                tracing::warn!(machine = M::META.name, state, event = rejected.event_name, "unhandled event");
+                let _ = notices.send(Notice::Unhandled { state, event: rejected.event });
                 timer = arm(&machine, sleep.as_mut());
                 continue;
             }
-        }
-        let to = machine.state_name();
+        };
         tracing::debug!(machine = M::META.name, from, event = event_name, to, "transition");
 
         let changed = from != to;

@@ -172,10 +172,15 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
         }
 
         impl #params #any_ty #where_dispatch {
-            /// Handles `event` through the typed transition of the current state, or
-            /// hands the machine and the event back, untouched, when the table has no
-            /// row for them.
-            #vis fn dispatch(self, event: #event_ty) -> ::core::result::Result<Self, #krate::Rejected<Self, #event_ty>> {
+            /// Handles `event` through the typed transition of the current state, in
+            /// place, and says which row it took; or hands the event back, leaving the
+            /// machine untouched, when the table has no row for them. A handler that
+            /// panics aborts the process (see `Machine::dispatch`).
+            // A hint: without it the driver's loop called it out of line and took
+            // the `Result` through memory; inlined, a `Transition` nobody reads is
+            // never built.
+            #[inline]
+            #vis fn dispatch(&mut self, event: #event_ty) -> ::core::result::Result<#krate::Transition, #krate::Rejected<#event_ty>> {
                 #dispatch
             }
         }
@@ -203,7 +208,8 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
             fn defers(&self, event: &#event_ty) -> bool {
                 <#any_ty>::defers(self, event)
             }
-            fn dispatch(self, event: #event_ty) -> ::core::result::Result<Self, #krate::Rejected<Self, #event_ty>> {
+            #[inline]
+            fn dispatch(&mut self, event: #event_ty) -> ::core::result::Result<#krate::Transition, #krate::Rejected<#event_ty>> {
                 <#any_ty>::dispatch(self, event)
             }
         }
@@ -251,39 +257,73 @@ fn timeout_arm(cx: &Ctx<'_>, state: usize, name: &Ident) -> TokenStream {
 
 /// The body of `dispatch`: one arm per row, calling the typed transition through its
 /// trait (an event whose method clashed has no method).
+///
+/// Whether a row accepts the event is decided first, on `(&*self, &event)`: a
+/// rejection leaves `self` untouched and hands back only the event. An accepted row
+/// moves the handle out of `*self` into its transition and the next handle back in
+/// (`replace_with`), so the machine is not copied out and back through the caller as
+/// a by-value `dispatch` would. One closure for all the rows, not one per row: each
+/// closure is a type of its own and a `replace_with` of its own to compile (measured:
+/// ~2 ms of debug build per row).
 fn dispatch(cx: &Ctx<'_>) -> TokenStream {
     let m = cx.m;
     let krate = &cx.krate;
     let (any, event_enum, args) = (&cx.any, &cx.event_enum, &cx.args);
+    let accepts = m.rows.iter().map(|row| {
+        let state = &m.states[row.source].name;
+        let event = event_pattern_in(cx, &m.events[row.event].name, &quote!(#event_enum));
+        quote!((#any::#state(_), #event))
+    });
     let arms = m.rows.iter().map(|row| {
         let state = &m.states[row.source].name;
         let event = &m.events[row.event].name;
         let marker = cx.state_marker(row.source);
         let (_, fire) = cx.event_traits(row.event);
         let fire = quote!(<#marker as #fire<#(#args,)* ()>>::__fire);
-        match m.events[row.event].payload {
-            Some(_) => quote! {
-                (#any::#state(handle), #event_enum::#event(event)) => ::core::result::Result::Ok(::core::convert::From::from(#fire(handle, event)))
-            },
-            None => quote! {
-                (#any::#state(handle), #event_enum::#event) => ::core::result::Result::Ok(::core::convert::From::from(#fire(handle)))
-            },
-        }
-    });
-    let complete = m.rows.len() == m.states.len() * m.events.len() && !cx.is_generic();
-    let rejected = (!complete).then(|| {
+        let (pattern, call) = match m.events[row.event].payload {
+            Some(_) => (quote!(#event_enum::#event(event)), quote!(#fire(handle, event))),
+            None => (quote!(#event_enum::#event), quote!(#fire(handle))),
+        };
+        let (from, event_name) = (state.to_string(), event.to_string());
+        let (next, to) = if row.has_alternatives() {
+            (quote!(let next: Self = ::core::convert::From::from(#call);), quote!(next.state_name()))
+        } else {
+            let to = m.states[row.targets[0]].name.to_string();
+            (quote!(let next: Self = ::core::convert::From::from(#call);), quote!(#to))
+        };
         quote! {
-            (machine, event) => {
-                let state = machine.state_name();
-                let event_name = event.name();
-                ::core::result::Result::Err(#krate::Rejected::new(Self::META.name, state, event_name, machine, event))
+            (#any::#state(handle), #pattern) => {
+                #next
+                let transition = #krate::Transition { from: #from, event: #event_name, to: #to };
+                (next, transition)
             }
         }
     });
-    quote! {
-        match (self, event) {
-            #(#arms,)*
-            #rejected
+    let rejected = quote! {{
+        let state = self.state_name();
+        let event_name = event.name();
+        ::core::result::Result::Err(#krate::Rejected::new(Self::META.name, state, event_name, event))
+    }};
+    if m.rows.is_empty() {
+        return rejected;
+    }
+    let complete = m.rows.len() == m.states.len() * m.events.len() && !cx.is_generic();
+    let reject = (!complete).then(|| {
+        quote! {
+            if !::core::matches!((&*self, &event), #(#accepts)|*) {
+                return #rejected;
+            }
         }
+    });
+    // The pairs without a row were rejected above.
+    let others = (!complete).then(|| quote!(_ => ::core::unreachable!(),));
+    quote! {
+        #reject
+        ::core::result::Result::Ok(#krate::__private::replace_with(self, move |machine| {
+            match (machine, event) {
+                #(#arms,)*
+                #others
+            }
+        }))
     }
 }

@@ -580,56 +580,90 @@ impl DoorAny
 where
     for<'__h> u32: DoorHandlers,
 {
-    /// Handles `event` through the typed transition of the current state, or
-    /// hands the machine and the event back, untouched, when the table has no
-    /// row for them.
+    /// Handles `event` through the typed transition of the current state, in
+    /// place, and says which row it took; or hands the event back, leaving the
+    /// machine untouched, when the table has no row for them. A handler that
+    /// panics aborts the process (see `Machine::dispatch`).
+    #[inline]
     pub fn dispatch(
-        self,
+        &mut self,
         event: DoorEvent,
-    ) -> ::core::result::Result<Self, ::proxy_machine::Rejected<Self, DoorEvent>> {
-        match (self, event) {
-            (DoorAny::Open(handle), DoorEvent::Push) => {
-                ::core::result::Result::Ok(
-                    ::core::convert::From::from(
-                        <door::Open as __DoorFirePush<()>>::__fire(handle),
-                    ),
-                )
-            }
-            (DoorAny::Shut(handle), DoorEvent::Push) => {
-                ::core::result::Result::Ok(
-                    ::core::convert::From::from(
-                        <door::Shut as __DoorFirePush<()>>::__fire(handle),
-                    ),
-                )
-            }
-            (DoorAny::Open(handle), DoorEvent::Burn) => {
-                ::core::result::Result::Ok(
-                    ::core::convert::From::from(
-                        <door::Open as __DoorFireBurn<()>>::__fire(handle),
-                    ),
-                )
-            }
-            (DoorAny::Shut(handle), DoorEvent::Burn) => {
-                ::core::result::Result::Ok(
-                    ::core::convert::From::from(
-                        <door::Shut as __DoorFireBurn<()>>::__fire(handle),
-                    ),
-                )
-            }
-            (machine, event) => {
-                let state = machine.state_name();
+    ) -> ::core::result::Result<
+        ::proxy_machine::Transition,
+        ::proxy_machine::Rejected<DoorEvent>,
+    > {
+        if !::core::matches!(
+            (& * self, & event), (DoorAny::Open(_), DoorEvent::Push) | (DoorAny::Shut(_),
+            DoorEvent::Push) | (DoorAny::Open(_), DoorEvent::Burn) | (DoorAny::Shut(_),
+            DoorEvent::Burn)
+        ) {
+            return {
+                let state = self.state_name();
                 let event_name = event.name();
                 ::core::result::Result::Err(
                     ::proxy_machine::Rejected::new(
                         Self::META.name,
                         state,
                         event_name,
-                        machine,
                         event,
                     ),
                 )
-            }
+            };
         }
+        ::core::result::Result::Ok(
+            ::proxy_machine::__private::replace_with(
+                self,
+                move |machine| {
+                    match (machine, event) {
+                        (DoorAny::Open(handle), DoorEvent::Push) => {
+                            let next: Self = ::core::convert::From::from(
+                                <door::Open as __DoorFirePush<()>>::__fire(handle),
+                            );
+                            let transition = ::proxy_machine::Transition {
+                                from: "Open",
+                                event: "Push",
+                                to: "Shut",
+                            };
+                            (next, transition)
+                        }
+                        (DoorAny::Shut(handle), DoorEvent::Push) => {
+                            let next: Self = ::core::convert::From::from(
+                                <door::Shut as __DoorFirePush<()>>::__fire(handle),
+                            );
+                            let transition = ::proxy_machine::Transition {
+                                from: "Shut",
+                                event: "Push",
+                                to: next.state_name(),
+                            };
+                            (next, transition)
+                        }
+                        (DoorAny::Open(handle), DoorEvent::Burn) => {
+                            let next: Self = ::core::convert::From::from(
+                                <door::Open as __DoorFireBurn<()>>::__fire(handle),
+                            );
+                            let transition = ::proxy_machine::Transition {
+                                from: "Open",
+                                event: "Burn",
+                                to: "Gone",
+                            };
+                            (next, transition)
+                        }
+                        (DoorAny::Shut(handle), DoorEvent::Burn) => {
+                            let next: Self = ::core::convert::From::from(
+                                <door::Shut as __DoorFireBurn<()>>::__fire(handle),
+                            );
+                            let transition = ::proxy_machine::Transition {
+                                from: "Shut",
+                                event: "Burn",
+                                to: "Gone",
+                            };
+                            (next, transition)
+                        }
+                        _ => ::core::unreachable!(),
+                    }
+                },
+            ),
+        )
     }
 }
 impl ::proxy_machine::Machine for DoorAny
@@ -657,10 +691,14 @@ where
     fn defers(&self, event: &DoorEvent) -> bool {
         <DoorAny>::defers(self, event)
     }
+    #[inline]
     fn dispatch(
-        self,
+        &mut self,
         event: DoorEvent,
-    ) -> ::core::result::Result<Self, ::proxy_machine::Rejected<Self, DoorEvent>> {
+    ) -> ::core::result::Result<
+        ::proxy_machine::Transition,
+        ::proxy_machine::Rejected<DoorEvent>,
+    > {
         <DoorAny>::dispatch(self, event)
     }
 }

@@ -554,52 +554,82 @@ where
     T: Send,
     for<'__h> &'a mut Vec<T>: PoolHandlers<'a, T>,
 {
-    /// Handles `event` through the typed transition of the current state, or
-    /// hands the machine and the event back, untouched, when the table has no
-    /// row for them.
+    /// Handles `event` through the typed transition of the current state, in
+    /// place, and says which row it took; or hands the event back, leaving the
+    /// machine untouched, when the table has no row for them. A handler that
+    /// panics aborts the process (see `Machine::dispatch`).
+    #[inline]
     fn dispatch(
-        self,
+        &mut self,
         event: PoolEvent<'a, T>,
     ) -> ::core::result::Result<
-        Self,
-        ::proxy_machine::Rejected<Self, PoolEvent<'a, T>>,
+        ::proxy_machine::Transition,
+        ::proxy_machine::Rejected<PoolEvent<'a, T>>,
     > {
-        match (self, event) {
-            (PoolAny::Empty(handle), PoolEvent::Put(event)) => {
-                ::core::result::Result::Ok(
-                    ::core::convert::From::from(
-                        <pool::Empty as __PoolFirePut<'a, T, ()>>::__fire(handle, event),
-                    ),
-                )
-            }
-            (PoolAny::Empty(handle), PoolEvent::Close) => {
-                ::core::result::Result::Ok(
-                    ::core::convert::From::from(
-                        <pool::Empty as __PoolFireClose<'a, T, ()>>::__fire(handle),
-                    ),
-                )
-            }
-            (PoolAny::Full(handle), PoolEvent::Close) => {
-                ::core::result::Result::Ok(
-                    ::core::convert::From::from(
-                        <pool::Full as __PoolFireClose<'a, T, ()>>::__fire(handle),
-                    ),
-                )
-            }
-            (machine, event) => {
-                let state = machine.state_name();
+        if !::core::matches!(
+            (& * self, & event), (PoolAny::Empty(_), PoolEvent::Put(..)) |
+            (PoolAny::Empty(_), PoolEvent::Close) | (PoolAny::Full(_), PoolEvent::Close)
+        ) {
+            return {
+                let state = self.state_name();
                 let event_name = event.name();
                 ::core::result::Result::Err(
                     ::proxy_machine::Rejected::new(
                         Self::META.name,
                         state,
                         event_name,
-                        machine,
                         event,
                     ),
                 )
-            }
+            };
         }
+        ::core::result::Result::Ok(
+            ::proxy_machine::__private::replace_with(
+                self,
+                move |machine| {
+                    match (machine, event) {
+                        (PoolAny::Empty(handle), PoolEvent::Put(event)) => {
+                            let next: Self = ::core::convert::From::from(
+                                <pool::Empty as __PoolFirePut<
+                                    'a,
+                                    T,
+                                    (),
+                                >>::__fire(handle, event),
+                            );
+                            let transition = ::proxy_machine::Transition {
+                                from: "Empty",
+                                event: "Put",
+                                to: "Full",
+                            };
+                            (next, transition)
+                        }
+                        (PoolAny::Empty(handle), PoolEvent::Close) => {
+                            let next: Self = ::core::convert::From::from(
+                                <pool::Empty as __PoolFireClose<'a, T, ()>>::__fire(handle),
+                            );
+                            let transition = ::proxy_machine::Transition {
+                                from: "Empty",
+                                event: "Close",
+                                to: "Closed",
+                            };
+                            (next, transition)
+                        }
+                        (PoolAny::Full(handle), PoolEvent::Close) => {
+                            let next: Self = ::core::convert::From::from(
+                                <pool::Full as __PoolFireClose<'a, T, ()>>::__fire(handle),
+                            );
+                            let transition = ::proxy_machine::Transition {
+                                from: "Full",
+                                event: "Close",
+                                to: "Closed",
+                            };
+                            (next, transition)
+                        }
+                        _ => ::core::unreachable!(),
+                    }
+                },
+            ),
+        )
     }
 }
 impl<'a, T: Clone> ::proxy_machine::Machine for PoolAny<'a, T>
@@ -630,12 +660,13 @@ where
     fn defers(&self, event: &PoolEvent<'a, T>) -> bool {
         <PoolAny<'a, T>>::defers(self, event)
     }
+    #[inline]
     fn dispatch(
-        self,
+        &mut self,
         event: PoolEvent<'a, T>,
     ) -> ::core::result::Result<
-        Self,
-        ::proxy_machine::Rejected<Self, PoolEvent<'a, T>>,
+        ::proxy_machine::Transition,
+        ::proxy_machine::Rejected<PoolEvent<'a, T>>,
     > {
         <PoolAny<'a, T>>::dispatch(self, event)
     }

@@ -262,37 +262,15 @@ mod ours {
     }
 
     // ---- ADAPTER: the only code here that knows `ConnAny::dispatch`'s signature. ----
-    // Today `dispatch` takes the machine by value and gives it back (in `Ok`, or in
-    // the `Rejected`), so the loop threads the machine through it by value, as a
-    // user of today's API does. After `dispatch(&mut self, e) -> Result<Transition,
-    // Rejected<E>>` lands, `step` goes and the loop body becomes
-    // `if m.dispatch(event(black_box(e))).is_err() { rejected += 1; }`, the same
-    // shape as the hand-written loop; nothing outside this block changes.
-    //
-    // Not chosen: a `step(&mut Option<ConnAny>, e)` (take, dispatch, put back) cost
-    // 9 more instructions per event today (42.0 instead of 33.0), and a by-value
-    // `step(m, e) -> (m, bool)` kept after the change would cost 2 per event (a
-    // 16-byte copy in and out around the call, checked on a model of it).
-
-    /// One event: the machine after it, and whether it accepted the event.
-    #[inline]
-    fn step(m: ConnAny, e: ConnEvent) -> (ConnAny, bool) {
-        match m.dispatch(e) {
-            Ok(next) => (next, true),
-            Err(back) => (back.machine, false),
-        }
-    }
+    // `dispatch(&mut self, e) -> Result<Transition, Rejected<E>>`: the machine stays
+    // where it is, so the loop has the shape of the hand-written one.
 
     /// Every event once, on a new machine.
     #[inline]
     pub(crate) fn run(events: &[super::hand::Event]) -> super::Outcome {
         let (mut m, mut rejected) = (ConnAny::from(Conn::new(Cx::default())), 0);
         for &e in events {
-            // Through `step`, not a `match` here counting in the `Err` arm: the same
-            // work, and 33.0 instructions per event instead of 34.0-35.2.
-            let (next, accepted) = step(m, event(black_box(e)));
-            m = next;
-            if !accepted {
+            if m.dispatch(event(black_box(e))).is_err() {
                 rejected += 1;
             }
         }

@@ -27,28 +27,27 @@ impl UploadHandlers for () {
 }
 
 fn main() {
-    let idle = UploadAny::from(Upload::new(()));
-    assert!(!idle.defers(&UploadEvent::Cancel));
-    assert!(!idle.defers(&UploadEvent::Send(vec![1])));
+    let mut machine = UploadAny::from(Upload::new(()));
+    assert!(!machine.defers(&UploadEvent::Cancel));
+    assert!(!machine.defers(&UploadEvent::Send(vec![1])));
 
-    let mut sending = idle.dispatch(UploadEvent::Send(vec![1, 2])).unwrap();
-    assert!(sending.defers(&UploadEvent::Cancel));
-    assert!(sending.defers(&UploadEvent::Send(vec![3])));
-    assert!(!sending.defers(&UploadEvent::Done));
+    machine.dispatch(UploadEvent::Send(vec![1, 2])).unwrap();
+    assert!(machine.defers(&UploadEvent::Cancel));
+    assert!(machine.defers(&UploadEvent::Send(vec![3])));
+    assert!(!machine.defers(&UploadEvent::Done));
 
     // A driver keeps deferred events and replays them once the state has changed.
     let mut kept = Vec::new();
     for event in [UploadEvent::Cancel, UploadEvent::Done] {
-        if sending.defers(&event) {
+        if machine.defers(&event) {
             kept.push(event);
         } else {
-            sending = sending.dispatch(event).unwrap();
+            machine.dispatch(event).unwrap();
         }
     }
-    assert_eq!(sending.state_name(), "Idle");
-    let mut machine = sending;
+    assert_eq!(machine.state_name(), "Idle");
     for event in kept {
-        machine = machine.dispatch(event).unwrap();
+        machine.dispatch(event).unwrap();
     }
     assert_eq!(machine.state_name(), "Gone");
 

@@ -1,6 +1,6 @@
-// `dispatch` of an event the current state has no row for hands back a `Rejected`
-// holding the untouched machine and event; its `Display` reads like the compile
-// error of the same mistake on a typed handle.
+// `dispatch` of an event the current state has no row for leaves the machine
+// untouched and hands back a `Rejected` holding the event; its `Display` reads like
+// the compile error of the same mistake on a typed handle.
 
 use proxy_machine::lifecycle;
 
@@ -28,21 +28,20 @@ impl ValveHandlers for u8 {
 }
 
 fn main() {
-    let open = Valve::new(0).open(30).into_any();
-    let rejected = open.dispatch(ValveEvent::Open(50)).unwrap_err();
+    let mut machine = Valve::new(0).open(30).into_any();
+    let rejected = machine.dispatch(ValveEvent::Open(50)).unwrap_err();
     assert_eq!(rejected.to_string(), "illegal transition: `Open` does not accept `Open` (machine `Valve`)");
     assert_eq!((rejected.machine_name, rejected.state, rejected.event_name), ("Valve", "Open", "Open"));
     assert_eq!(format!("{rejected:?}"), r#"Rejected { machine: "Valve", state: "Open", event: "Open" }"#);
 
-    let (machine, event) = rejected.into_parts();
-    assert!(matches!(event, ValveEvent::Open(50)));
+    assert!(matches!(rejected.into_event(), ValveEvent::Open(50)));
     match &machine {
         ValveAny::Open(handle) => assert_eq!(*handle.data(), 30),
         other => panic!("expected `Open`, got {other:?}"),
     }
-    let shut = machine.dispatch(ValveEvent::Shut).unwrap();
-    assert_eq!(*shut.context(), 30);
+    machine.dispatch(ValveEvent::Shut).unwrap();
+    assert_eq!(*machine.context(), 30);
 
-    let error: &dyn std::error::Error = &shut.dispatch(ValveEvent::Shut).unwrap_err();
+    let error: &dyn std::error::Error = &machine.dispatch(ValveEvent::Shut).unwrap_err();
     assert_eq!(error.to_string(), "illegal transition: `Shut` does not accept `Shut` (machine `Valve`)");
 }

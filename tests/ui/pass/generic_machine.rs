@@ -60,9 +60,9 @@ fn main() {
     assert_eq!(closed.context(), &["a", "b", "c"]);
 
     let mut any: PoolAny<u8> = Pool::new(vec![1, 2]).into_any();
-    any = any.dispatch(PoolEvent::Add(3)).unwrap();
+    any.dispatch(PoolEvent::Add(3)).unwrap();
     assert_eq!(any.state_name(), "Full");
-    any = any.dispatch(PoolEvent::Drain).unwrap();
+    any.dispatch(PoolEvent::Drain).unwrap();
     assert!(any.context().is_empty());
     assert_eq!(PoolEvent::<u8>::Close.name(), "Close");
     assert_eq!(PoolAny::<u8>::META.events[0].payload, Some("T"));

@@ -54,7 +54,7 @@ fn main() {
 
     let mut any = Piece::new(Vec::new()).into_any();
     for event in [PieceEvent::Move, PieceEvent::Type, PieceEvent::Crate] {
-        any = any.dispatch(event).unwrap();
+        any.dispatch(event).unwrap();
     }
     assert_eq!(any.state_name(), "Gone");
     assert_eq!(PieceEvent::Type.name(), "Type");

@@ -28,7 +28,7 @@ fn first_word(text: &str) -> &str {
 fn main() {
     let text = String::from("abc def");
     assert_eq!(first_word(&text), "abc");
-    let any = BorrowingAny::from(Borrowing::new(&text[..]));
-    let done = any.dispatch(BorrowingEvent::Finish).unwrap();
-    assert_eq!(*done.context(), "abc def");
+    let mut any = BorrowingAny::from(Borrowing::new(&text[..]));
+    any.dispatch(BorrowingEvent::Finish).unwrap();
+    assert_eq!(*any.context(), "abc def");
 }

@@ -113,7 +113,7 @@ pub mod imported {
     use core::marker::PhantomData;
     use std::fmt::{Debug, Formatter};
 
-    use proxy_machine::{lifecycle, Event, Machine, MachineMeta, Rejected};
+    use proxy_machine::{lifecycle, Event, Machine, MachineMeta, Rejected, Transition};
 
     lifecycle! {
         /// A toggle.
@@ -160,11 +160,12 @@ pub mod imported {
 
     /// Uses every import, so that none is unused.
     pub fn flip_twice(f: &mut Formatter<'_>) -> core::fmt::Result {
-        let machine: ToggleAny<()> = Toggle::new(PhantomData).into_any();
+        let mut machine: ToggleAny<()> = Toggle::new(PhantomData).into_any();
         let meta: MachineMeta<'static> = <ToggleAny<()> as Machine>::META;
-        let on = machine.dispatch(ToggleEvent::Flip(1)).map_err(|r: Rejected<_, _>| r.to_string());
-        let on = on.unwrap_or_else(|e| panic!("{e}"));
-        let off = Machine::dispatch(on, ToggleEvent::Flip(0)).map_err(Rejected::into_parts);
+        let on = machine.dispatch(ToggleEvent::Flip(1)).map_err(|r: Rejected<_>| r.to_string());
+        let on: Transition = on.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(on.to, "On");
+        let off = Machine::dispatch(&mut machine, ToggleEvent::Flip(0)).map_err(Rejected::into_event);
         let never: Option<Infallible> = None;
         Debug::fmt(&(meta.name, off.is_ok(), Event::name(&ToggleEvent::<()>::Flip(0)), never), f)
     }
@@ -173,15 +174,15 @@ pub mod imported {
 fn main() {
     let store = Store { fill_timeout: Duration::from_secs(1), keys: Vec::new() };
     let filling = Cache::<&str, u32, cache::Empty>::new(store).fill("a");
-    let any = CacheAny::from(filling);
+    let mut any = CacheAny::from(filling);
     assert!(any.defers(&CacheEvent::Evict));
     assert!(matches!(any.timeout(), core::option::Option::Some((_, CacheEvent::TimedOut))));
-    let full = match any.dispatch(CacheEvent::Filled(7)) {
-        core::result::Result::Ok(full) => full,
+    match any.dispatch(CacheEvent::Filled(7)) {
+        core::result::Result::Ok(transition) => assert_eq!(transition.to, "Full"),
         Err(rejected) => panic!("{rejected}"),
-    };
-    assert_eq!(full.state_name(), "Full");
-    let evicted = full.dispatch(CacheEvent::Evict).map_err(|r| r.to_string());
+    }
+    assert_eq!(any.state_name(), "Full");
+    let evicted = any.dispatch(CacheEvent::Evict).map_err(|r| r.to_string());
     assert!(evicted.is_ok());
     let _: (Result, Ok, Option, Some, None) = ((), Ok, 0, Some, None);
 

@@ -56,15 +56,13 @@ mod worker {
     pub(crate) fn run() -> &'static str {
         let mut machine = WorkerAny::from(Worker::new(5));
         for event in [WorkerEvent::Work(3), WorkerEvent::Work(1)] {
-            machine = match machine.dispatch(event) {
-                Ok(next) => next,
-                Err(rejected) => rejected.machine,
-            };
+            // A rejection leaves the machine where it was.
+            let _ = machine.dispatch(event);
         }
         if let Some((_, tick)) = machine.timeout() {
-            machine = machine.dispatch(tick).unwrap_or_else(|r| r.machine);
+            let _ = machine.dispatch(tick);
         }
-        machine = machine.dispatch(WorkerEvent::Stop).unwrap_or_else(|r| r.machine);
+        let _ = machine.dispatch(WorkerEvent::Stop);
         machine.state_name()
     }
 }
@@ -96,9 +94,9 @@ mod generic {
     }
 
     pub(crate) fn run() -> usize {
-        let machine = SlotAny::from(Slot::new(Vec::new()));
-        let machine = machine.dispatch(SlotEvent::Put(1)).unwrap_or_else(|r| r.machine);
-        let machine = machine.dispatch(SlotEvent::Take).unwrap_or_else(|r| r.machine);
+        let mut machine = SlotAny::from(Slot::new(Vec::new()));
+        let _ = machine.dispatch(SlotEvent::Put(1));
+        let _ = machine.dispatch(SlotEvent::Take);
         machine.context().len()
     }
 }

@@ -45,13 +45,13 @@ use outer::inner::{gate, Gate, GateAny, GateEvent};
 fn main() {
     let open: Gate<gate::Open> = Gate::new(3).open(7);
     assert_eq!(*open.data(), 7);
-    let any: GateAny = open.into_any();
+    let mut any: GateAny = open.into_any();
     assert!(any.defers(&GateEvent::Remove));
     let (after, event) = any.timeout().unwrap();
     assert_eq!(after, std::time::Duration::from_secs(4));
-    let closed = any.dispatch(event).unwrap();
-    let removed = closed.dispatch(GateEvent::Remove).unwrap();
-    assert!(removed.is_terminal());
+    any.dispatch(event).unwrap();
+    any.dispatch(GateEvent::Remove).unwrap();
+    assert!(any.is_terminal());
     let _event_marker: Option<gate::event::Open> = None;
     assert!(GateAny::to_mermaid().contains("note right of Open: defers Remove"));
     assert!(GateAny::to_dot().contains("Removed [shape=doublecircle];"));

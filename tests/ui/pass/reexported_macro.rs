@@ -32,14 +32,14 @@ impl KettleHandlers for Duration {
 }
 
 fn main() {
-    let boiling = KettleAny::from(Kettle::new(Duration::from_secs(3)).heat());
-    let (after, event) = boiling.timeout().unwrap();
+    let mut kettle = KettleAny::from(Kettle::new(Duration::from_secs(3)).heat());
+    let (after, event) = kettle.timeout().unwrap();
     assert_eq!((after, event.name()), (Duration::from_secs(3), "Off"));
-    let cold = machine::Machine::dispatch(boiling, event).unwrap();
-    assert_eq!(cold.state_name(), "Cold");
+    let turned = machine::Machine::dispatch(&mut kettle, event).unwrap();
+    assert_eq!((turned.to, kettle.state_name()), ("Cold", "Cold"));
 
-    let printing = JobAny::from(Job::new(Pages(0)).start());
-    let done = printing.dispatch(JobEvent::Finished).unwrap();
-    assert_eq!((done.state_name(), done.context().0), ("Done", 1));
+    let mut job = JobAny::from(Job::new(Pages(0)).start());
+    job.dispatch(JobEvent::Finished).unwrap();
+    assert_eq!((job.state_name(), job.context().0), ("Done", 1));
     assert_eq!(<JobAny as machine::Machine>::META.name, "Job");
 }

@@ -24,10 +24,11 @@ impl JobHandlers for () {
 fn main() {
     let queued = JobAny::from(Job::new(()));
     assert!(!queued.is_terminal());
-    let failed = Job::new(()).fail().into_any();
+    let mut failed = Job::new(()).fail().into_any();
     assert!(failed.is_terminal());
     assert_eq!(failed.state_name(), "Failed");
     let rejected = failed.dispatch(JobEvent::Pass).unwrap_err();
     assert_eq!(rejected.state, "Failed");
+    assert_eq!(failed.state_name(), "Failed");
     assert_eq!(JobAny::META.terminal, ["Succeeded", "Failed"]);
 }

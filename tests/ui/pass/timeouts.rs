@@ -37,21 +37,22 @@ impl CallHandlers for Cx {
 }
 
 fn main() {
-    let ringing = CallAny::from(Call::new(Cx { patience: Duration::from_millis(250) }));
-    let (after, event) = ringing.timeout().expect("`Ringing` has a timeout");
+    let mut call = CallAny::from(Call::new(Cx { patience: Duration::from_millis(250) }));
+    let (after, event) = call.timeout().expect("`Ringing` has a timeout");
     assert_eq!(after, Duration::from_millis(500));
     assert_eq!(event.name(), "NoAnswer");
     assert!(matches!(event, CallEvent::NoAnswer));
 
-    let talking = ringing.dispatch(CallEvent::Answer).unwrap();
-    let (after, event) = talking.timeout().expect("`Talking` has a timeout");
+    call.dispatch(CallEvent::Answer).unwrap();
+    let (after, event) = call.timeout().expect("`Talking` has a timeout");
     assert_eq!(after, Duration::from_secs(60));
     assert!(matches!(event, CallEvent::Silence));
 
     // Raising the timeout's event moves the machine on.
-    let hung = talking.dispatch(event).unwrap();
-    assert_eq!(hung.state_name(), "Hung");
-    assert!(hung.timeout().is_none());
+    let transition = call.dispatch(event).unwrap();
+    assert_eq!((transition.from, transition.event, transition.to), ("Talking", "Silence", "Hung"));
+    assert_eq!(call.state_name(), "Hung");
+    assert!(call.timeout().is_none());
 
     assert_eq!(CallAny::META.timeouts[0].after, "cx.patience * 2");
 }

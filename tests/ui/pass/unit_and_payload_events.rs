@@ -38,7 +38,7 @@ fn main() {
 
     let mut any = counter.into_any();
     for event in [CounterEvent::Add(10), CounterEvent::Reset, CounterEvent::Add(3), CounterEvent::Stop] {
-        any = any.dispatch(event).expect("every event is legal while counting");
+        any.dispatch(event).expect("every event is legal while counting");
     }
     assert_eq!(*any.context(), 3);
     assert_eq!(any.state_name(), "Stopped");
