@@ -1,6 +1,7 @@
 //! Log collection from the engine: the container's log entries since the last read,
 //! up to the end sentinels of the activation, as `<time> <stream>: <text>` lines. The
-//! collection itself ([`Collector`], the sentinel, the formatting) is proxy-core's
+//! collection itself ([`Collector`](proxy_core::container::logs::Collector), the
+//! sentinel, the formatting) is proxy-core's
 //! [`container::logs`](proxy_core::container::logs), shared with the other backends.
 //!
 //! The proxy says how to read ([`LogRead`]): follow the log up to the sentinels of a
@@ -8,7 +9,7 @@
 //! writes none, or after a developer error).
 //!
 //! The engine's logs endpoint is followed once per container, with timestamps, from
-//! its first read on ([`LogTail`]), into a buffer that reads consume: a read costs
+//! its first read on (`LogTail`), into a buffer that reads consume: a read costs
 //! what the activation wrote, not the whole log again. (Reading it anew per
 //! activation with `since` made the engine scan the log file from its beginning every
 //! time: warm invokes through the API slowed down as a container's log grew, from
