@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, VecDeque};
 
 use syn::{parse_quote, Ident};
 
-use crate::model::{Event, Machine, Row, State, Timeout};
+use crate::model::{Event, Guarded, Machine, Row, State, Timeout};
 use crate::names;
 use crate::parse::{DeferDef, MachineDef, RowDef, TimeoutDef, Variant};
 
@@ -65,6 +65,7 @@ pub(crate) fn check(def: MachineDef, errors: &mut Errors) -> Option<Machine> {
     let graph_exact = !stand_ins
         && rows_complete
         && def.initial.iter().chain(def.terminal.iter().flatten()).all(|name| state_names.contains(&name));
+    guards_are_sound(&rows, &table, &events, &states, errors);
     let actions = state_actions(&def, &table, &terminal, &rows, errors);
     let initial_terminal = initial_is_not_terminal(&def, initial, &terminal, &state_names, errors);
     let timeouts = timeouts(&def, &table, &events, &rows, errors);
@@ -448,18 +449,23 @@ fn rows(def: &MachineDef, table: &Names<'_>, terminal: &[usize], errors: &mut Er
         if targets.is_empty() {
             continue;
         }
+        if row.guard.is_some() && targets.len() > 1 {
+            errors.push(
+                row.targets[1].span(),
+                format!(
+                    "a guarded row has one target: the guard already chose it; write one row per target, each with its own guard (`{} + {} if <guard> => {}`)",
+                    row.sources.first().map_or_else(String::new, ToString::to_string),
+                    row.event,
+                    row.targets[1]
+                ),
+            );
+        }
         for (ident, source) in sources {
-            if rows.iter().any(|r| r.source == source && r.event == event) {
+            if let Some(existing) = rows.iter_mut().find(|r| r.source == source && r.event == event) {
                 if guessed {
                     continue;
                 }
-                errors.push(
-                    ident.span(),
-                    format!(
-                        "duplicate transition: `{ident}` already has a row for `{}`; a state has one row per event (write alternatives in one row: `{ident} + {} => A | B`)",
-                        row.event, row.event
-                    ),
-                );
+                add_to_group(existing, row, ident, &targets, errors);
                 continue;
             }
             if terminal.contains(&source) && !guessed {
@@ -471,11 +477,50 @@ fn rows(def: &MachineDef, table: &Names<'_>, terminal: &[usize], errors: &mut Er
                     ),
                 );
             }
-            rows.push(pair(row, ident.span(), source, event, &targets));
+            let mut new = pair(row, ident.span(), source, event, &targets);
+            if let Some(guard) = &row.guard {
+                new.guarded.push(Guarded {
+                    attrs: row.attrs.clone(),
+                    span: guard.span(),
+                    guard: guard.clone(),
+                    target: targets[0].1,
+                });
+                // Filled by the pair's unguarded row, which must come later.
+                new.targets.clear();
+            }
+            rows.push(new);
+        }
+    }
+    // A pair whose rows are all guarded could find no guard holding: the table
+    // would not say where the event leads.
+    for row in &mut rows {
+        if row.targets.is_empty() {
+            let last = row.guarded.last().expect("a pair has a row");
+            let (state, event) = (table.states[row.source], table.events[row.event]);
+            errors.push(
+                last.guard.span(),
+                format!(
+                    "`{state} + {event}` has only guarded rows: add an unguarded row after them, `{state} + {event} => <state>`, taken when no guard holds"
+                ),
+            );
+            // The expansion goes on as if the last guarded row's target were the
+            // fallback's.
+            row.targets.push(last.target);
         }
     }
     for row in wildcards {
         let underscore = row.wildcard.as_ref().map_or_else(|| row.event.span(), |w| w.span);
+        if let Some(guard) = &row.guard {
+            // Which states a wildcard covers depends on the other rows; a guard on
+            // top would make a pair's row order depend on where the wildcard is.
+            errors.push(
+                guard.span(),
+                format!(
+                    "guards on wildcard rows are not supported: write the guarded rows per state (`<State> + {0} if {guard} => ..`), and keep `_ + {0}` unguarded",
+                    row.event
+                ),
+            );
+        }
         let event = table.event_or_guess(&row.event, errors);
         let targets = resolve_all(&row.targets, "target", |i, e| table.state_or_guess(i, e), errors);
         let guessed = event.is_some_and(|e| row.event != *table.events[e])
@@ -526,7 +571,138 @@ fn pair(
     event: usize,
     targets: &[(&Ident, usize)],
 ) -> Row {
-    Row { attrs: row.attrs.clone(), span, source, event, targets: targets.iter().map(|(_, t)| *t).collect() }
+    Row {
+        attrs: row.attrs.clone(),
+        span,
+        source,
+        event,
+        targets: targets.iter().map(|(_, t)| *t).collect(),
+        guarded: Vec::new(),
+    }
+}
+
+/// A further row for a pair that already has one: a guarded row while the pair has
+/// no unguarded row yet, or its unguarded row, which closes it. Anything else never
+/// runs and is an error.
+fn add_to_group(
+    existing: &mut Row,
+    row: &RowDef,
+    ident: &Ident,
+    targets: &[(&Ident, usize)],
+    errors: &mut Errors,
+) {
+    let event = &row.event;
+    let closed = !existing.targets.is_empty();
+    if closed && existing.guarded.is_empty() && row.guard.is_none() {
+        errors.push(
+            ident.span(),
+            format!(
+                "duplicate transition: `{ident}` already has a row for `{event}`; a state has one row per event (write alternatives in one row: `{ident} + {event} => A | B`, or guard all rows but the last: `{ident} + {event} if <guard> => A`)"
+            ),
+        );
+        return;
+    }
+    if closed {
+        // The unguarded row is always taken: whatever follows it is never tried.
+        errors.push(
+            ident.span(),
+            format!(
+                "`{ident} + {event}` already has its unguarded row, which is always taken, so this row is never tried; put the unguarded row last"
+            ),
+        );
+        return;
+    }
+    match &row.guard {
+        Some(guard) => {
+            if existing.guarded.iter().any(|g| g.guard == *guard) {
+                errors.push(
+                    guard.span(),
+                    format!(
+                        "guard `{guard}` is used twice for `{ident} + {event}`: the second row would never be taken; use another guard"
+                    ),
+                );
+                return;
+            }
+            existing.guarded.push(Guarded {
+                attrs: row.attrs.clone(),
+                span: guard.span(),
+                guard: guard.clone(),
+                target: targets[0].1,
+            });
+        }
+        None => {
+            if targets.len() > 1 {
+                errors.push(
+                    row.targets[1].span(),
+                    format!(
+                        "the unguarded row of a pair with guarded rows has one target; write a guarded row for `{}` instead",
+                        row.targets[1]
+                    ),
+                );
+            }
+            existing.targets = vec![targets[0].1];
+        }
+    }
+}
+
+/// A guard is a method of the handlers trait: its name must not be a handler's, and
+/// it takes one event type, so all the events it guards carry the same payload.
+fn guards_are_sound(
+    rows: &[Row],
+    table: &Names<'_>,
+    events: &[Event],
+    states: &[State],
+    errors: &mut Errors,
+) {
+    let mut handlers: Vec<String> = Vec::new();
+    for row in rows {
+        let state = names::snake(&table.states[row.source].to_string());
+        let event = names::snake(&table.events[row.event].to_string());
+        handlers.push(format!("{state}_{event}"));
+        handlers.extend(row.guarded.iter().map(|g| format!("{state}_{event}_if_{}", g.guard)));
+    }
+    for state in states {
+        let state = names::snake(&state.name.to_string());
+        handlers.push(format!("on_enter_{state}"));
+        handlers.push(format!("on_exit_{state}"));
+    }
+    let payload_text = |event: usize| {
+        events[event].payload.as_ref().map_or_else(
+            || "no payload".to_owned(),
+            |p| {
+                let text = quote::ToTokens::to_token_stream(p).to_string();
+                format!("payload `{text}`")
+            },
+        )
+    };
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    for row in rows {
+        for guarded in &row.guarded {
+            let guard = &guarded.guard;
+            let name = guard.to_string();
+            if handlers.contains(&name) {
+                errors.push(
+                    guard.span(),
+                    format!("guard `{guard}` has the name of a handler of the trait; rename the guard"),
+                );
+                continue;
+            }
+            match seen.iter().find(|(g, _)| *g == name) {
+                Some((_, first)) if payload_text(*first) != payload_text(row.event) => errors.push(
+                    guard.span(),
+                    format!(
+                        "guard `{guard}` guards `{}` ({}) and `{}` ({}): a guard takes one event type; use a guard per event type",
+                        table.events[*first],
+                        payload_text(*first),
+                        table.events[row.event],
+                        payload_text(row.event)
+                    ),
+                ),
+                Some(_) => {}
+                None => seen.push((name, row.event)),
+            }
+        }
+    }
 }
 
 /// Resolves a list of state names, reporting unknown and repeated ones.
@@ -650,7 +826,7 @@ fn every_state_reachable(machine: &Machine, errors: &mut Errors) {
     let mut queue = VecDeque::from([machine.initial]);
     while let Some(state) = queue.pop_front() {
         for row in machine.rows_from(state) {
-            for &target in &row.targets {
+            for target in row.next_targets() {
                 if reached.insert(target) {
                     queue.push_back(target);
                 }

@@ -55,7 +55,20 @@ pub(crate) struct Row {
     pub(crate) span: Span,
     pub(crate) source: usize,
     pub(crate) event: usize,
+    /// The unguarded row's targets: the fallback when `guarded` is not empty.
     pub(crate) targets: Vec<usize>,
+    /// `Ready + Run if fits => Running`: the guarded rows of the pair, in table
+    /// order, tried before the unguarded one.
+    pub(crate) guarded: Vec<Guarded>,
+}
+
+/// One guarded row: taken when `guard` holds and no earlier guarded row's did.
+pub(crate) struct Guarded {
+    pub(crate) attrs: Vec<Attribute>,
+    /// The guard's name as written: where a diagnostic about its handler points.
+    pub(crate) span: Span,
+    pub(crate) guard: Ident,
+    pub(crate) target: usize,
 }
 
 /// `state after <expr> => event`.
@@ -86,5 +99,22 @@ impl Row {
     /// Whether the handler chooses among several targets.
     pub(crate) fn has_alternatives(&self) -> bool {
         self.targets.len() > 1
+    }
+
+    /// Every state the pair may lead to, each once: the guarded rows' in table
+    /// order, then the fallback's.
+    pub(crate) fn next_targets(&self) -> Vec<usize> {
+        let mut all: Vec<usize> = Vec::new();
+        for target in self.guarded.iter().map(|g| g.target).chain(self.targets.iter().copied()) {
+            if !all.contains(&target) {
+                all.push(target);
+            }
+        }
+        all
+    }
+
+    /// Whether the typed transition returns a `..Next` enum rather than a handle.
+    pub(crate) fn returns_next(&self) -> bool {
+        self.next_targets().len() > 1
     }
 }

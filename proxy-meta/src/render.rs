@@ -16,7 +16,7 @@ impl MachineMeta<'_> {
         let _ = writeln!(out, "    [*] --> {}", self.initial);
         for row in self.rows {
             for target in row.targets {
-                let label = self.edge_label(row.source, row.event);
+                let label = self.row_label(row);
                 let _ = writeln!(out, "    {} --> {}: {}", row.source, target, label);
             }
         }
@@ -53,7 +53,7 @@ impl MachineMeta<'_> {
         }
         for row in self.rows {
             for target in row.targets {
-                let label = self.edge_label(row.source, row.event);
+                let label = self.row_label(row);
                 let _ = writeln!(
                     out,
                     "    {} -> {} [label=\"{}\"];",
@@ -65,6 +65,17 @@ impl MachineMeta<'_> {
         }
         out.push_str("}\n");
         out
+    }
+
+    /// The edge label of `row`: its event (see `edge_label`), then `[guard]` for a
+    /// guarded row or `[else]` for the fallback of guarded rows, as UML writes guards.
+    pub(crate) fn row_label(&self, row: &crate::RowMeta<'_>) -> String {
+        let label = self.edge_label(row.source, row.event);
+        match row.guard {
+            Some(guard) => format!("{label} [{guard}]"),
+            None if self.is_fallback(row) => format!("{label} [else]"),
+            None => label,
+        }
     }
 
     /// `event`, or `after <duration> / event` when the event is the state's timeout.
@@ -92,8 +103,8 @@ mod tests {
         ],
         events: &[EventMeta::unit("Connect"), EventMeta::unit("TimedOut")],
         rows: &[
-            RowMeta { source: "Idle", event: "Connect", targets: &["Connecting"] },
-            RowMeta { source: "Connecting", event: "TimedOut", targets: &["Idle", "Closed"] },
+            RowMeta { source: "Idle", event: "Connect", targets: &["Connecting"], guard: None },
+            RowMeta { source: "Connecting", event: "TimedOut", targets: &["Idle", "Closed"], guard: None },
         ],
         timeouts: &[TimeoutMeta { state: "Connecting", after: "cx.limit", event: "TimedOut" }],
         deferrals: &[DeferralMeta { state: "Connecting", events: &["Connect"] }],
