@@ -485,8 +485,10 @@ fn rows(def: &MachineDef, table: &Names<'_>, terminal: &[usize], errors: &mut Er
                     guard: guard.clone(),
                     target: targets[0].1,
                 });
-                // Filled by the pair's unguarded row, which must come later.
+                // Filled by the pair's unguarded row, which must come later; the
+                // docs are the guarded row's, not the fallback's handler's.
                 new.targets.clear();
+                new.attrs = Vec::new();
             }
             rows.push(new);
         }
@@ -641,6 +643,7 @@ fn add_to_group(
                 );
             }
             existing.targets = vec![targets[0].1];
+            existing.attrs = row.attrs.clone();
         }
     }
 }
@@ -997,7 +1000,7 @@ mod tests {
                 "duplicate event `Go`: each event is declared once",
                 "duplicate target `B` in this row; list it once",
                 "duplicate source `A` in this row; list it once",
-                "duplicate transition: `A` already has a row for `Go`; a state has one row per event (write alternatives in one row: `A + Go => A | B`)",
+                "duplicate transition: `A` already has a row for `Go`; a state has one row per event (write alternatives in one row: `A + Go => A | B`, or guard all rows but the last: `A + Go if <guard> => A`)",
             ]
         );
     }
@@ -1153,5 +1156,77 @@ mod tests {
         // methods are left out of the expansion.
         let methods: Vec<bool> = machine.unwrap().events.iter().map(|e| e.method).collect();
         assert_eq!(methods, [false, true, false]);
+    }
+
+    #[test]
+    fn guarded_rows_make_one_pair() {
+        let (machine, errors) = run(parse_quote! {
+            machine M {
+                initial: A;
+                terminal: [C];
+                states { A, B, C }
+                events { Go(u8) }
+                transitions { A + Go if g => B, A + Go if h => C, A + Go => A, B + Go if g => C, B + Go => C }
+            }
+        });
+        assert_eq!(errors, Vec::<String>::new());
+        let m = machine.unwrap();
+        let pairs: Vec<(usize, Vec<(String, usize)>, Vec<usize>)> = m
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.source,
+                    r.guarded.iter().map(|g| (g.guard.to_string(), g.target)).collect(),
+                    r.targets.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            pairs,
+            [(0, vec![("g".into(), 1), ("h".into(), 2)], vec![0]), (1, vec![("g".into(), 2)], vec![2])]
+        );
+        assert_eq!(m.rows[0].next_targets(), [1, 2, 0]);
+        assert!(!m.rows[1].returns_next());
+    }
+
+    #[test]
+    fn guard_mistakes() {
+        let (_, errors) = run(parse_quote! {
+            machine M {
+                initial: A;
+                terminal: [C];
+                states { A, B, C }
+                events { Go(u8), Stop, Halt(u16) }
+                transitions {
+                    A + Go if g => B,
+                    A + Go => C,
+                    A + Go if h => B,
+                    B + Go if g => C,
+                    B + Go if g => A,
+                    B + Go => C | A,
+                    A + Stop if k => C | B,
+                    A + Stop if b_go => C,
+                    _ + Halt if g => C,
+                    B + Stop if last => C,
+                    A + Halt if k => C,
+                    A + Halt => C,
+                }
+            }
+        });
+        assert_eq!(
+            errors,
+            [
+                "`A + Go` already has its unguarded row, which is always taken, so this row is never tried; put the unguarded row last",
+                "guard `g` is used twice for `B + Go`: the second row would never be taken; use another guard",
+                "the unguarded row of a pair with guarded rows has one target; write a guarded row for `A` instead",
+                "a guarded row has one target: the guard already chose it; write one row per target, each with its own guard (`A + Stop if <guard> => B`)",
+                "`A + Stop` has only guarded rows: add an unguarded row after them, `A + Stop => <state>`, taken when no guard holds",
+                "`B + Stop` has only guarded rows: add an unguarded row after them, `B + Stop => <state>`, taken when no guard holds",
+                "guards on wildcard rows are not supported: write the guarded rows per state (`<State> + Halt if g => ..`), and keep `_ + Halt` unguarded",
+                "guard `b_go` has the name of a handler of the trait; rename the guard",
+                "guard `k` guards `Stop` (no payload) and `Halt` (payload `u16`): a guard takes one event type; use a guard per event type",
+            ]
+        );
     }
 }
