@@ -65,7 +65,8 @@ pub(crate) fn check(def: MachineDef, errors: &mut Errors) -> Option<Machine> {
     let graph_exact = !stand_ins
         && rows_complete
         && def.initial.iter().chain(def.terminal.iter().flatten()).all(|name| state_names.contains(&name));
-    guards_are_sound(&rows, &table, &events, &states, errors);
+    let mut rows = rows;
+    guards_are_sound(&mut rows, &table, &events, &states, errors);
     let actions = state_actions(&def, &table, &terminal, &rows, errors);
     let initial_terminal = initial_is_not_terminal(&def, initial, &terminal, &state_names, errors);
     let timeouts = timeouts(&def, &table, &events, &rows, errors);
@@ -465,7 +466,8 @@ fn rows(def: &MachineDef, table: &Names<'_>, terminal: &[usize], errors: &mut Er
                 if guessed {
                     continue;
                 }
-                add_to_group(existing, row, ident, &targets, errors);
+                // A row left out of its pair would make its target look unreachable.
+                complete &= add_to_group(existing, row, ident, &targets, errors);
                 continue;
             }
             if terminal.contains(&source) && !guessed {
@@ -484,6 +486,7 @@ fn rows(def: &MachineDef, table: &Names<'_>, terminal: &[usize], errors: &mut Er
                     span: guard.span(),
                     guard: guard.clone(),
                     target: targets[0].1,
+                    sound: true,
                 });
                 // Filled by the pair's unguarded row, which must come later; the
                 // docs are the guarded row's, not the fallback's handler's.
@@ -585,14 +588,15 @@ fn pair(
 
 /// A further row for a pair that already has one: a guarded row while the pair has
 /// no unguarded row yet, or its unguarded row, which closes it. Anything else never
-/// runs and is an error.
+/// runs and is an error. Returns false when a guarded row was left out (the graph
+/// is then not judged).
 fn add_to_group(
     existing: &mut Row,
     row: &RowDef,
     ident: &Ident,
     targets: &[(&Ident, usize)],
     errors: &mut Errors,
-) {
+) -> bool {
     let event = &row.event;
     let closed = !existing.targets.is_empty();
     if closed && existing.guarded.is_empty() && row.guard.is_none() {
@@ -602,7 +606,7 @@ fn add_to_group(
                 "duplicate transition: `{ident}` already has a row for `{event}`; a state has one row per event (write alternatives in one row: `{ident} + {event} => A | B`, or guard all rows but the last: `{ident} + {event} if <guard> => A`)"
             ),
         );
-        return;
+        return true;
     }
     if closed {
         // The unguarded row is always taken: whatever follows it is never tried.
@@ -612,7 +616,7 @@ fn add_to_group(
                 "`{ident} + {event}` already has its unguarded row, which is always taken, so this row is never tried; put the unguarded row last"
             ),
         );
-        return;
+        return false;
     }
     match &row.guard {
         Some(guard) => {
@@ -623,13 +627,14 @@ fn add_to_group(
                         "guard `{guard}` is used twice for `{ident} + {event}`: the second row would never be taken; use another guard"
                     ),
                 );
-                return;
+                return false;
             }
             existing.guarded.push(Guarded {
                 attrs: row.attrs.clone(),
                 span: guard.span(),
                 guard: guard.clone(),
                 target: targets[0].1,
+                sound: true,
             });
         }
         None => {
@@ -646,19 +651,20 @@ fn add_to_group(
             existing.attrs = row.attrs.clone();
         }
     }
+    true
 }
 
 /// A guard is a method of the handlers trait: its name must not be a handler's, and
 /// it takes one event type, so all the events it guards carry the same payload.
 fn guards_are_sound(
-    rows: &[Row],
+    rows: &mut [Row],
     table: &Names<'_>,
     events: &[Event],
     states: &[State],
     errors: &mut Errors,
 ) {
     let mut handlers: Vec<String> = Vec::new();
-    for row in rows {
+    for row in rows.iter() {
         let state = names::snake(&table.states[row.source].to_string());
         let event = names::snake(&table.events[row.event].to_string());
         handlers.push(format!("{state}_{event}"));
@@ -679,8 +685,9 @@ fn guards_are_sound(
         )
     };
     let mut seen: Vec<(String, usize)> = Vec::new();
-    for row in rows {
-        for guarded in &row.guarded {
+    for row in rows.iter_mut() {
+        let event = row.event;
+        for guarded in &mut row.guarded {
             let guard = &guarded.guard;
             let name = guard.to_string();
             if handlers.contains(&name) {
@@ -688,21 +695,25 @@ fn guards_are_sound(
                     guard.span(),
                     format!("guard `{guard}` has the name of a handler of the trait; rename the guard"),
                 );
+                guarded.sound = false;
                 continue;
             }
             match seen.iter().find(|(g, _)| *g == name) {
-                Some((_, first)) if payload_text(*first) != payload_text(row.event) => errors.push(
+                Some((_, first)) if payload_text(*first) != payload_text(event) => {
+                    guarded.sound = false;
+                    errors.push(
                     guard.span(),
                     format!(
                         "guard `{guard}` guards `{}` ({}) and `{}` ({}): a guard takes one event type; use a guard per event type",
                         table.events[*first],
                         payload_text(*first),
-                        table.events[row.event],
-                        payload_text(row.event)
+                        table.events[event],
+                        payload_text(event)
                     ),
-                ),
+                    );
+                }
                 Some(_) => {}
-                None => seen.push((name, row.event)),
+                None => seen.push((name, event)),
             }
         }
     }

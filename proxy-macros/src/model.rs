@@ -69,6 +69,11 @@ pub(crate) struct Guarded {
     pub(crate) span: Span,
     pub(crate) guard: Ident,
     pub(crate) target: usize,
+    /// False when the guard was refused (its name is a handler's, or another event
+    /// of another payload uses it; an error already reported): the best-effort
+    /// expansion then declares no method for it here and never takes the row, so the
+    /// one mistake gives one error.
+    pub(crate) sound: bool,
 }
 
 /// `state after <expr> => event`.

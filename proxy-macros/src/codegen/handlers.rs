@@ -111,7 +111,7 @@ fn guard_signatures(cx: &Ctx<'_>) -> Vec<TokenStream> {
     let mut seen: Vec<String> = Vec::new();
     let mut out = Vec::new();
     for row in &m.rows {
-        for guarded in &row.guarded {
+        for guarded in row.guarded.iter().filter(|g| g.sound) {
             let name = guarded.guard.to_string();
             if seen.contains(&name) {
                 continue;
@@ -124,7 +124,7 @@ fn guard_signatures(cx: &Ctx<'_>) -> Vec<TokenStream> {
             let uses: Vec<String> = m
                 .rows
                 .iter()
-                .flat_map(|r| r.guarded.iter().filter(|g| g.guard == *guard).map(move |g| (r, g)))
+                .flat_map(|r| r.guarded.iter().filter(|g| g.sound && g.guard == *guard).map(move |g| (r, g)))
                 .map(|(r, g)| {
                     format!(
                         "`{} + {} => {}`",

@@ -256,8 +256,14 @@ fn fire_body(cx: &Ctx<'_>, row: &Row) -> TokenStream {
         let method = cx.guarded_handler(row.source, row.event, guard);
         let call = quote!(<#context as #handlers>::#method(&mut context #data_arg #event_arg));
         let body = single(g.target, call);
+        // A refused guard has no method: its row is never taken.
+        let holds = if g.sound {
+            quote!(<#context as #handlers>::#guard(&context #event_ref))
+        } else {
+            quote!(false)
+        };
         quote! {
-            if <#context as #handlers>::#guard(&context #event_ref) {
+            if #holds {
                 #exit
                 #body
             } else
