@@ -1182,7 +1182,8 @@ mod tests {
         });
         assert_eq!(errors, Vec::<String>::new());
         let m = machine.unwrap();
-        let pairs: Vec<(usize, Vec<(String, usize)>, Vec<usize>)> = m
+        type Pair = (usize, Vec<(String, usize)>, Vec<usize>);
+        let pairs: Vec<Pair> = m
             .rows
             .iter()
             .map(|r| {
