@@ -121,7 +121,8 @@ impl<'a> EventMeta<'a> {
     }
 }
 
-/// One (source, event) pair of the table and the states it may lead to.
+/// One row of the table: a (source, event) pair and the states it may lead to. A
+/// pair with guarded rows has several, in the order they are tried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RowMeta<'a> {
     /// The state the transition leaves.
