@@ -15,7 +15,9 @@ pub(crate) struct Machine {
     pub(crate) context: Type,
     pub(crate) states: Vec<State>,
     pub(crate) events: Vec<Event>,
-    /// One per (source, event) pair, in table order.
+    /// One per (source, event) pair, in table order; a pair with guarded rows is one
+    /// `Row` holding them all, so everything that asks "does this state accept this
+    /// event" stays one lookup.
     pub(crate) rows: Vec<Row>,
     pub(crate) timeouts: Vec<Timeout>,
     /// (state, deferred events), in table order.

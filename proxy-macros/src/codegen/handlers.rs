@@ -1,5 +1,7 @@
-//! `LeaseHandlers`: the trait whose methods are the bodies of the rows, and the enums
-//! a handler returns when its row has alternative targets.
+//! `LeaseHandlers`: the trait whose methods are the bodies of the rows (a guarded row
+//! has its own, `{state}_{event}_if_{guard}`), the guards (`fn fits(&self, event:
+//! &Payload) -> bool`), and the enums a handler returns when its row has alternative
+//! targets.
 //!
 //! A handler receives the context, the source state's data and the event's payload,
 //! and returns the target state's data. It never sees a handle, so it cannot build a
