@@ -333,7 +333,10 @@
 //! cannot see): an unguarded row before guarded ones of its pair (it would shadow
 //! them), the same guard twice in one pair, a pair of guarded rows only, a guard on a
 //! wildcard row (not supported: write the guarded rows per state), a guard named like
-//! a handler, and a guard for events of different payload types are errors.
+//! a handler, and a guard for events of different payload types are errors. A
+//! wildcard row is no fallback for a state's guarded rows: it covers only states
+//! without a row of their own for the event, so each guarded pair ends with its own
+//! unguarded row.
 //!
 //! # Entry and exit actions
 //!
