@@ -686,7 +686,7 @@ fn guards_are_sound(
     };
     let mut seen: Vec<(String, usize)> = Vec::new();
     for row in rows.iter_mut() {
-        let event = row.event;
+        let (source, event) = (row.source, row.event);
         for guarded in &mut row.guarded {
             let guard = &guarded.guard;
             let name = guard.to_string();
@@ -697,6 +697,19 @@ fn guards_are_sound(
                 );
                 guarded.sound = false;
                 continue;
+            }
+            // The row's own handler must not be another's either (`A + GoIfX` and
+            // `A + Go if x` would both be `a_go_if_x`).
+            let own = format!(
+                "{}_{}_if_{guard}",
+                names::snake(&table.states[source].to_string()),
+                names::snake(&table.events[event].to_string())
+            );
+            if handlers.iter().filter(|h| **h == own).count() > 1 {
+                errors.push(
+                    guard.span(),
+                    format!("the handler of this guarded row, `{own}`, is also another handler's name; rename the guard"),
+                );
             }
             match seen.iter().find(|(g, _)| *g == name) {
                 Some((_, first)) if payload_text(*first) != payload_text(event) => {
@@ -1209,7 +1222,7 @@ mod tests {
                 initial: A;
                 terminal: [C];
                 states { A, B, C }
-                events { Go(u8), Stop, Halt(u16) }
+                events { Go(u8), Stop, Halt(u16), Ping, PingIfZ }
                 transitions {
                     A + Go if g => B,
                     A + Go => C,
@@ -1223,6 +1236,9 @@ mod tests {
                     B + Stop if last => C,
                     A + Halt if k => C,
                     A + Halt => C,
+                    B + PingIfZ => C,
+                    B + Ping if z => C,
+                    B + Ping => C,
                 }
             }
         });
@@ -1238,6 +1254,7 @@ mod tests {
                 "guards on wildcard rows are not supported: write the guarded rows per state (`<State> + Halt if g => ..`), and keep `_ + Halt` unguarded",
                 "guard `b_go` has the name of a handler of the trait; rename the guard",
                 "guard `k` guards `Stop` (no payload) and `Halt` (payload `u16`): a guard takes one event type; use a guard per event type",
+                "the handler of this guarded row, `b_ping_if_z`, is also another handler's name; rename the guard",
             ]
         );
     }
