@@ -72,7 +72,7 @@
 //! | `exit` | `exit: [A];`: states with an exit action (not terminal ones) | no |
 //! | `states` | `states { A, B(Data), .. }` | yes |
 //! | `events` | `events { E, F(Payload), .. }` | no |
-//! | `transitions` | `transitions { A + E => B, [A, B] + F => C \| D, _ + G => E, .. }` | no |
+//! | `transitions` | `transitions { A + E => B, [A, B] + F => C \| D, _ + G => E, A + H if g => B, A + H => C, .. }` | no |
 //! | `timeouts` | `timeouts { A after <Duration expr using cx> => E, .. }` | no |
 //! | `defer` | `defer { A: [E, F], .. }` | no |
 //!
@@ -264,6 +264,80 @@
 //! assert_eq!(sources, ["Picking", "Sending", "Retrying"]);
 //! ```
 //!
+//! # Guards
+//!
+//! Several rows for one (state, event) pair, each but the last with `if <guard>`:
+//! they are tried in table order, the first whose guard holds is taken, and the last,
+//! unguarded, is taken when none holds, so the pair always has a row. The guard is
+//! a method of the handlers trait, `fn <guard>(&self [, event: &Payload]) -> bool`:
+//! it sees the context and the payload, not the state's data, so one guard can serve
+//! the same event in several states (and every event it guards carries the same
+//! payload type). It runs before anything else of the transition (the exit action
+//! comes after it).
+//!
+//! Each guarded row has its own handler, `{state}_{event}_if_{guard}`, returning its
+//! target's data; the unguarded row keeps `{state}_{event}`. A guarded row, and the
+//! unguarded row after guarded ones, has one target (alternatives: write one guarded
+//! row per target). The typed method returns the handle when every row of the pair
+//! leads to one state, else the `..Next` enum of alternatives over the pair's
+//! targets. `dispatch` evaluates the guards the same way (it goes through the typed
+//! transition) and its `Transition.to` is the row taken; `META` holds one row per
+//! guarded row, with `guard: Some(..)`, before the unguarded one (`rows_for` gives
+//! them in order); the diagrams label the edges `Run [fits]` and `Run [else]`.
+//!
+//! ```
+//! use proxy_machine::lifecycle;
+//!
+//! pub struct Slots { free: u32 }
+//!
+//! lifecycle! {
+//!     machine Task {
+//!         context: Slots;
+//!         initial: Ready;
+//!         terminal: [Done];
+//!         states { Ready, Running(u32), Queued(u32), Done }
+//!         events { Run(u32), Finish }
+//!         transitions {
+//!             Ready + Run if fits => Running,    // tried first
+//!             Ready + Run => Queued,             // taken when `fits` does not hold
+//!             Queued + Run if fits => Running,   // the same guard in another state
+//!             Queued + Run => Queued,
+//!             [Running, Queued] + Finish => Done,
+//!         }
+//!     }
+//! }
+//!
+//! impl TaskHandlers for Slots {
+//!     fn fits(&self, size: &u32) -> bool { *size <= self.free }
+//!     fn ready_run_if_fits(&mut self, size: u32) -> u32 { self.free -= size; size }
+//!     fn ready_run(&mut self, size: u32) -> u32 { size }
+//!     fn queued_run_if_fits(&mut self, _queued: u32, size: u32) -> u32 { self.free -= size; size }
+//!     fn queued_run(&mut self, queued: u32, _size: u32) -> u32 { queued }
+//!     fn running_finish(&mut self, size: u32) { self.free += size; }
+//!     fn queued_finish(&mut self, _size: u32) {}
+//! }
+//!
+//! // Two targets for `Ready + Run`: the method returns `TaskReadyRunNext`.
+//! match Task::new(Slots { free: 4 }).run(3) {
+//!     TaskReadyRunNext::Running(task) => assert_eq!(*task.data(), 3),
+//!     TaskReadyRunNext::Queued(_) => unreachable!("3 fits in 4"),
+//! }
+//! let mut task: TaskAny = Task::new(Slots { free: 2 }).into();
+//! assert_eq!(task.dispatch(TaskEvent::Run(3)).unwrap().to, "Queued");
+//! let guards: Vec<Option<&str>> = TaskAny::META.rows_for("Ready", "Run").map(|r| r.guard).collect();
+//! assert_eq!(guards, [Some("fits"), None]);
+//! assert!(TaskAny::to_mermaid().contains("Ready --> Running: Run [fits]"));
+//! ```
+//!
+//! Overlap is decided on the rows, not on what the guards compute (which the macro
+//! cannot see): an unguarded row before guarded ones of its pair (it would shadow
+//! them), the same guard twice in one pair, a pair of guarded rows only, a guard on a
+//! wildcard row (not supported: write the guarded rows per state), a guard named like
+//! a handler, and a guard for events of different payload types are errors. A
+//! wildcard row is no fallback for a state's guarded rows: it covers only states
+//! without a row of their own for the event, so each guarded pair ends with its own
+//! unguarded row.
+//!
 //! # Entry and exit actions
 //!
 //! `entry: [A, B];` and `exit: [A];` give states actions: the handlers trait gets
@@ -339,6 +413,13 @@
 //! | timeout event with data | ``timeout event `Tick` carries data, but a timer has none to give; use an event without data`` |
 //! | timeout without a row | ``` `A` times out with `Late` but has no row for it; add `A + Late => <state>` to `transitions` ``` |
 //! | deferring a handled event | ``` `A` both handles and defers `Go`; remove its row or its deferral ``` |
+//! | unguarded row before guarded ones | ``` `A + Go` already has its unguarded row, which is always taken, so this row is never tried; put the unguarded row last ``` |
+//! | guarded rows only | ``` `A + Go` has only guarded rows: add an unguarded row after them, `A + Go => <state>`, taken when no guard holds ``` |
+//! | a guard twice in a pair | ``guard `g` is used twice for `A + Go`: the second row would never be taken; use another guard`` |
+//! | guard on a wildcard | ``guards on wildcard rows are not supported: write the guarded rows per state (..)`` |
+//! | guard named like a handler | ``guard `a_go` has the name of a handler of the trait; rename the guard`` |
+//! | guard for two payload types | ``guard `g` guards `Go` (payload `u8`) and `Stop` (no payload): a guard takes one event type; ..`` |
+//! | guarded row with alternatives | ``a guarded row has one target: the guard already chose it; write one row per target, each with its own guard (..)`` |
 //! | event named like a handle method | ``event `IntoAny` would generate the method `into_any`, which `M` already has; ..`` |
 //!
 //! ```compile_fail

@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, VecDeque};
 
 use syn::{parse_quote, Ident};
 
-use crate::model::{Event, Machine, Row, State, Timeout};
+use crate::model::{Event, Guarded, Machine, Row, State, Timeout};
 use crate::names;
 use crate::parse::{DeferDef, MachineDef, RowDef, TimeoutDef, Variant};
 
@@ -65,6 +65,8 @@ pub(crate) fn check(def: MachineDef, errors: &mut Errors) -> Option<Machine> {
     let graph_exact = !stand_ins
         && rows_complete
         && def.initial.iter().chain(def.terminal.iter().flatten()).all(|name| state_names.contains(&name));
+    let mut rows = rows;
+    guards_are_sound(&mut rows, &table, &events, &states, errors);
     let actions = state_actions(&def, &table, &terminal, &rows, errors);
     let initial_terminal = initial_is_not_terminal(&def, initial, &terminal, &state_names, errors);
     let timeouts = timeouts(&def, &table, &events, &rows, errors);
@@ -448,18 +450,24 @@ fn rows(def: &MachineDef, table: &Names<'_>, terminal: &[usize], errors: &mut Er
         if targets.is_empty() {
             continue;
         }
+        if row.guard.is_some() && targets.len() > 1 {
+            errors.push(
+                row.targets[1].span(),
+                format!(
+                    "a guarded row has one target: the guard already chose it; write one row per target, each with its own guard (`{} + {} if <guard> => {}`)",
+                    row.sources.first().map_or_else(String::new, ToString::to_string),
+                    row.event,
+                    row.targets[1]
+                ),
+            );
+        }
         for (ident, source) in sources {
-            if rows.iter().any(|r| r.source == source && r.event == event) {
+            if let Some(existing) = rows.iter_mut().find(|r| r.source == source && r.event == event) {
                 if guessed {
                     continue;
                 }
-                errors.push(
-                    ident.span(),
-                    format!(
-                        "duplicate transition: `{ident}` already has a row for `{}`; a state has one row per event (write alternatives in one row: `{ident} + {} => A | B`)",
-                        row.event, row.event
-                    ),
-                );
+                // A row left out of its pair would make its target look unreachable.
+                complete &= add_to_group(existing, row, ident, &targets, errors);
                 continue;
             }
             if terminal.contains(&source) && !guessed {
@@ -471,11 +479,53 @@ fn rows(def: &MachineDef, table: &Names<'_>, terminal: &[usize], errors: &mut Er
                     ),
                 );
             }
-            rows.push(pair(row, ident.span(), source, event, &targets));
+            let mut new = pair(row, ident.span(), source, event, &targets);
+            if let Some(guard) = &row.guard {
+                new.guarded.push(Guarded {
+                    attrs: row.attrs.clone(),
+                    span: guard.span(),
+                    guard: guard.clone(),
+                    target: targets[0].1,
+                    sound: true,
+                });
+                // Filled by the pair's unguarded row, which must come later; the
+                // docs are the guarded row's, not the fallback's handler's.
+                new.targets.clear();
+                new.attrs = Vec::new();
+            }
+            rows.push(new);
+        }
+    }
+    // A pair whose rows are all guarded could find no guard holding: the table
+    // would not say where the event leads.
+    for row in &mut rows {
+        if row.targets.is_empty() {
+            let last = row.guarded.last().expect("a pair has a row");
+            let (state, event) = (table.states[row.source], table.events[row.event]);
+            errors.push(
+                last.guard.span(),
+                format!(
+                    "`{state} + {event}` has only guarded rows: add an unguarded row after them, `{state} + {event} => <state>`, taken when no guard holds"
+                ),
+            );
+            // The expansion goes on as if the last guarded row's target were the
+            // fallback's.
+            row.targets.push(last.target);
         }
     }
     for row in wildcards {
         let underscore = row.wildcard.as_ref().map_or_else(|| row.event.span(), |w| w.span);
+        if let Some(guard) = &row.guard {
+            // Which states a wildcard covers depends on the other rows; a guard on
+            // top would make a pair's row order depend on where the wildcard is.
+            errors.push(
+                guard.span(),
+                format!(
+                    "guards on wildcard rows are not supported: write the guarded rows per state (`<State> + {0} if {guard} => ..`), and keep `_ + {0}` unguarded",
+                    row.event
+                ),
+            );
+        }
         let event = table.event_or_guess(&row.event, errors);
         let targets = resolve_all(&row.targets, "target", |i, e| table.state_or_guess(i, e), errors);
         let guessed = event.is_some_and(|e| row.event != *table.events[e])
@@ -526,7 +576,160 @@ fn pair(
     event: usize,
     targets: &[(&Ident, usize)],
 ) -> Row {
-    Row { attrs: row.attrs.clone(), span, source, event, targets: targets.iter().map(|(_, t)| *t).collect() }
+    Row {
+        attrs: row.attrs.clone(),
+        span,
+        source,
+        event,
+        targets: targets.iter().map(|(_, t)| *t).collect(),
+        guarded: Vec::new(),
+    }
+}
+
+/// A further row for a pair that already has one: a guarded row while the pair has
+/// no unguarded row yet, or its unguarded row, which closes it. Anything else never
+/// runs and is an error. Returns false when a guarded row was left out (the graph
+/// is then not judged).
+fn add_to_group(
+    existing: &mut Row,
+    row: &RowDef,
+    ident: &Ident,
+    targets: &[(&Ident, usize)],
+    errors: &mut Errors,
+) -> bool {
+    let event = &row.event;
+    let closed = !existing.targets.is_empty();
+    if closed && existing.guarded.is_empty() && row.guard.is_none() {
+        errors.push(
+            ident.span(),
+            format!(
+                "duplicate transition: `{ident}` already has a row for `{event}`; a state has one row per event (write alternatives in one row: `{ident} + {event} => A | B`, or guard all rows but the last: `{ident} + {event} if <guard> => A`)"
+            ),
+        );
+        return true;
+    }
+    if closed {
+        // The unguarded row is always taken: whatever follows it is never tried.
+        errors.push(
+            ident.span(),
+            format!(
+                "`{ident} + {event}` already has its unguarded row, which is always taken, so this row is never tried; put the unguarded row last"
+            ),
+        );
+        return false;
+    }
+    match &row.guard {
+        Some(guard) => {
+            if existing.guarded.iter().any(|g| g.guard == *guard) {
+                errors.push(
+                    guard.span(),
+                    format!(
+                        "guard `{guard}` is used twice for `{ident} + {event}`: the second row would never be taken; use another guard"
+                    ),
+                );
+                return false;
+            }
+            existing.guarded.push(Guarded {
+                attrs: row.attrs.clone(),
+                span: guard.span(),
+                guard: guard.clone(),
+                target: targets[0].1,
+                sound: true,
+            });
+        }
+        None => {
+            if targets.len() > 1 {
+                errors.push(
+                    row.targets[1].span(),
+                    format!(
+                        "the unguarded row of a pair with guarded rows has one target; write a guarded row for `{}` instead",
+                        row.targets[1]
+                    ),
+                );
+            }
+            existing.targets = vec![targets[0].1];
+            existing.attrs = row.attrs.clone();
+        }
+    }
+    true
+}
+
+/// A guard is a method of the handlers trait: its name must not be a handler's, and
+/// it takes one event type, so all the events it guards carry the same payload.
+fn guards_are_sound(
+    rows: &mut [Row],
+    table: &Names<'_>,
+    events: &[Event],
+    states: &[State],
+    errors: &mut Errors,
+) {
+    let mut handlers: Vec<String> = Vec::new();
+    for row in rows.iter() {
+        let state = names::snake(&table.states[row.source].to_string());
+        let event = names::snake(&table.events[row.event].to_string());
+        handlers.push(format!("{state}_{event}"));
+        handlers.extend(row.guarded.iter().map(|g| format!("{state}_{event}_if_{}", g.guard)));
+    }
+    for state in states {
+        let state = names::snake(&state.name.to_string());
+        handlers.push(format!("on_enter_{state}"));
+        handlers.push(format!("on_exit_{state}"));
+    }
+    let payload_text = |event: usize| {
+        events[event].payload.as_ref().map_or_else(
+            || "no payload".to_owned(),
+            |p| {
+                let text = quote::ToTokens::to_token_stream(p).to_string();
+                format!("payload `{text}`")
+            },
+        )
+    };
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    for row in rows.iter_mut() {
+        let (source, event) = (row.source, row.event);
+        for guarded in &mut row.guarded {
+            let guard = &guarded.guard;
+            let name = guard.to_string();
+            if handlers.contains(&name) {
+                errors.push(
+                    guard.span(),
+                    format!("guard `{guard}` has the name of a handler of the trait; rename the guard"),
+                );
+                guarded.sound = false;
+                continue;
+            }
+            // The row's own handler must not be another's either (`A + GoIfX` and
+            // `A + Go if x` would both be `a_go_if_x`).
+            let own = format!(
+                "{}_{}_if_{guard}",
+                names::snake(&table.states[source].to_string()),
+                names::snake(&table.events[event].to_string())
+            );
+            if handlers.iter().filter(|h| **h == own).count() > 1 {
+                errors.push(
+                    guard.span(),
+                    format!("the handler of this guarded row, `{own}`, is also another handler's name; rename the guard"),
+                );
+            }
+            match seen.iter().find(|(g, _)| *g == name) {
+                Some((_, first)) if payload_text(*first) != payload_text(event) => {
+                    guarded.sound = false;
+                    errors.push(
+                    guard.span(),
+                    format!(
+                        "guard `{guard}` guards `{}` ({}) and `{}` ({}): a guard takes one event type; use a guard per event type",
+                        table.events[*first],
+                        payload_text(*first),
+                        table.events[event],
+                        payload_text(event)
+                    ),
+                    );
+                }
+                Some(_) => {}
+                None => seen.push((name, event)),
+            }
+        }
+    }
 }
 
 /// Resolves a list of state names, reporting unknown and repeated ones.
@@ -650,7 +853,7 @@ fn every_state_reachable(machine: &Machine, errors: &mut Errors) {
     let mut queue = VecDeque::from([machine.initial]);
     while let Some(state) = queue.pop_front() {
         for row in machine.rows_from(state) {
-            for &target in &row.targets {
+            for target in row.next_targets() {
                 if reached.insert(target) {
                     queue.push_back(target);
                 }
@@ -821,7 +1024,7 @@ mod tests {
                 "duplicate event `Go`: each event is declared once",
                 "duplicate target `B` in this row; list it once",
                 "duplicate source `A` in this row; list it once",
-                "duplicate transition: `A` already has a row for `Go`; a state has one row per event (write alternatives in one row: `A + Go => A | B`)",
+                "duplicate transition: `A` already has a row for `Go`; a state has one row per event (write alternatives in one row: `A + Go => A | B`, or guard all rows but the last: `A + Go if <guard> => A`)",
             ]
         );
     }
@@ -977,5 +1180,82 @@ mod tests {
         // methods are left out of the expansion.
         let methods: Vec<bool> = machine.unwrap().events.iter().map(|e| e.method).collect();
         assert_eq!(methods, [false, true, false]);
+    }
+
+    #[test]
+    fn guarded_rows_make_one_pair() {
+        let (machine, errors) = run(parse_quote! {
+            machine M {
+                initial: A;
+                terminal: [C];
+                states { A, B, C }
+                events { Go(u8) }
+                transitions { A + Go if g => B, A + Go if h => C, A + Go => A, B + Go if g => C, B + Go => C }
+            }
+        });
+        assert_eq!(errors, Vec::<String>::new());
+        let m = machine.unwrap();
+        type Pair = (usize, Vec<(String, usize)>, Vec<usize>);
+        let pairs: Vec<Pair> = m
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.source,
+                    r.guarded.iter().map(|g| (g.guard.to_string(), g.target)).collect(),
+                    r.targets.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            pairs,
+            [(0, vec![("g".into(), 1), ("h".into(), 2)], vec![0]), (1, vec![("g".into(), 2)], vec![2])]
+        );
+        assert_eq!(m.rows[0].next_targets(), [1, 2, 0]);
+        assert!(!m.rows[1].returns_next());
+    }
+
+    #[test]
+    fn guard_mistakes() {
+        let (_, errors) = run(parse_quote! {
+            machine M {
+                initial: A;
+                terminal: [C];
+                states { A, B, C }
+                events { Go(u8), Stop, Halt(u16), Ping, PingIfZ }
+                transitions {
+                    A + Go if g => B,
+                    A + Go => C,
+                    A + Go if h => B,
+                    B + Go if g => C,
+                    B + Go if g => A,
+                    B + Go => C | A,
+                    A + Stop if k => C | B,
+                    A + Stop if b_go => C,
+                    _ + Halt if g => C,
+                    B + Stop if last => C,
+                    A + Halt if k => C,
+                    A + Halt => C,
+                    B + PingIfZ => C,
+                    B + Ping if z => C,
+                    B + Ping => C,
+                }
+            }
+        });
+        assert_eq!(
+            errors,
+            [
+                "`A + Go` already has its unguarded row, which is always taken, so this row is never tried; put the unguarded row last",
+                "guard `g` is used twice for `B + Go`: the second row would never be taken; use another guard",
+                "the unguarded row of a pair with guarded rows has one target; write a guarded row for `A` instead",
+                "a guarded row has one target: the guard already chose it; write one row per target, each with its own guard (`A + Stop if <guard> => B`)",
+                "`A + Stop` has only guarded rows: add an unguarded row after them, `A + Stop => <state>`, taken when no guard holds",
+                "`B + Stop` has only guarded rows: add an unguarded row after them, `B + Stop => <state>`, taken when no guard holds",
+                "guards on wildcard rows are not supported: write the guarded rows per state (`<State> + Halt if g => ..`), and keep `_ + Halt` unguarded",
+                "guard `b_go` has the name of a handler of the trait; rename the guard",
+                "guard `k` guards `Stop` (no payload) and `Halt` (payload `u16`): a guard takes one event type; use a guard per event type",
+                "the handler of this guarded row, `b_ping_if_z`, is also another handler's name; rename the guard",
+            ]
+        );
     }
 }

@@ -15,7 +15,9 @@ pub(crate) struct Machine {
     pub(crate) context: Type,
     pub(crate) states: Vec<State>,
     pub(crate) events: Vec<Event>,
-    /// One per (source, event) pair, in table order.
+    /// One per (source, event) pair, in table order; a pair with guarded rows is one
+    /// `Row` holding them all, so everything that asks "does this state accept this
+    /// event" stays one lookup.
     pub(crate) rows: Vec<Row>,
     pub(crate) timeouts: Vec<Timeout>,
     /// (state, deferred events), in table order.
@@ -55,7 +57,25 @@ pub(crate) struct Row {
     pub(crate) span: Span,
     pub(crate) source: usize,
     pub(crate) event: usize,
+    /// The unguarded row's targets: the fallback when `guarded` is not empty.
     pub(crate) targets: Vec<usize>,
+    /// `Ready + Run if fits => Running`: the guarded rows of the pair, in table
+    /// order, tried before the unguarded one.
+    pub(crate) guarded: Vec<Guarded>,
+}
+
+/// One guarded row: taken when `guard` holds and no earlier guarded row's did.
+pub(crate) struct Guarded {
+    pub(crate) attrs: Vec<Attribute>,
+    /// The guard's name as written: where a diagnostic about its handler points.
+    pub(crate) span: Span,
+    pub(crate) guard: Ident,
+    pub(crate) target: usize,
+    /// False when the guard was refused (its name is a handler's, or another event
+    /// of another payload uses it; an error already reported): the best-effort
+    /// expansion then declares no method for it here and never takes the row, so the
+    /// one mistake gives one error.
+    pub(crate) sound: bool,
 }
 
 /// `state after <expr> => event`.
@@ -86,5 +106,22 @@ impl Row {
     /// Whether the handler chooses among several targets.
     pub(crate) fn has_alternatives(&self) -> bool {
         self.targets.len() > 1
+    }
+
+    /// Every state the pair may lead to, each once: the guarded rows' in table
+    /// order, then the fallback's.
+    pub(crate) fn next_targets(&self) -> Vec<usize> {
+        let mut all: Vec<usize> = Vec::new();
+        for target in self.guarded.iter().map(|g| g.target).chain(self.targets.iter().copied()) {
+            if !all.contains(&target) {
+                all.push(target);
+            }
+        }
+        all
+    }
+
+    /// Whether the typed transition returns a `..Next` enum rather than a handle.
+    pub(crate) fn returns_next(&self) -> bool {
+        self.next_targets().len() > 1
     }
 }

@@ -72,6 +72,8 @@ pub(crate) struct RowDef {
     pub(crate) wildcard: Option<Token![_]>,
     pub(crate) sources: Vec<Ident>,
     pub(crate) event: Ident,
+    /// `if fits`: the row's guard.
+    pub(crate) guard: Option<Ident>,
     pub(crate) targets: Vec<Ident>,
 }
 
@@ -317,9 +319,15 @@ impl Parse for RowDef {
         };
         input.parse::<Token![+]>()?;
         let event = input.parse()?;
+        let guard = if input.peek(Token![if]) {
+            input.parse::<Token![if]>()?;
+            Some(input.parse()?)
+        } else {
+            None
+        };
         input.parse::<Token![=>]>()?;
         let targets = Punctuated::<Ident, Token![|]>::parse_separated_nonempty(input)?;
-        Ok(RowDef { attrs, wildcard, sources, event, targets: targets.into_iter().collect() })
+        Ok(RowDef { attrs, wildcard, sources, event, guard, targets: targets.into_iter().collect() })
     }
 }
 

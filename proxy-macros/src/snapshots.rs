@@ -55,6 +55,31 @@ fn generic_machine() {
 }
 
 #[test]
+fn guards() {
+    assert_expansion(
+        quote! {
+            machine Gate {
+                context: u8;
+                initial: Closed;
+                terminal: [Gone];
+                exit: [Closed];
+                states { Closed, Open(u8), Jammed, Gone }
+                events { Key(u8), Kick }
+                transitions {
+                    Closed + Key if matches => Open,
+                    Closed + Key if stuck => Jammed,
+                    Closed + Key => Closed,
+                    Jammed + Kick if lucky => Closed,
+                    Jammed + Kick => Closed,
+                    [Open, Closed] + Kick => Gone,
+                }
+            }
+        },
+        expect_file!["snapshots/guards.rs"],
+    );
+}
+
+#[test]
 fn an_error_still_expands_what_is_valid() {
     let expanded = expand::lifecycle(quote! {
         machine M {

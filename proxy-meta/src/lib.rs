@@ -17,8 +17,8 @@
 //!     states: &[StateMeta::unit("Open"), StateMeta::unit("Shut")],
 //!     events: &[EventMeta::unit("Push")],
 //!     rows: &[
-//!         RowMeta { source: "Open", event: "Push", targets: &["Shut"] },
-//!         RowMeta { source: "Shut", event: "Push", targets: &["Open"] },
+//!         RowMeta { source: "Open", event: "Push", targets: &["Shut"], guard: None },
+//!         RowMeta { source: "Shut", event: "Push", targets: &["Open"], guard: None },
 //!     ],
 //!     timeouts: &[],
 //!     deferrals: &[],
@@ -121,7 +121,8 @@ impl<'a> EventMeta<'a> {
     }
 }
 
-/// One (source, event) pair of the table and the states it may lead to.
+/// One row of the table: a (source, event) pair and the states it may lead to. A
+/// pair with guarded rows has several, in the order they are tried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RowMeta<'a> {
     /// The state the transition leaves.
@@ -130,6 +131,10 @@ pub struct RowMeta<'a> {
     pub event: &'a str,
     /// The states the handler may choose from (one for a plain row).
     pub targets: &'a [&'a str],
+    /// `Some("fits")` for `Ready + Run if fits => Running`: the row is taken when the
+    /// guard holds and no earlier row of its (source, event) pair was. `None` for an
+    /// unguarded row, the last of its pair.
+    pub guard: Option<&'a str>,
 }
 
 /// A timeout: after `after` spent in `state`, the machine raises `event`.
@@ -154,14 +159,38 @@ pub struct DeferralMeta<'a> {
 
 impl<'a> MachineMeta<'a> {
     /// The states `event` leads to from `state`, or `None` when the table has no
-    /// such row.
+    /// such row. For a pair with guarded rows, this is the unguarded (last) row's;
+    /// [`rows_for`](Self::rows_for) gives them all.
     pub fn targets(&self, state: &str, event: &str) -> Option<&'a [&'a str]> {
-        self.rows.iter().find(|row| row.source == state && row.event == event).map(|row| row.targets)
+        self.rows_for(state, event).last().map(|row| row.targets)
     }
 
-    /// The events `state` accepts, in table order.
+    /// The rows of `(state, event)` in table order: one, or for guarded rows the
+    /// guarded ones in the order they are tried, then the unguarded fallback.
+    pub fn rows_for<'s>(
+        &'s self,
+        state: &'s str,
+        event: &'s str,
+    ) -> impl Iterator<Item = &'s RowMeta<'a>> + 's {
+        self.rows.iter().filter(move |row| row.source == state && row.event == event)
+    }
+
+    /// The events `state` accepts, in table order, each once.
     pub fn accepted<'s>(&'s self, state: &'s str) -> impl Iterator<Item = &'a str> + 's {
-        self.rows.iter().filter(move |row| row.source == state).map(|row| row.event)
+        // A guarded pair has several rows; only its first names the event.
+        self.rows
+            .iter()
+            .enumerate()
+            .filter(move |(i, row)| {
+                row.source == state
+                    && !self.rows[..*i].iter().any(|r| r.source == state && r.event == row.event)
+            })
+            .map(|(_, row)| row.event)
+    }
+
+    /// Whether `row` is the unguarded fallback of a pair that has guarded rows.
+    pub fn is_fallback(&self, row: &RowMeta<'_>) -> bool {
+        row.guard.is_none() && self.rows_for(row.source, row.event).any(|r| r.guard.is_some())
     }
 
     /// Whether `state` defers `event`.

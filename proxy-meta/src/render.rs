@@ -7,7 +7,8 @@ use crate::MachineMeta;
 impl MachineMeta<'_> {
     /// The machine as a Mermaid `stateDiagram-v2`.
     ///
-    /// Every row becomes one edge per target labelled with its event; timeouts are
+    /// Every row becomes one edge per target labelled with its event (and `[guard]`
+    /// for a guarded row, `[else]` for the unguarded row after guarded ones); timeouts are
     /// edges labelled `after <duration> / <event>`; deferred events are noted on their
     /// state; terminal states lead to `[*]`.
     pub fn to_mermaid(&self) -> String {
@@ -16,7 +17,7 @@ impl MachineMeta<'_> {
         let _ = writeln!(out, "    [*] --> {}", self.initial);
         for row in self.rows {
             for target in row.targets {
-                let label = self.edge_label(row.source, row.event);
+                let label = self.row_label(row);
                 let _ = writeln!(out, "    {} --> {}: {}", row.source, target, label);
             }
         }
@@ -53,7 +54,7 @@ impl MachineMeta<'_> {
         }
         for row in self.rows {
             for target in row.targets {
-                let label = self.edge_label(row.source, row.event);
+                let label = self.row_label(row);
                 let _ = writeln!(
                     out,
                     "    {} -> {} [label=\"{}\"];",
@@ -65,6 +66,17 @@ impl MachineMeta<'_> {
         }
         out.push_str("}\n");
         out
+    }
+
+    /// The edge label of `row`: its event (see `edge_label`), then `[guard]` for a
+    /// guarded row or `[else]` for the fallback of guarded rows, as UML writes guards.
+    pub(crate) fn row_label(&self, row: &crate::RowMeta<'_>) -> String {
+        let label = self.edge_label(row.source, row.event);
+        match row.guard {
+            Some(guard) => format!("{label} [{guard}]"),
+            None if self.is_fallback(row) => format!("{label} [else]"),
+            None => label,
+        }
     }
 
     /// `event`, or `after <duration> / event` when the event is the state's timeout.
@@ -92,8 +104,8 @@ mod tests {
         ],
         events: &[EventMeta::unit("Connect"), EventMeta::unit("TimedOut")],
         rows: &[
-            RowMeta { source: "Idle", event: "Connect", targets: &["Connecting"] },
-            RowMeta { source: "Connecting", event: "TimedOut", targets: &["Idle", "Closed"] },
+            RowMeta { source: "Idle", event: "Connect", targets: &["Connecting"], guard: None },
+            RowMeta { source: "Connecting", event: "TimedOut", targets: &["Idle", "Closed"], guard: None },
         ],
         timeouts: &[TimeoutMeta { state: "Connecting", after: "cx.limit", event: "TimedOut" }],
         deferrals: &[DeferralMeta { state: "Connecting", events: &["Connect"] }],
@@ -132,5 +144,46 @@ mod tests {
         assert_eq!(LEASE.accepted("Connecting").collect::<Vec<_>>(), ["TimedOut"]);
         assert!(LEASE.defers("Connecting", "Connect"));
         assert!(LEASE.is_terminal("Closed"));
+    }
+
+    const GATE: MachineMeta<'static> = MachineMeta {
+        name: "Gate",
+        doc: "",
+        states: &[StateMeta::unit("Shut"), StateMeta::unit("Open"), StateMeta::unit("Jammed")],
+        events: &[EventMeta::unit("Key")],
+        rows: &[
+            RowMeta { source: "Shut", event: "Key", targets: &["Open"], guard: Some("fits") },
+            RowMeta { source: "Shut", event: "Key", targets: &["Jammed"], guard: Some("stuck") },
+            RowMeta { source: "Shut", event: "Key", targets: &["Shut"], guard: None },
+            RowMeta { source: "Open", event: "Key", targets: &["Shut"], guard: None },
+            RowMeta { source: "Jammed", event: "Key", targets: &["Shut"], guard: None },
+        ],
+        timeouts: &[],
+        deferrals: &[],
+        initial: "Shut",
+        terminal: &[],
+    };
+
+    #[test]
+    fn guarded_rows_are_labelled_with_their_guards_and_the_fallback_with_else() {
+        let mermaid = GATE.to_mermaid();
+        assert!(mermaid.contains("    Shut --> Open: Key [fits]\n"), "{mermaid}");
+        assert!(mermaid.contains("    Shut --> Jammed: Key [stuck]\n"), "{mermaid}");
+        assert!(mermaid.contains("    Shut --> Shut: Key [else]\n"), "{mermaid}");
+        assert!(mermaid.contains("    Open --> Shut: Key\n"), "{mermaid}");
+        assert!(GATE.to_dot().contains("Shut -> Open [label=\"Key [fits]\"];"));
+        let svg = GATE.to_svg();
+        assert!(svg.contains("Shut → Open: Key [fits]"), "{svg}");
+        assert!(svg.contains("Shut: Key [else]"), "the self-loop's legend: {svg}");
+    }
+
+    #[test]
+    fn lookups_of_a_guarded_pair() {
+        let guards: Vec<Option<&str>> = GATE.rows_for("Shut", "Key").map(|r| r.guard).collect();
+        assert_eq!(guards, [Some("fits"), Some("stuck"), None]);
+        assert_eq!(GATE.targets("Shut", "Key"), Some(&["Shut"][..]), "the fallback's");
+        assert_eq!(GATE.accepted("Shut").collect::<Vec<_>>(), ["Key"], "each event once");
+        assert!(GATE.is_fallback(&GATE.rows[2]));
+        assert!(!GATE.is_fallback(&GATE.rows[3]));
     }
 }

@@ -160,8 +160,8 @@ impl MachineMeta<'_> {
     ///     states: &[StateMeta::unit("Open"), StateMeta::unit("Shut")],
     ///     events: &[EventMeta::unit("Push")],
     ///     rows: &[
-    ///         RowMeta { source: "Open", event: "Push", targets: &["Shut"] },
-    ///         RowMeta { source: "Shut", event: "Push", targets: &["Open"] },
+    ///         RowMeta { source: "Open", event: "Push", targets: &["Shut"], guard: None },
+    ///         RowMeta { source: "Shut", event: "Push", targets: &["Open"], guard: None },
     ///     ],
     ///     timeouts: &[],
     ///     deferrals: &[],
@@ -177,14 +177,20 @@ impl MachineMeta<'_> {
         let layout = layout::layout(self, |name, loops| {
             text_width(name, STATE_FONT) + 2.0 * NODE_PADDING + if loops { LOOP_MARK } else { 0.0 }
         });
-        let texts: Vec<String> = layout.edges.iter().map(|e| e.events.join(", ")).collect();
+        let texts: Vec<String> = layout
+            .edges
+            .iter()
+            .map(|e| self.guarded_events(layout.nodes[e.source].name, layout.nodes[e.target].name, &e.events))
+            .collect();
         let spots = place_labels(&layout, &texts);
         let legend: Vec<String> = layout
             .nodes
             .iter()
             .zip(&layout.loops)
             .filter(|(_, events)| !events.is_empty())
-            .map(|(node, events)| format!("{}: {}", node.name, events.join(", ")))
+            .map(|(node, events)| {
+                format!("{}: {}", node.name, self.guarded_events(node.name, node.name, events))
+            })
             .collect();
         let legend_top = layout.bottom + 24.0;
         let height = if legend.is_empty() {
@@ -280,13 +286,46 @@ impl MachineMeta<'_> {
         let _ = writeln!(out, "</g>");
     }
 
-    /// `Source → Target: Event, ..`, each timeout event with its duration.
+    /// The rows from `source` to `target` for `event` in guard notation, joined:
+    /// `Run [fits]`, `Run [else]`, or `Run` when the pair has no guards.
+    fn event_with_guards(&self, source: &str, target: &str, event: &str) -> Vec<String> {
+        let mut labels: Vec<String> = Vec::new();
+        for row in self.rows_for(source, event).filter(|r| r.targets.contains(&target)) {
+            let label = match row.guard {
+                Some(guard) => format!("{event} [{guard}]"),
+                None if self.is_fallback(row) => format!("{event} [else]"),
+                None => event.to_owned(),
+            };
+            if !labels.contains(&label) {
+                labels.push(label);
+            }
+        }
+        if labels.is_empty() {
+            labels.push(event.to_owned());
+        }
+        labels
+    }
+
+    /// The label of an edge or self-loop: its events, each with its guards.
+    fn guarded_events(&self, source: &str, target: &str, events: &[&str]) -> String {
+        let labels: Vec<String> =
+            events.iter().flat_map(|event| self.event_with_guards(source, target, event)).collect();
+        labels.join(", ")
+    }
+
+    /// `Source → Target: Event, ..`, each timeout event with its duration, each
+    /// guarded row with its guard.
     fn edge_title(&self, source: &str, target: &str, events: &[&str]) -> String {
         let events: Vec<String> = events
             .iter()
-            .map(|event| match self.timeout(source) {
-                Some(timeout) if timeout.event == *event => format!("{event} (after {})", timeout.after),
-                _ => (*event).to_owned(),
+            .flat_map(|event| {
+                let after = match self.timeout(source) {
+                    Some(timeout) if timeout.event == *event => format!(" (after {})", timeout.after),
+                    _ => String::new(),
+                };
+                self.event_with_guards(source, target, event)
+                    .into_iter()
+                    .map(move |label| format!("{label}{after}"))
             })
             .collect();
         format!("{source} → {target}: {}", events.join(", "))
@@ -409,13 +448,13 @@ mod tests {
         ],
         events: &[EventMeta::unit("Go"), EventMeta::unit("Tick"), EventMeta::unit("Stop")],
         rows: &[
-            RowMeta { source: "Idle", event: "Go", targets: &["Busy"] },
-            RowMeta { source: "Idle", event: "Stop", targets: &["Done"] },
-            RowMeta { source: "Busy", event: "Tick", targets: &["Busy", "Idle", "Paused"] },
-            RowMeta { source: "Busy", event: "Stop", targets: &["Done"] },
-            RowMeta { source: "Paused", event: "Go", targets: &["Busy"] },
-            RowMeta { source: "Paused", event: "Stop", targets: &["Done"] },
-            RowMeta { source: "Paused", event: "Tick", targets: &["Done"] },
+            RowMeta { source: "Idle", event: "Go", targets: &["Busy"], guard: None },
+            RowMeta { source: "Idle", event: "Stop", targets: &["Done"], guard: None },
+            RowMeta { source: "Busy", event: "Tick", targets: &["Busy", "Idle", "Paused"], guard: None },
+            RowMeta { source: "Busy", event: "Stop", targets: &["Done"], guard: None },
+            RowMeta { source: "Paused", event: "Go", targets: &["Busy"], guard: None },
+            RowMeta { source: "Paused", event: "Stop", targets: &["Done"], guard: None },
+            RowMeta { source: "Paused", event: "Tick", targets: &["Done"], guard: None },
         ],
         timeouts: &[TimeoutMeta { state: "Paused", after: "cx.ttl", event: "Tick" }],
         deferrals: &[DeferralMeta { state: "Busy", events: &["Go"] }],
@@ -509,7 +548,7 @@ mod tests {
                 StateMeta::unit("End&"),
             ],
             events: &[EventMeta::unit("go<")],
-            rows: &[RowMeta { source: "<Start>", event: "go<", targets: &["End&"] }],
+            rows: &[RowMeta { source: "<Start>", event: "go<", targets: &["End&"], guard: None }],
             timeouts: &[],
             deferrals: &[],
             initial: "<Start>",
@@ -554,7 +593,7 @@ mod tests {
         let rows: Vec<RowMeta<'_>> = picks
             .iter()
             .zip(&targets)
-            .map(|(&(s, e, _), t)| RowMeta { source: &names[s], event: &events[e], targets: t })
+            .map(|(&(s, e, _), t)| RowMeta { source: &names[s], event: &events[e], targets: t, guard: None })
             .collect();
         let states: Vec<StateMeta<'_>> = names.iter().map(|n| StateMeta::unit(n)).collect();
         let big =

@@ -1,5 +1,7 @@
-//! `LeaseHandlers`: the trait whose methods are the bodies of the rows, and the enums
-//! a handler returns when its row has alternative targets.
+//! `LeaseHandlers`: the trait whose methods are the bodies of the rows (a guarded row
+//! has its own, `{state}_{event}_if_{guard}`), the guards (`fn fits(&self, event:
+//! &Payload) -> bool`), and the enums a handler returns when its row has alternative
+//! targets.
 //!
 //! A handler receives the context, the source state's data and the event's payload,
 //! and returns the target state's data. It never sees a handle, so it cannot build a
@@ -10,7 +12,7 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 
 use super::Ctx;
-use crate::model::Row;
+use crate::model::{Guarded, Row};
 
 pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
     let m = cx.m;
@@ -18,7 +20,12 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
     let (handlers, handle) = (&cx.handlers, &cx.handle);
     let params = cx.params_with(&[]);
     let where_clause = cx.where_with(&[]);
-    let methods = m.rows.iter().map(|row| handler_signature(cx, row));
+    let methods = m.rows.iter().map(|row| {
+        let guarded = row.guarded.iter().map(|g| guarded_signature(cx, row, g));
+        let fallback = handler_signature(cx, row);
+        quote!(#(#guarded)* #fallback)
+    });
+    let guards = guard_signatures(cx);
     let actions = (0..m.states.len()).map(|state| action_signatures(cx, state));
     let choices = m.rows.iter().filter(|row| row.has_alternatives()).map(|row| choice_enum(cx, row));
     let doc = format!(
@@ -33,6 +40,7 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
     let item = quote_spanned! {m.name.span()=>
         #vis trait #handlers #params #where_clause {
             #(#methods)*
+            #(#guards)*
             #(#actions)*
         }
     };
@@ -68,6 +76,69 @@ fn handler_signature(cx: &Ctx<'_>, row: &Row) -> TokenStream {
         #(#row_docs)*
         #signature
     }
+}
+
+/// `fn ready_run_if_fits(&mut self, state: Data, event: Job) -> Target;`: the
+/// handler of a guarded row, spanned at its guard.
+fn guarded_signature(cx: &Ctx<'_>, row: &Row, guarded: &Guarded) -> TokenStream {
+    let m = cx.m;
+    let span = guarded.span;
+    let method = cx.guarded_handler(row.source, row.event, &guarded.guard);
+    let state = m.states[row.source].data.as_ref().map(|data| quote_spanned!(span=> , state: #data));
+    let event = m.events[row.event].payload.as_ref().map(|payload| quote_spanned!(span=> , event: #payload));
+    let output = m.states[guarded.target].data.as_ref().map(|data| quote_spanned!(span=> -> #data));
+    let summary = format!(
+        "`{} + {} if {} => {}`: taken when `{}` holds and no earlier guard of the pair did.",
+        m.states[row.source].name,
+        m.events[row.event].name,
+        guarded.guard,
+        m.states[guarded.target].name,
+        guarded.guard
+    );
+    let row_docs: Vec<_> = guarded.attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
+    let signature = quote_spanned!(span=> fn #method(&mut self #state #event) #output;);
+    quote! {
+        #[doc = #summary]
+        #[doc = ""]
+        #(#row_docs)*
+        #signature
+    }
+}
+
+/// `fn fits(&self, event: &Job) -> bool;`: one per guard, in table order. A guard
+/// sees the context and the payload, not the state's data, so one guard can serve
+/// the same event in several states; it takes `&self` and cannot change anything.
+fn guard_signatures(cx: &Ctx<'_>) -> Vec<TokenStream> {
+    let m = cx.m;
+    let mut seen: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for row in &m.rows {
+        for guarded in row.guarded.iter().filter(|g| g.sound) {
+            let name = guarded.guard.to_string();
+            if seen.contains(&name) {
+                continue;
+            }
+            seen.push(name);
+            let guard = &guarded.guard;
+            let span = guard.span();
+            let event =
+                m.events[row.event].payload.as_ref().map(|payload| quote_spanned!(span=> , event: &#payload));
+            let uses: Vec<String> = m
+                .rows
+                .iter()
+                .flat_map(|r| r.guarded.iter().filter(|g| g.sound && g.guard == *guard).map(move |g| (r, g)))
+                .map(|(r, g)| {
+                    format!(
+                        "`{} + {} => {}`",
+                        m.states[r.source].name, m.events[r.event].name, m.states[g.target].name
+                    )
+                })
+                .collect();
+            let doc = format!("The guard `{guard}`: whether to take {}.", uses.join(", "));
+            out.push(quote_spanned!(span=> #[doc = #doc] fn #guard(&self #event) -> bool;));
+        }
+    }
+    out
 }
 
 /// `fn on_enter_open(&mut self, state: &mut u32);` and `fn on_exit_open(..)` for a

@@ -83,8 +83,23 @@ fn with_meta<R>(cx: &Ctx<'_>, f: impl FnOnce(&MachineMeta<'_>) -> R) -> R {
     let state_docs: Vec<String> = m.states.iter().map(|s| doc_text(&s.attrs)).collect();
     let payloads: Vec<Option<String>> = m.events.iter().map(|e| e.payload.as_ref().map(type_text)).collect();
     let event_docs: Vec<String> = m.events.iter().map(|e| doc_text(&e.attrs)).collect();
-    let row_targets: Vec<Vec<&str>> =
-        m.rows.iter().map(|r| r.targets.iter().map(|t| state_names[*t].as_str()).collect()).collect();
+    // Per pair, its guarded rows in the order they are tried, then the fallback:
+    // (source, event, targets, guard).
+    let guard_names: Vec<Vec<String>> =
+        m.rows.iter().map(|r| r.guarded.iter().map(|g| g.guard.to_string()).collect()).collect();
+    let row_targets: Vec<(usize, usize, Vec<&str>, Option<&str>)> = m
+        .rows
+        .iter()
+        .zip(&guard_names)
+        .flat_map(|(r, guards)| {
+            let guarded = r.guarded.iter().zip(guards).map(|(g, name)| {
+                (r.source, r.event, vec![state_names[g.target].as_str()], Some(name.as_str()))
+            });
+            let fallback =
+                (r.source, r.event, r.targets.iter().map(|t| state_names[*t].as_str()).collect(), None);
+            guarded.chain([fallback])
+        })
+        .collect();
     let afters: Vec<String> = m.timeouts.iter().map(|t| expr_text(&t.after)).collect();
     let deferred: Vec<Vec<&str>> = m
         .deferrals
@@ -107,11 +122,14 @@ fn with_meta<R>(cx: &Ctx<'_>, f: impl FnOnce(&MachineMeta<'_>) -> R) -> R {
     let events: Vec<EventMeta<'_>> = (0..m.events.len())
         .map(|i| EventMeta { name: &event_names[i], payload: payloads[i].as_deref(), doc: &event_docs[i] })
         .collect();
-    let rows: Vec<RowMeta<'_>> = m
-        .rows
+    let rows: Vec<RowMeta<'_>> = row_targets
         .iter()
-        .zip(&row_targets)
-        .map(|(r, targets)| RowMeta { source: &state_names[r.source], event: &event_names[r.event], targets })
+        .map(|(source, event, targets, guard)| RowMeta {
+            source: &state_names[*source],
+            event: &event_names[*event],
+            targets,
+            guard: *guard,
+        })
         .collect();
     let timeouts: Vec<TimeoutMeta<'_>> = m
         .timeouts
@@ -154,8 +172,8 @@ fn meta_tokens(meta: &MachineMeta<'_>, krate: &TokenStream) -> TokenStream {
         quote!(#path::EventMeta { name: #name, payload: #payload, doc: #doc })
     });
     let rows = meta.rows.iter().map(|r| {
-        let (source, event, targets) = (r.source, r.event, r.targets);
-        quote!(#path::RowMeta { source: #source, event: #event, targets: &[#(#targets),*] })
+        let (source, event, targets, guard) = (r.source, r.event, r.targets, opt(r.guard));
+        quote!(#path::RowMeta { source: #source, event: #event, targets: &[#(#targets),*], guard: #guard })
     });
     let timeouts = meta.timeouts.iter().map(|t| {
         let (state, after, event) = (t.state, t.after, t.event);

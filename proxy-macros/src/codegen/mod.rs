@@ -211,6 +211,13 @@ impl<'m> Ctx<'m> {
         names::method_ident(&format!("{state}_{event}"), event_name.span())
     }
 
+    /// The handler of a guarded row: `ready_run_if_fits`.
+    pub(crate) fn guarded_handler(&self, source: usize, event: usize, guard: &Ident) -> Ident {
+        let state = names::snake(&self.m.states[source].name.to_string());
+        let event = names::snake(&self.m.events[event].name.to_string());
+        names::method_ident(&format!("{state}_{event}_if_{guard}"), guard.span())
+    }
+
     /// `on_enter_open`: the entry action of `state` (`entry: [..]`).
     pub(crate) fn entry_method(&self, state: usize) -> Ident {
         let name = &self.m.states[state].name;

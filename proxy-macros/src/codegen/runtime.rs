@@ -285,7 +285,9 @@ fn dispatch(cx: &Ctx<'_>) -> TokenStream {
             None => (quote!(#event_enum::#event), quote!(#fire(handle))),
         };
         let (from, event_name) = (state.to_string(), event.to_string());
-        let (next, to) = if row.has_alternatives() {
+        // A pair with alternatives or guarded rows to several states learns its
+        // target from the handle its transition returned.
+        let (next, to) = if row.returns_next() {
             (quote!(let next: Self = ::core::convert::From::from(#call);), quote!(next.state_name()))
         } else {
             let to = m.states[row.targets[0]].name.to_string();

@@ -19,7 +19,7 @@ use crate::model::Row;
 
 pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
     let events = (0..cx.m.events.len()).map(|event| event_items(cx, event));
-    let nexts = cx.m.rows.iter().filter(|r| r.has_alternatives()).map(|row| next_enum(cx, row));
+    let nexts = cx.m.rows.iter().filter(|r| r.returns_next()).map(|row| next_enum(cx, row));
     quote!(#(#events)* #(#nexts)*)
 }
 
@@ -154,7 +154,7 @@ pub(super) fn handlers_bound(cx: &Ctx<'_>) -> TokenStream {
 
 /// The type a transition of `row` returns.
 pub(super) fn next_type(cx: &Ctx<'_>, row: &Row) -> TokenStream {
-    if row.has_alternatives() {
+    if row.returns_next() {
         cx.generic(&cx.next_enum(row.source, row.event))
     } else {
         cx.handle_of(&cx.state_marker(row.targets[0]))
@@ -200,9 +200,29 @@ fn fire_body(cx: &Ctx<'_>, row: &Row) -> TokenStream {
             }),
         }
     };
-    let finish = if row.has_alternatives() {
+    let next = &cx.next_enum(row.source, row.event);
+    // A single target's handle, wrapped in the `..Next` enum when the pair's
+    // guarded rows lead to several states.
+    let single = |target: usize, call: TokenStream| {
+        let state = &m.states[target].name;
+        let wrap =
+            |built: TokenStream| if row.returns_next() { quote!(#next::#state(#built)) } else { built };
+        if m.states[target].data.is_some() {
+            let built = wrap(restore(target, quote!(next)));
+            quote! {
+                let next = #call;
+                #built
+            }
+        } else {
+            let built = wrap(restore(target, quote!(())));
+            quote! {
+                #call;
+                #built
+            }
+        }
+    };
+    let fallback = if row.has_alternatives() {
         let choice = &cx.choice_enum(row.source, row.event);
-        let next = &cx.next_enum(row.source, row.event);
         let arms = row.targets.iter().map(|&target| {
             let state = &m.states[target].name;
             match m.states[target].data {
@@ -218,27 +238,40 @@ fn fire_body(cx: &Ctx<'_>, row: &Row) -> TokenStream {
         });
         let phantom = cx.is_generic().then(|| quote!(#choice::__Phantom(_, never) => match never {},));
         quote! {
+            #exit
             match #call {
                 #(#arms,)*
                 #phantom
             }
         }
-    } else if m.states[row.targets[0]].data.is_some() {
-        let built = restore(row.targets[0], quote!(next));
-        quote! {
-            let next = #call;
-            #built
-        }
     } else {
-        let built = restore(row.targets[0], quote!(()));
-        quote! {
-            #call;
-            #built
-        }
+        let body = single(row.targets[0], call);
+        quote!(#exit #body)
     };
+    // The guards in table order, on the context before anything changed it; the
+    // first that holds picks its row, which then leaves the source like any other.
+    let guarded = row.guarded.iter().map(|g| {
+        let guard = &g.guard;
+        let event_ref = m.events[row.event].payload.as_ref().map(|_| quote!(, &event));
+        let method = cx.guarded_handler(row.source, row.event, guard);
+        let call = quote!(<#context as #handlers>::#method(&mut context #data_arg #event_arg));
+        let body = single(g.target, call);
+        // A refused guard has no method: its row is never taken.
+        let holds = if g.sound {
+            quote!(<#context as #handlers>::#guard(&context #event_ref))
+        } else {
+            quote!(false)
+        };
+        quote! {
+            if #holds {
+                #exit
+                #body
+            } else
+        }
+    });
+    let finish = if row.guarded.is_empty() { fallback } else { quote!(#(#guarded)* { #fallback }) };
     quote! {
         let (mut context, #data_pat) = handle.into_parts();
-        #exit
         #finish
     }
 }
@@ -252,13 +285,14 @@ fn next_enum(cx: &Ctx<'_>, row: &Row) -> TokenStream {
     let where_clause = cx.where_with(&[]);
     let any = cx.generic(&cx.any);
     let next_ty = cx.generic(&name);
-    let variants = row.targets.iter().map(|&target| {
+    let targets = row.next_targets();
+    let variants = targets.iter().map(|&target| {
         let state = &m.states[target].name;
         let ty = cx.handle_of(&cx.state_marker(target));
         let doc = format!("The machine went to `{state}`.");
         quote!(#[doc = #doc] #state(#ty))
     });
-    let arms = row.targets.iter().map(|&target| {
+    let arms = targets.iter().map(|&target| {
         let state = &m.states[target].name;
         quote!(#name::#state(handle) => Self::#state(handle))
     });
@@ -296,9 +330,16 @@ fn method_doc(cx: &Ctx<'_>, event: usize) -> TokenStream {
         lines.push("| in state | leads to |".into());
         lines.push("|---|---|".into());
         for row in &rows {
-            let targets: Vec<String> =
+            let mut targets: Vec<String> = row
+                .guarded
+                .iter()
+                .map(|g| format!("`{}` if `{}`", m.states[g.target].name, g.guard))
+                .collect();
+            let fallback: Vec<String> =
                 row.targets.iter().map(|t| format!("`{}`", m.states[*t].name)).collect();
-            lines.push(format!("| `{}` | {} |", m.states[row.source].name, targets.join(" or ")));
+            let fallback = fallback.join(" or ");
+            targets.push(if row.guarded.is_empty() { fallback } else { format!("else {fallback}") });
+            lines.push(format!("| `{}` | {} |", m.states[row.source].name, targets.join(", ")));
         }
         lines.push(String::new());
         lines.push(

@@ -752,21 +752,25 @@ impl DoorAny {
                 source: "Open",
                 event: "Push",
                 targets: &["Shut"],
+                guard: ::core::option::Option::None,
             },
             ::proxy_machine::meta::RowMeta {
                 source: "Shut",
                 event: "Push",
                 targets: &["Open", "Shut"],
+                guard: ::core::option::Option::None,
             },
             ::proxy_machine::meta::RowMeta {
                 source: "Open",
                 event: "Burn",
                 targets: &["Gone"],
+                guard: ::core::option::Option::None,
             },
             ::proxy_machine::meta::RowMeta {
                 source: "Shut",
                 event: "Burn",
                 targets: &["Gone"],
+                guard: ::core::option::Option::None,
             },
         ],
         timeouts: &[

@@ -1,6 +1,6 @@
 //! A `#![no_std]` library with a `lifecycle!` machine that uses every construct of the
-//! table: a context, state data, payloads, alternatives, several sources, a terminal
-//! state, a timeout and a deferral; driven through the typed API and through
+//! table: a context, state data, payloads, alternatives, several sources, guarded
+//! rows, a terminal state, a timeout and a deferral; driven through the typed API and through
 //! `dispatch`. Built on its own (`cargo build -p proxy-no-std`, as `scripts/test.sh`
 //! does) proxy-machine has no default features, so it is `no_std` itself, and a
 //! `::std` path anywhere in the generated code fails this build: a `#![no_std]`
@@ -29,13 +29,15 @@ lifecycle! {
         initial: Idle;
         terminal: [Closed];
         states { Idle, Connecting, Open(u32), Closed }
-        events { Connect, Connected(u32), Fail, Close, TimedOut }
+        events { Connect, Connected(u32), Fail, Close, TimedOut, Renew(u32) }
         transitions {
             Idle + Connect => Connecting,
             Connecting + Connected => Open,
             Connecting + Fail => Idle | Closed,
             Connecting + TimedOut => Idle,
             [Idle, Open] + Close => Closed,
+            Open + Renew if same => Open,
+            Open + Renew => Open,
         }
         timeouts { Connecting after Duration::from_millis(cx.patience_ms) => TimedOut }
         defer { Connecting: [Close] }
@@ -60,6 +62,22 @@ impl LeaseHandlers for Cx {
     fn open_close(&mut self, state: u32) {
         let _ = state;
     }
+    fn same(&self, _event: &u32) -> bool {
+        self.connections == 1
+    }
+    fn open_renew_if_same(&mut self, state: u32, _event: u32) -> u32 {
+        state
+    }
+    fn open_renew(&mut self, _state: u32, event: u32) -> u32 {
+        event
+    }
+}
+
+/// Renews an open lease: the first connection keeps its id (the guard holds), any
+/// later one takes the new id.
+pub fn renewed(connections: u32, id: u32, new_id: u32) -> u32 {
+    let open = Lease::<lease::Open>::restore(Cx { patience_ms: 0, connections }, id);
+    *open.renew(new_id).data()
 }
 
 /// Opens a lease through the typed API and returns the connection's id.
@@ -108,6 +126,12 @@ mod tests {
         assert_eq!((state, rejected), ("Closed", 1));
         let (state, _) = run_dynamic([Connect, Fail]);
         assert_eq!(state, "Closed", "no connection yet: the handler chose Closed");
+    }
+
+    #[test]
+    fn guards_work_without_std() {
+        assert_eq!(renewed(1, 5, 9), 5);
+        assert_eq!(renewed(2, 5, 9), 9);
     }
 
     #[test]
