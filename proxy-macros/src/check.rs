@@ -371,14 +371,9 @@ fn state_actions(
     errors: &mut Errors,
 ) -> Vec<(bool, bool)> {
     let mut actions = vec![(false, false); table.states.len()];
-    let row_handlers: Vec<String> = rows
-        .iter()
-        .map(|r| {
-            let state = names::snake(&table.states[r.source].to_string());
-            format!("{state}_{}", names::snake(&table.events[r.event].to_string()))
-        })
-        .collect();
-    for (section, kind, prefix) in [(&def.entry, "entry", "on_enter_"), (&def.exit, "exit", "on_exit_")] {
+    let row_handlers: Vec<String> =
+        rows.iter().map(|r| names::row_handler(table.states[r.source], table.events[r.event])).collect();
+    for (section, kind) in [(&def.entry, "entry"), (&def.exit, "exit")] {
         // Per state: listed, and whether as spelt (a misspelling stands for its close
         // match, reported once, and is no second listing of it).
         let mut listed: Vec<Option<bool>> = vec![None; table.states.len()];
@@ -407,7 +402,10 @@ fn state_actions(
                 );
                 continue;
             }
-            let handler = format!("{prefix}{}", names::snake(&table.states[state].to_string()));
+            let handler = match kind {
+                "entry" => names::entry_action(table.states[state]),
+                _ => names::exit_action(table.states[state]),
+            };
             if row_handlers.contains(&handler) {
                 errors.push(
                     ident.span(),
@@ -665,15 +663,13 @@ fn guards_are_sound(
 ) {
     let mut handlers: Vec<String> = Vec::new();
     for row in rows.iter() {
-        let state = names::snake(&table.states[row.source].to_string());
-        let event = names::snake(&table.events[row.event].to_string());
-        handlers.push(format!("{state}_{event}"));
-        handlers.extend(row.guarded.iter().map(|g| format!("{state}_{event}_if_{}", g.guard)));
+        let (state, event) = (table.states[row.source], table.events[row.event]);
+        handlers.push(names::row_handler(state, event));
+        handlers.extend(row.guarded.iter().map(|g| names::guarded_handler(state, event, &g.guard)));
     }
     for state in states {
-        let state = names::snake(&state.name.to_string());
-        handlers.push(format!("on_enter_{state}"));
-        handlers.push(format!("on_exit_{state}"));
+        handlers.push(names::entry_action(&state.name));
+        handlers.push(names::exit_action(&state.name));
     }
     let payload_text = |event: usize| {
         events[event].payload.as_ref().map_or_else(
@@ -700,11 +696,7 @@ fn guards_are_sound(
             }
             // The row's own handler must not be another's either (`A + GoIfX` and
             // `A + Go if x` would both be `a_go_if_x`).
-            let own = format!(
-                "{}_{}_if_{guard}",
-                names::snake(&table.states[source].to_string()),
-                names::snake(&table.events[event].to_string())
-            );
+            let own = names::guarded_handler(table.states[source], table.events[event], guard);
             if handlers.iter().filter(|h| **h == own).count() > 1 {
                 errors.push(
                     guard.span(),

@@ -29,6 +29,27 @@ pub(crate) fn snake(name: &str) -> String {
     out
 }
 
+/// The handler of row `state + event`: `idle_connect`. The one spelling of a
+/// handler's name, for codegen and for the checks that keep names apart.
+pub(crate) fn row_handler(state: &Ident, event: &Ident) -> String {
+    format!("{}_{}", snake(&state.to_string()), snake(&event.to_string()))
+}
+
+/// The handler of the guarded row `state + event if guard`: `ready_run_if_fits`.
+pub(crate) fn guarded_handler(state: &Ident, event: &Ident, guard: &Ident) -> String {
+    format!("{}_if_{guard}", row_handler(state, event))
+}
+
+/// The entry action of `state`: `on_enter_open`.
+pub(crate) fn entry_action(state: &Ident) -> String {
+    format!("on_enter_{}", snake(&state.to_string()))
+}
+
+/// The exit action of `state`: `on_exit_open`.
+pub(crate) fn exit_action(state: &Ident) -> String {
+    format!("on_exit_{}", snake(&state.to_string()))
+}
+
 /// An identifier for a generated method, raw where the name is a keyword.
 pub(crate) fn method_ident(name: &str, span: Span) -> Ident {
     const KEYWORDS: &[&str] = &[

@@ -205,29 +205,26 @@ impl<'m> Ctx<'m> {
 
     /// The handler of a (source, event) pair: `idle_connect`.
     pub(crate) fn handler_method(&self, source: usize, event: usize) -> Ident {
-        let state = names::snake(&self.m.states[source].name.to_string());
         let event_name = &self.m.events[event].name;
-        let event = names::snake(&event_name.to_string());
-        names::method_ident(&format!("{state}_{event}"), event_name.span())
+        names::method_ident(&names::row_handler(&self.m.states[source].name, event_name), event_name.span())
     }
 
     /// The handler of a guarded row: `ready_run_if_fits`.
     pub(crate) fn guarded_handler(&self, source: usize, event: usize, guard: &Ident) -> Ident {
-        let state = names::snake(&self.m.states[source].name.to_string());
-        let event = names::snake(&self.m.events[event].name.to_string());
-        names::method_ident(&format!("{state}_{event}_if_{guard}"), guard.span())
+        let name = names::guarded_handler(&self.m.states[source].name, &self.m.events[event].name, guard);
+        names::method_ident(&name, guard.span())
     }
 
     /// `on_enter_open`: the entry action of `state` (`entry: [..]`).
     pub(crate) fn entry_method(&self, state: usize) -> Ident {
         let name = &self.m.states[state].name;
-        names::method_ident(&format!("on_enter_{}", names::snake(&name.to_string())), name.span())
+        names::method_ident(&names::entry_action(name), name.span())
     }
 
     /// `on_exit_open`: the exit action of `state` (`exit: [..]`).
     pub(crate) fn exit_method(&self, state: usize) -> Ident {
         let name = &self.m.states[state].name;
-        names::method_ident(&format!("on_exit_{}", names::snake(&name.to_string())), name.span())
+        names::method_ident(&names::exit_action(name), name.span())
     }
 
     /// `LeaseConnectingFail`: what the handler of a row with alternatives returns.
