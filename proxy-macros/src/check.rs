@@ -8,7 +8,8 @@ use std::collections::{BTreeSet, VecDeque};
 
 use syn::{parse_quote, Ident};
 
-use crate::model::{Event, Guarded, Machine, Row, State, Timeout};
+use crate::hierarchy;
+use crate::model::{Event, Guarded, Machine, Row, State, Superstate, Timeout, Via};
 use crate::names;
 use crate::parse::{DeferDef, MachineDef, RowDef, TimeoutDef, Variant};
 
@@ -21,8 +22,21 @@ impl Errors {
         self.0.push(syn::Error::new(span.into(), message));
     }
 
+    /// The errors as `compile_error!`s, each once: the rows a superstate stands for
+    /// share its tokens, so a mistake in it is found once per state but is one
+    /// mistake, on one token. Unit tests read [`messages`](Self::messages), which
+    /// keeps them all: outside an expansion every span is the same.
     pub(crate) fn into_compile_errors(self) -> proc_macro2::TokenStream {
-        self.0.into_iter().map(|e| e.to_compile_error()).collect()
+        let mut seen: Vec<(String, String)> = Vec::new();
+        let mut out = proc_macro2::TokenStream::new();
+        for error in self.0 {
+            let key = (error.to_string(), format!("{:?}", error.span()));
+            if !seen.contains(&key) {
+                out.extend(error.to_compile_error());
+                seen.push(key);
+            }
+        }
+        out
     }
 
     #[cfg(test)]
@@ -33,10 +47,11 @@ impl Errors {
 
 /// Checks one machine and builds its model from everything that passed.
 /// `None` only when there is nothing to generate (no state at all).
-pub(crate) fn check(def: MachineDef, errors: &mut Errors) -> Option<Machine> {
+pub(crate) fn check(mut def: MachineDef, errors: &mut Errors) -> Option<Machine> {
     for error in &def.syntax_errors {
         errors.0.push(error.clone());
     }
+    let tree = hierarchy::desugar(&mut def, errors);
     let mut states = declared_states(&def, errors);
     if states.is_empty() {
         // Nothing to generate, but every other mistake that can be judged without
@@ -89,7 +104,21 @@ pub(crate) fn check(def: MachineDef, errors: &mut Errors) -> Option<Machine> {
         deferrals,
         initial,
         terminal,
+        superstates: Vec::new(),
     };
+    machine.superstates = tree
+        .into_iter()
+        .map(|node| Superstate {
+            attrs: node.attrs,
+            name: node.name,
+            parent: node.parent,
+            states: node
+                .states
+                .iter()
+                .filter_map(|s| machine.states.iter().position(|m| m.name == *s))
+                .collect(),
+        })
+        .collect();
     // From a terminal initial state nothing is reachable: the one error says so,
     // rather than one "unreachable" per other state.
     if graph_exact && !initial_terminal {
@@ -581,6 +610,11 @@ fn pair(
         event,
         targets: targets.iter().map(|(_, t)| *t).collect(),
         guarded: Vec::new(),
+        via: match (&row.via, row.wildcard) {
+            (Some(group), _) => Via::Superstate(group.clone()),
+            (None, Some(_)) => Via::Wildcard,
+            (None, None) => Via::Own,
+        },
     }
 }
 

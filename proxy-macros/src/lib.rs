@@ -9,6 +9,7 @@
 mod check;
 mod codegen;
 mod expand;
+mod hierarchy;
 mod model;
 mod names;
 mod parse;

@@ -24,6 +24,30 @@ pub(crate) struct Machine {
     pub(crate) deferrals: Vec<(usize, Vec<usize>)>,
     pub(crate) initial: usize,
     pub(crate) terminal: Vec<usize>,
+    /// The superstates, in table order; their rows, timeouts and deferrals are
+    /// already those of their states (`hierarchy`).
+    pub(crate) superstates: Vec<Superstate>,
+}
+
+/// A group of states sharing rows, timeouts and deferrals.
+pub(crate) struct Superstate {
+    pub(crate) attrs: Vec<Attribute>,
+    pub(crate) name: Ident,
+    /// The superstate it is in.
+    pub(crate) parent: Option<usize>,
+    /// The states directly in it.
+    pub(crate) states: Vec<usize>,
+}
+
+/// Where a row of the model was written.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) enum Via {
+    /// For its source state itself.
+    Own,
+    /// As `_ + Event`, for every state left without a row.
+    Wildcard,
+    /// For this superstate of its source.
+    Superstate(Ident),
 }
 
 /// A state, the type of its data, if any, and its actions.
@@ -62,6 +86,8 @@ pub(crate) struct Row {
     /// `Ready + Run if fits => Running`: the guarded rows of the pair, in table
     /// order, tried before the unguarded one.
     pub(crate) guarded: Vec<Guarded>,
+    /// Where the pair's rows were written.
+    pub(crate) via: Via,
 }
 
 /// One guarded row: taken when `guard` holds and no earlier guarded row's did.
@@ -94,6 +120,17 @@ impl Machine {
     /// The rows leaving `state`.
     pub(crate) fn rows_from(&self, state: usize) -> impl Iterator<Item = &Row> {
         self.rows.iter().filter(move |row| row.source == state)
+    }
+
+    /// The superstates `state` is in, innermost first.
+    pub(crate) fn superstates_of(&self, state: usize) -> Vec<usize> {
+        let mut chain = Vec::new();
+        let mut at = self.superstates.iter().position(|s| s.states.contains(&state));
+        while let Some(group) = at {
+            chain.push(group);
+            at = self.superstates[group].parent;
+        }
+        chain
     }
 
     /// Whether `state` is terminal.

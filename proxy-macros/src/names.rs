@@ -9,6 +9,11 @@ use syn::Ident;
 pub(crate) const RESERVED_METHODS: &[&str] =
     &["new", "restore", "context", "context_mut", "data", "data_mut", "into_parts", "into_any", "state_name"];
 
+/// The names the expansion gives items of its own, after the machine's name
+/// (`LeaseState`, `LeaseAny`, ..): a superstate's trait (`Lease` + its name) must not
+/// be one of them.
+pub(crate) const GENERATED_SUFFIXES: &[&str] = &["State", "Any", "Event", "Handlers"];
+
 /// `TimedOut` -> `timed_out`, `HTTPError` -> `http_error`.
 pub(crate) fn snake(name: &str) -> String {
     let chars: Vec<char> = name.chars().collect();

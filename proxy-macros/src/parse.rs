@@ -20,6 +20,7 @@ pub(crate) mod kw {
     syn::custom_keyword!(after);
     syn::custom_keyword!(entry);
     syn::custom_keyword!(exit);
+    syn::custom_keyword!(superstates);
 }
 
 /// A whole `lifecycle!` invocation: an optional `crate = path;` header, then one or
@@ -50,6 +51,9 @@ pub(crate) struct MachineDef {
     pub(crate) transitions: Option<Vec<RowDef>>,
     pub(crate) timeouts: Option<Vec<TimeoutDef>>,
     pub(crate) defer: Option<Vec<DeferDef>>,
+    /// `superstates { Idle: [Started, Warm], Warm: [Ready, Paused] }`: groups of
+    /// states (and of other groups) that share rows, timeouts and deferrals.
+    pub(crate) superstates: Option<Vec<SuperstateDef>>,
     /// The `states` keyword, where an error about an empty section points.
     pub(crate) states_span: Option<Span>,
     /// A section given twice: reported by `check` with the rest, the parse goes on so
@@ -65,6 +69,7 @@ pub(crate) struct Variant {
 }
 
 /// `Source + Event => Target`, `[A, B] + Event => X | Y`, or `_ + Event => X`.
+#[derive(Clone)]
 pub(crate) struct RowDef {
     pub(crate) attrs: Vec<Attribute>,
     /// `_`: every non-terminal state without its own row for the event (`sources`
@@ -75,6 +80,17 @@ pub(crate) struct RowDef {
     /// `if fits`: the row's guard.
     pub(crate) guard: Option<Ident>,
     pub(crate) targets: Vec<Ident>,
+    /// The superstate this row was written for, when `hierarchy::desugar` made it
+    /// one of the rows that superstate's row stands for; `None` as parsed.
+    pub(crate) via: Option<Ident>,
+}
+
+/// `/// docs` `Name: [Member, ..]`: a superstate and its members, states or other
+/// superstates.
+pub(crate) struct SuperstateDef {
+    pub(crate) attrs: Vec<Attribute>,
+    pub(crate) name: Ident,
+    pub(crate) members: Vec<Ident>,
 }
 
 /// `State after <expr> => Event`.
@@ -144,6 +160,7 @@ impl Parse for MachineDef {
             transitions: None,
             timeouts: None,
             defer: None,
+            superstates: None,
             states_span: None,
             syntax_errors: Vec::new(),
         };
@@ -198,6 +215,10 @@ impl MachineDef {
             let keyword = input.parse::<kw::defer>()?.span;
             let value = braced_list(input)?;
             self.merge_once(|def| &mut def.defer, keyword, value, "defer")
+        } else if lookahead.peek(kw::superstates) {
+            let keyword = input.parse::<kw::superstates>()?.span;
+            let value = braced_list(input)?;
+            self.merge_once(|def| &mut def.superstates, keyword, value, "superstates")
         } else {
             Err(lookahead.error())
         }
@@ -327,7 +348,25 @@ impl Parse for RowDef {
         };
         input.parse::<Token![=>]>()?;
         let targets = Punctuated::<Ident, Token![|]>::parse_separated_nonempty(input)?;
-        Ok(RowDef { attrs, wildcard, sources, event, guard, targets: targets.into_iter().collect() })
+        Ok(RowDef {
+            attrs,
+            wildcard,
+            sources,
+            event,
+            guard,
+            targets: targets.into_iter().collect(),
+            via: None,
+        })
+    }
+}
+
+impl Parse for SuperstateDef {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let name = input.parse()?;
+        input.parse::<Token![:]>()?;
+        let members = parse_ident_list(input)?;
+        Ok(SuperstateDef { attrs, name, members })
     }
 }
 

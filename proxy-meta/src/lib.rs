@@ -17,13 +17,14 @@
 //!     states: &[StateMeta::unit("Open"), StateMeta::unit("Shut")],
 //!     events: &[EventMeta::unit("Push")],
 //!     rows: &[
-//!         RowMeta { source: "Open", event: "Push", targets: &["Shut"], guard: None },
-//!         RowMeta { source: "Shut", event: "Push", targets: &["Open"], guard: None },
+//!         RowMeta::new("Open", "Push", &["Shut"]),
+//!         RowMeta::new("Shut", "Push", &["Open"]),
 //!     ],
 //!     timeouts: &[],
 //!     deferrals: &[],
 //!     initial: "Open",
 //!     terminal: &[],
+//!     superstates: &[],
 //! };
 //! assert!(META.to_mermaid().contains("Open --> Shut: Push"));
 //! assert_eq!(META.targets("Shut", "Push"), Some(&["Open"][..]));
@@ -67,6 +68,24 @@ pub struct MachineMeta<'a> {
     pub initial: &'a str,
     /// The states from which no transition leaves.
     pub terminal: &'a [&'a str],
+    /// The superstates, in table order: groups of states that share rows, timeouts
+    /// and deferrals. Their rows are in [`rows`](Self::rows) once per state they
+    /// stand for, with [`RowMeta::via`] naming the superstate.
+    pub superstates: &'a [SuperstateMeta<'a>],
+}
+
+/// A superstate: a group of states, and of other superstates, that share rows,
+/// timeouts and deferrals (`superstates { Idle: [Started, Warm] }`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SuperstateMeta<'a> {
+    /// The superstate's name.
+    pub name: &'a str,
+    /// The superstate's doc comment.
+    pub doc: &'a str,
+    /// The superstate it is in, if any.
+    pub parent: Option<&'a str>,
+    /// The states directly in it (not those of the superstates nested in it).
+    pub states: &'a [&'a str],
 }
 
 /// One state of the table.
@@ -135,6 +154,17 @@ pub struct RowMeta<'a> {
     /// guard holds and no earlier row of its (source, event) pair was. `None` for an
     /// unguarded row, the last of its pair.
     pub guard: Option<&'a str>,
+    /// Where the row was written: `None` for the source's own row, `Some("_")` for a
+    /// row of the wildcard `_ + Event`, `Some("Idle")` for a row of the superstate
+    /// `Idle` that stands for this state's.
+    pub via: Option<&'a str>,
+}
+
+impl<'a> RowMeta<'a> {
+    /// An unguarded row written for its source.
+    pub const fn new(source: &'a str, event: &'a str, targets: &'a [&'a str]) -> Self {
+        RowMeta { source, event, targets, guard: None, via: None }
+    }
 }
 
 /// A timeout: after `after` spent in `state`, the machine raises `event`.
@@ -201,6 +231,21 @@ impl<'a> MachineMeta<'a> {
     /// Whether `state` is terminal.
     pub fn is_terminal(&self, state: &str) -> bool {
         self.terminal.contains(&state)
+    }
+
+    /// The superstates `state` is in, innermost first.
+    pub fn superstates_of<'s>(&'s self, state: &'s str) -> impl Iterator<Item = &'a str> + 's {
+        let mut at = self.superstates.iter().find(|s| s.states.contains(&state)).map(|s| s.name);
+        core::iter::from_fn(move || {
+            let here = at?;
+            at = self.superstates.iter().find(|s| s.name == here).and_then(|s| s.parent);
+            Some(here)
+        })
+    }
+
+    /// Whether `state` is in `superstate`, directly or through a nested one.
+    pub fn is_in(&self, state: &str, superstate: &str) -> bool {
+        self.superstates_of(state).any(|s| s == superstate)
     }
 
     /// The timeout of `state`, if it has one.

@@ -15,10 +15,13 @@ impl MachineMeta<'_> {
         let mut out = String::from("stateDiagram-v2\n");
         // `writeln!` into a `String` cannot fail.
         let _ = writeln!(out, "    [*] --> {}", self.initial);
-        for row in self.rows {
+        for superstate in self.superstates.iter().filter(|s| s.parent.is_none()) {
+            self.write_mermaid_group(&mut out, superstate.name, 1);
+        }
+        for (row, source) in self.drawn_rows() {
             for target in row.targets {
                 let label = self.row_label(row);
-                let _ = writeln!(out, "    {} --> {}: {}", row.source, target, label);
+                let _ = writeln!(out, "    {source} --> {target}: {label}");
             }
         }
         for state in self.states {
@@ -39,6 +42,9 @@ impl MachineMeta<'_> {
     /// The machine as a Graphviz `digraph`.
     pub fn to_dot(&self) -> String {
         let mut out = format!("digraph {} {{\n    rankdir=LR;\n", self.name);
+        if !self.superstates.is_empty() {
+            out.push_str("    compound=true;\n");
+        }
         let _ = writeln!(out, "    __start [shape=point];");
         let _ = writeln!(out, "    __start -> {};", self.initial);
         for state in self.states {
@@ -52,12 +58,18 @@ impl MachineMeta<'_> {
                 }
             }
         }
-        for row in self.rows {
+        for superstate in self.superstates.iter().filter(|s| s.parent.is_none()) {
+            self.write_dot_cluster(&mut out, superstate.name, 1);
+        }
+        for (row, source) in self.drawn_rows() {
+            // A superstate's row leaves its cluster: drawn from the first state it
+            // stands for, its tail clipped at the cluster's border.
+            let tail = if source == row.source { String::new() } else { format!(", ltail=cluster_{source}") };
             for target in row.targets {
                 let label = self.row_label(row);
                 let _ = writeln!(
                     out,
-                    "    {} -> {} [label=\"{}\"];",
+                    "    {} -> {} [label=\"{}\"{tail}];",
                     row.source,
                     target,
                     label.replace('"', "\\\"")
@@ -66,6 +78,55 @@ impl MachineMeta<'_> {
         }
         out.push_str("}\n");
         out
+    }
+
+    /// The rows as the diagrams draw them, each with the state its edge leaves: a
+    /// superstate's row once, from the superstate, for all the states it stands for;
+    /// every other row from its source.
+    fn drawn_rows(&self) -> impl Iterator<Item = (&crate::RowMeta<'_>, &str)> + '_ {
+        self.rows.iter().enumerate().filter_map(|(i, row)| match row.via {
+            Some(group) if group != "_" => {
+                let first = !self.rows[..i].iter().any(|r| {
+                    r.via == row.via
+                        && r.event == row.event
+                        && r.guard == row.guard
+                        && r.targets == row.targets
+                });
+                first.then_some((row, group))
+            }
+            _ => Some((row, row.source)),
+        })
+    }
+
+    /// `state Idle { .. }` with its states and nested superstates.
+    fn write_mermaid_group(&self, out: &mut String, name: &str, depth: usize) {
+        let indent = "    ".repeat(depth);
+        let _ = writeln!(out, "{indent}state {name} {{");
+        for superstate in self.superstates.iter().filter(|s| s.name == name) {
+            for state in superstate.states {
+                let _ = writeln!(out, "{indent}    {state}");
+            }
+        }
+        for nested in self.superstates.iter().filter(|s| s.parent == Some(name)) {
+            self.write_mermaid_group(out, nested.name, depth + 1);
+        }
+        let _ = writeln!(out, "{indent}}}");
+    }
+
+    /// `subgraph cluster_Idle { .. }` with its states and nested superstates.
+    fn write_dot_cluster(&self, out: &mut String, name: &str, depth: usize) {
+        let indent = "    ".repeat(depth);
+        let _ = writeln!(out, "{indent}subgraph cluster_{name} {{");
+        let _ = writeln!(out, "{indent}    label=\"{name}\";");
+        for superstate in self.superstates.iter().filter(|s| s.name == name) {
+            for state in superstate.states {
+                let _ = writeln!(out, "{indent}    {state};");
+            }
+        }
+        for nested in self.superstates.iter().filter(|s| s.parent == Some(name)) {
+            self.write_dot_cluster(out, nested.name, depth + 1);
+        }
+        let _ = writeln!(out, "{indent}}}");
     }
 
     /// The edge label of `row`: its event (see `edge_label`), then `[guard]` for a
@@ -104,13 +165,20 @@ mod tests {
         ],
         events: &[EventMeta::unit("Connect"), EventMeta::unit("TimedOut")],
         rows: &[
-            RowMeta { source: "Idle", event: "Connect", targets: &["Connecting"], guard: None },
-            RowMeta { source: "Connecting", event: "TimedOut", targets: &["Idle", "Closed"], guard: None },
+            RowMeta { source: "Idle", event: "Connect", targets: &["Connecting"], guard: None, via: None },
+            RowMeta {
+                source: "Connecting",
+                event: "TimedOut",
+                targets: &["Idle", "Closed"],
+                guard: None,
+                via: None,
+            },
         ],
         timeouts: &[TimeoutMeta { state: "Connecting", after: "cx.limit", event: "TimedOut" }],
         deferrals: &[DeferralMeta { state: "Connecting", events: &["Connect"] }],
         initial: "Idle",
         terminal: &["Closed"],
+        superstates: &[],
     };
 
     #[test]
@@ -152,16 +220,17 @@ mod tests {
         states: &[StateMeta::unit("Shut"), StateMeta::unit("Open"), StateMeta::unit("Jammed")],
         events: &[EventMeta::unit("Key")],
         rows: &[
-            RowMeta { source: "Shut", event: "Key", targets: &["Open"], guard: Some("fits") },
-            RowMeta { source: "Shut", event: "Key", targets: &["Jammed"], guard: Some("stuck") },
-            RowMeta { source: "Shut", event: "Key", targets: &["Shut"], guard: None },
-            RowMeta { source: "Open", event: "Key", targets: &["Shut"], guard: None },
-            RowMeta { source: "Jammed", event: "Key", targets: &["Shut"], guard: None },
+            RowMeta { source: "Shut", event: "Key", targets: &["Open"], guard: Some("fits"), via: None },
+            RowMeta { source: "Shut", event: "Key", targets: &["Jammed"], guard: Some("stuck"), via: None },
+            RowMeta { source: "Shut", event: "Key", targets: &["Shut"], guard: None, via: None },
+            RowMeta { source: "Open", event: "Key", targets: &["Shut"], guard: None, via: None },
+            RowMeta { source: "Jammed", event: "Key", targets: &["Shut"], guard: None, via: None },
         ],
         timeouts: &[],
         deferrals: &[],
         initial: "Shut",
         terminal: &[],
+        superstates: &[],
     };
 
     #[test]

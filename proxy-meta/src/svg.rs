@@ -30,6 +30,23 @@ const LABEL_GAPS: usize = 5;
 const LEGEND_LINE: f64 = 16.0;
 const LEGEND_INDENT: f64 = 12.0;
 const LEGEND_HEAD: &str = "↻ events handled without leaving the state:";
+const SUPERSTATES_HEAD: &str = "superstates (the bars under each state, innermost first):";
+/// The height of one superstate's bar under a state.
+const GROUP_BAR: f64 = 3.0;
+
+/// One line of the legend under the diagram.
+struct LegendLine {
+    text: String,
+    indent: bool,
+    /// The colour of a superstate's bar, drawn before the text.
+    swatch: Option<&'static str>,
+}
+
+/// The colour of the `index`-th superstate's bars.
+fn group_colour(index: usize) -> &'static str {
+    const PALETTE: [&str; 6] = ["#0969da", "#1a7f37", "#9a6700", "#8250df", "#cf222e", "#bf3989"];
+    PALETTE[index % PALETTE.len()]
+}
 /// Room a state's name gets on either side inside its box.
 const NODE_PADDING: f64 = 14.0;
 /// Room for the `↻` of a state with self-loops.
@@ -160,13 +177,14 @@ impl MachineMeta<'_> {
     ///     states: &[StateMeta::unit("Open"), StateMeta::unit("Shut")],
     ///     events: &[EventMeta::unit("Push")],
     ///     rows: &[
-    ///         RowMeta { source: "Open", event: "Push", targets: &["Shut"], guard: None },
-    ///         RowMeta { source: "Shut", event: "Push", targets: &["Open"], guard: None },
+    ///         RowMeta { source: "Open", event: "Push", targets: &["Shut"], guard: None, via: None },
+    ///         RowMeta { source: "Shut", event: "Push", targets: &["Open"], guard: None, via: None },
     ///     ],
     ///     timeouts: &[],
     ///     deferrals: &[],
     ///     initial: "Open",
     ///     terminal: &[],
+    ///     superstates: &[],
     /// };
     /// let svg = DOOR.to_svg();
     /// assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
@@ -183,23 +201,45 @@ impl MachineMeta<'_> {
             .map(|e| self.guarded_events(layout.nodes[e.source].name, layout.nodes[e.target].name, &e.events))
             .collect();
         let spots = place_labels(&layout, &texts);
-        let legend: Vec<String> = layout
+        let mut legend: Vec<LegendLine> = Vec::new();
+        if !self.superstates.is_empty() {
+            legend.push(LegendLine { text: SUPERSTATES_HEAD.to_owned(), indent: false, swatch: None });
+            for (i, superstate) in self.superstates.iter().enumerate() {
+                let mut members: Vec<&str> = superstate.states.to_vec();
+                members.extend(
+                    self.superstates.iter().filter(|s| s.parent == Some(superstate.name)).map(|s| s.name),
+                );
+                legend.push(LegendLine {
+                    text: format!("{}: {}", superstate.name, members.join(", ")),
+                    indent: true,
+                    swatch: Some(group_colour(i)),
+                });
+            }
+        }
+        let loop_lines: Vec<LegendLine> = layout
             .nodes
             .iter()
             .zip(&layout.loops)
             .filter(|(_, events)| !events.is_empty())
-            .map(|(node, events)| {
-                format!("{}: {}", node.name, self.guarded_events(node.name, node.name, events))
+            .map(|(node, events)| LegendLine {
+                text: format!("{}: {}", node.name, self.guarded_events(node.name, node.name, events)),
+                indent: true,
+                swatch: None,
             })
             .collect();
+        if !loop_lines.is_empty() {
+            legend.push(LegendLine { text: LEGEND_HEAD.to_owned(), indent: false, swatch: None });
+            legend.extend(loop_lines);
+        }
         let legend_top = layout.bottom + 24.0;
         let height = if legend.is_empty() {
             layout.bottom + MARGIN
         } else {
-            legend_top + LEGEND_LINE * (legend.len() + 1) as f64 + MARGIN
+            legend_top + LEGEND_LINE * legend.len() as f64 + MARGIN
         };
-        let legend_width = std::iter::once(text_width(LEGEND_HEAD, LABEL_FONT))
-            .chain(legend.iter().map(|l| text_width(l, LABEL_FONT) + LEGEND_INDENT))
+        let legend_width = legend
+            .iter()
+            .map(|l| text_width(&l.text, LABEL_FONT) + if l.indent { LEGEND_INDENT } else { 0.0 })
             .fold(0.0, f64::max)
             + 2.0 * MARGIN;
         let label_right = spots
@@ -235,16 +275,19 @@ impl MachineMeta<'_> {
         let _ = writeln!(out, "</g>");
         if !legend.is_empty() {
             let _ = writeln!(out, "<g class=\"legend\" font-size=\"{}\" fill=\"{MUTED}\">", N(LABEL_FONT));
-            let _ = writeln!(out, "<text x=\"{}\" y=\"{}\">{LEGEND_HEAD}</text>", N(MARGIN), N(legend_top));
             for (i, line) in legend.iter().enumerate() {
-                let y = legend_top + LEGEND_LINE * (i + 1) as f64;
-                let _ = writeln!(
-                    out,
-                    "<text x=\"{}\" y=\"{}\">{}</text>",
-                    N(MARGIN + LEGEND_INDENT),
-                    N(y),
-                    escape(line)
-                );
+                let y = legend_top + LEGEND_LINE * i as f64;
+                let x = MARGIN + if line.indent { LEGEND_INDENT } else { 0.0 };
+                if let Some(colour) = line.swatch {
+                    let _ = writeln!(
+                        out,
+                        "<rect x=\"{}\" y=\"{}\" width=\"8\" height=\"{}\" fill=\"{colour}\"/>",
+                        N(x - 11.0),
+                        N(y - 7.0),
+                        N(GROUP_BAR + 4.0)
+                    );
+                }
+                let _ = writeln!(out, "<text x=\"{}\" y=\"{}\">{}</text>", N(x), N(y), escape(&line.text));
             }
             let _ = writeln!(out, "</g>");
         }
@@ -362,10 +405,20 @@ impl MachineMeta<'_> {
                 class.push_str(name);
             }
         }
+        let groups: Vec<&str> = self.superstates_of(node.name).collect();
+        for group in &groups {
+            class.push_str(" in-");
+            class.push_str(&escape(group));
+        }
+        let data_groups = if groups.is_empty() {
+            String::new()
+        } else {
+            format!(" data-superstates=\"{}\"", escape(&groups.join(" ")))
+        };
         let (left, top, w) = (node.left(), node.y, node.width);
         let _ = write!(
             out,
-            "<g class=\"{class}\" id=\"state-{name}\" data-state=\"{name}\"><title>{}</title>\
+            "<g class=\"{class}\" id=\"state-{name}\" data-state=\"{name}\"{data_groups}><title>{}</title>\
              <rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"8\" fill=\"{PAPER}\" stroke=\"{MUTED}\" stroke-width=\"1.5\"/>",
             escape(&self.state_title(node.name, loops)),
             N(left),
@@ -381,6 +434,20 @@ impl MachineMeta<'_> {
                 N(top + 3.0),
                 N(w - 6.0),
                 N(NODE_HEIGHT - 6.0),
+            );
+        }
+        // One bar per superstate along the box's bottom edge, innermost lowest.
+        for (level, group) in groups.iter().enumerate() {
+            let index = self.superstates.iter().position(|s| s.name == *group).unwrap_or(0);
+            let _ = write!(
+                out,
+                "<rect class=\"superstate-bar\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{}</title></rect>",
+                N(left + 6.0),
+                N(top + NODE_HEIGHT - 4.0 - (level as f64 + 1.0) * (GROUP_BAR + 1.0)),
+                N(w - 12.0),
+                N(GROUP_BAR),
+                group_colour(index),
+                escape(group),
             );
         }
         let text_x = if loops.is_empty() { node.x } else { node.x - LOOP_MARK / 2.0 };
@@ -417,6 +484,10 @@ impl MachineMeta<'_> {
         if let Some(actions) = state.and_then(StateMeta::actions) {
             lines.push(format!("{actions} action"));
         }
+        let groups: Vec<&str> = self.superstates_of(name).collect();
+        if !groups.is_empty() {
+            lines.push(format!("in {}", groups.join(" in ")));
+        }
         if let Some(timeout) = self.timeout(name) {
             lines.push(format!("after {} => {}", timeout.after, timeout.event));
         }
@@ -448,18 +519,25 @@ mod tests {
         ],
         events: &[EventMeta::unit("Go"), EventMeta::unit("Tick"), EventMeta::unit("Stop")],
         rows: &[
-            RowMeta { source: "Idle", event: "Go", targets: &["Busy"], guard: None },
-            RowMeta { source: "Idle", event: "Stop", targets: &["Done"], guard: None },
-            RowMeta { source: "Busy", event: "Tick", targets: &["Busy", "Idle", "Paused"], guard: None },
-            RowMeta { source: "Busy", event: "Stop", targets: &["Done"], guard: None },
-            RowMeta { source: "Paused", event: "Go", targets: &["Busy"], guard: None },
-            RowMeta { source: "Paused", event: "Stop", targets: &["Done"], guard: None },
-            RowMeta { source: "Paused", event: "Tick", targets: &["Done"], guard: None },
+            RowMeta { source: "Idle", event: "Go", targets: &["Busy"], guard: None, via: None },
+            RowMeta { source: "Idle", event: "Stop", targets: &["Done"], guard: None, via: None },
+            RowMeta {
+                source: "Busy",
+                event: "Tick",
+                targets: &["Busy", "Idle", "Paused"],
+                guard: None,
+                via: None,
+            },
+            RowMeta { source: "Busy", event: "Stop", targets: &["Done"], guard: None, via: None },
+            RowMeta { source: "Paused", event: "Go", targets: &["Busy"], guard: None, via: None },
+            RowMeta { source: "Paused", event: "Stop", targets: &["Done"], guard: None, via: None },
+            RowMeta { source: "Paused", event: "Tick", targets: &["Done"], guard: None, via: None },
         ],
         timeouts: &[TimeoutMeta { state: "Paused", after: "cx.ttl", event: "Tick" }],
         deferrals: &[DeferralMeta { state: "Busy", events: &["Go"] }],
         initial: "Idle",
         terminal: &["Done"],
+        superstates: &[],
     };
 
     fn parse(svg: &str) -> roxmltree::Document<'_> {
@@ -548,11 +626,12 @@ mod tests {
                 StateMeta::unit("End&"),
             ],
             events: &[EventMeta::unit("go<")],
-            rows: &[RowMeta { source: "<Start>", event: "go<", targets: &["End&"], guard: None }],
+            rows: &[RowMeta { source: "<Start>", event: "go<", targets: &["End&"], guard: None, via: None }],
             timeouts: &[],
             deferrals: &[],
             initial: "<Start>",
             terminal: &["End&"],
+            superstates: &[],
         };
         let svg = ODD.to_svg();
         let doc = parse(&svg);
@@ -593,7 +672,13 @@ mod tests {
         let rows: Vec<RowMeta<'_>> = picks
             .iter()
             .zip(&targets)
-            .map(|(&(s, e, _), t)| RowMeta { source: &names[s], event: &events[e], targets: t, guard: None })
+            .map(|(&(s, e, _), t)| RowMeta {
+                source: &names[s],
+                event: &events[e],
+                targets: t,
+                guard: None,
+                via: None,
+            })
             .collect();
         let states: Vec<StateMeta<'_>> = names.iter().map(|n| StateMeta::unit(n)).collect();
         let big =

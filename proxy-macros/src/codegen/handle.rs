@@ -1,10 +1,12 @@
-//! `Lease<S>`: the typestate handle, the state trait its markers implement, and the
-//! accessors every state has.
+//! `Lease<S>`: the typestate handle, the state trait its markers implement, one trait
+//! per superstate (`LeaseOpen` for `superstates { Open: [..] }`), and the accessors
+//! every state has.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{format_ident, quote};
 
 use super::Ctx;
+use crate::names;
 
 pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
     let m = cx.m;
@@ -36,6 +38,32 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
                     <#any>::#variant(handle)
                 }
             }
+        }
+    });
+
+    let superstates = m.superstates.iter().enumerate().map(|(group, superstate)| {
+        let name = &superstate.name;
+        let trait_name = format_ident!("{handle}{name}", span = name.span());
+        let members: Vec<usize> = (0..m.states.len()).filter(|&s| m.superstates_of(s).contains(&group)).collect();
+        let docs = Ctx::docs_or(&superstate.attrs, &format!("The superstate `{name}` of [`{handle}`]."));
+        let text = format!(
+            "Implemented by the states in `{name}`: {}. A bound `S: {trait_name}` takes a `{handle}<S>` in any of them.",
+            names::backticked(members.iter().map(|&s| format!("{module}::{}", m.states[s].name)))
+        );
+        let impl_params = cx.params_with(&[]);
+        let trait_ty = cx.generic(&trait_name);
+        let impls = members.iter().map(|&state| {
+            let marker = cx.state_marker(state);
+            quote!(impl #impl_params #trait_ty for #marker #where_clause {})
+        });
+        quote! {
+            #docs
+            #[doc = ""]
+            #[doc = #text]
+            // Unused unless the user bounds on it.
+            #[allow(dead_code)]
+            #vis trait #trait_name #impl_params: #state_trait_ty #where_clause {}
+            #(#impls)*
         }
     });
 
@@ -101,6 +129,8 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
         }
 
         #(#state_impls)*
+
+        #(#superstates)*
 
         impl #params #self_ty #where_clause {
             /// Rebuilds a handle in state `S` from its parts, without a transition:

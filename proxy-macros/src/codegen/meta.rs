@@ -4,10 +4,11 @@
 //! by the same code as at run time.
 
 use proc_macro2::TokenStream;
-use proxy_meta::{DeferralMeta, EventMeta, MachineMeta, RowMeta, StateMeta, TimeoutMeta};
+use proxy_meta::{DeferralMeta, EventMeta, MachineMeta, RowMeta, StateMeta, SuperstateMeta, TimeoutMeta};
 use quote::quote;
 
 use super::Ctx;
+use crate::model::Via;
 
 pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
     let m = cx.m;
@@ -87,19 +88,34 @@ fn with_meta<R>(cx: &Ctx<'_>, f: impl FnOnce(&MachineMeta<'_>) -> R) -> R {
     // (source, event, targets, guard).
     let guard_names: Vec<Vec<String>> =
         m.rows.iter().map(|r| r.guarded.iter().map(|g| g.guard.to_string()).collect()).collect();
-    let row_targets: Vec<(usize, usize, Vec<&str>, Option<&str>)> = m
+    let vias: Vec<Option<String>> = m
+        .rows
+        .iter()
+        .map(|r| match &r.via {
+            Via::Own => None,
+            Via::Wildcard => Some("_".to_owned()),
+            Via::Superstate(group) => Some(group.to_string()),
+        })
+        .collect();
+    let row_targets: Vec<(usize, usize, Vec<&str>, Option<&str>, Option<&str>)> = m
         .rows
         .iter()
         .zip(&guard_names)
-        .flat_map(|(r, guards)| {
-            let guarded = r.guarded.iter().zip(guards).map(|(g, name)| {
-                (r.source, r.event, vec![state_names[g.target].as_str()], Some(name.as_str()))
+        .zip(&vias)
+        .flat_map(|((r, guards), via)| {
+            let (via, state_names) = (via.as_deref(), &state_names);
+            let guarded = r.guarded.iter().zip(guards).map(move |(g, name)| {
+                (r.source, r.event, vec![state_names[g.target].as_str()], Some(name.as_str()), via)
             });
             let fallback =
-                (r.source, r.event, r.targets.iter().map(|t| state_names[*t].as_str()).collect(), None);
+                (r.source, r.event, r.targets.iter().map(|t| state_names[*t].as_str()).collect(), None, via);
             guarded.chain([fallback])
         })
         .collect();
+    let group_names: Vec<String> = m.superstates.iter().map(|s| s.name.to_string()).collect();
+    let group_docs: Vec<String> = m.superstates.iter().map(|s| doc_text(&s.attrs)).collect();
+    let group_states: Vec<Vec<&str>> =
+        m.superstates.iter().map(|s| s.states.iter().map(|t| state_names[*t].as_str()).collect()).collect();
     let afters: Vec<String> = m.timeouts.iter().map(|t| expr_text(&t.after)).collect();
     let deferred: Vec<Vec<&str>> = m
         .deferrals
@@ -124,11 +140,23 @@ fn with_meta<R>(cx: &Ctx<'_>, f: impl FnOnce(&MachineMeta<'_>) -> R) -> R {
         .collect();
     let rows: Vec<RowMeta<'_>> = row_targets
         .iter()
-        .map(|(source, event, targets, guard)| RowMeta {
+        .map(|(source, event, targets, guard, via)| RowMeta {
             source: &state_names[*source],
             event: &event_names[*event],
             targets,
             guard: *guard,
+            via: *via,
+        })
+        .collect();
+    let superstates: Vec<SuperstateMeta<'_>> = m
+        .superstates
+        .iter()
+        .enumerate()
+        .map(|(i, s)| SuperstateMeta {
+            name: &group_names[i],
+            doc: &group_docs[i],
+            parent: s.parent.map(|p| group_names[p].as_str()),
+            states: &group_states[i],
         })
         .collect();
     let timeouts: Vec<TimeoutMeta<'_>> = m
@@ -153,6 +181,7 @@ fn with_meta<R>(cx: &Ctx<'_>, f: impl FnOnce(&MachineMeta<'_>) -> R) -> R {
         deferrals: &deferrals,
         initial: &state_names[m.initial],
         terminal: &terminal,
+        superstates: &superstates,
     })
 }
 
@@ -172,8 +201,12 @@ fn meta_tokens(meta: &MachineMeta<'_>, krate: &TokenStream) -> TokenStream {
         quote!(#path::EventMeta { name: #name, payload: #payload, doc: #doc })
     });
     let rows = meta.rows.iter().map(|r| {
-        let (source, event, targets, guard) = (r.source, r.event, r.targets, opt(r.guard));
-        quote!(#path::RowMeta { source: #source, event: #event, targets: &[#(#targets),*], guard: #guard })
+        let (source, event, targets, guard, via) = (r.source, r.event, r.targets, opt(r.guard), opt(r.via));
+        quote!(#path::RowMeta { source: #source, event: #event, targets: &[#(#targets),*], guard: #guard, via: #via })
+    });
+    let superstates = meta.superstates.iter().map(|s| {
+        let (name, doc, parent, states) = (s.name, s.doc, opt(s.parent), s.states);
+        quote!(#path::SuperstateMeta { name: #name, doc: #doc, parent: #parent, states: &[#(#states),*] })
     });
     let timeouts = meta.timeouts.iter().map(|t| {
         let (state, after, event) = (t.state, t.after, t.event);
@@ -195,6 +228,7 @@ fn meta_tokens(meta: &MachineMeta<'_>, krate: &TokenStream) -> TokenStream {
             deferrals: &[#(#deferrals),*],
             initial: #initial,
             terminal: &[#(#terminal),*],
+            superstates: &[#(#superstates),*],
         }
     }
 }

@@ -753,24 +753,28 @@ impl DoorAny {
                 event: "Push",
                 targets: &["Shut"],
                 guard: ::core::option::Option::None,
+                via: ::core::option::Option::None,
             },
             ::proxy_machine::meta::RowMeta {
                 source: "Shut",
                 event: "Push",
                 targets: &["Open", "Shut"],
                 guard: ::core::option::Option::None,
+                via: ::core::option::Option::None,
             },
             ::proxy_machine::meta::RowMeta {
                 source: "Open",
                 event: "Burn",
                 targets: &["Gone"],
                 guard: ::core::option::Option::None,
+                via: ::core::option::Option::None,
             },
             ::proxy_machine::meta::RowMeta {
                 source: "Shut",
                 event: "Burn",
                 targets: &["Gone"],
                 guard: ::core::option::Option::None,
+                via: ::core::option::Option::None,
             },
         ],
         timeouts: &[
@@ -788,6 +792,7 @@ impl DoorAny {
         ],
         initial: "Open",
         terminal: &["Gone"],
+        superstates: &[],
     };
 }
 ::proxy_machine::__with_std! {

@@ -1,0 +1,451 @@
+//! Superstates, desugared before `check` judges the table.
+//!
+//! `superstates { Idle: [Started, Warm], Warm: [Ready, Paused] }` makes a tree: a
+//! superstate groups states and other superstates, each member in one group. A row,
+//! timeout or deferral written for a superstate stands for the same row, timeout or
+//! deferral of each state below it, wherever no nearer level says otherwise: for one
+//! state and one event, the state's own rows and deferrals come first, then its
+//! superstate's, then that one's parent's, and the wildcard `_` last (check applies
+//! it to what is left). A terminal state below a superstate gets none of them.
+//!
+//! Desugaring here, on the syntax tree, keeps `check` and codegen unaware of the tree
+//! except for its names: every rule about rows (duplicates, guards, reachability)
+//! then holds for the rows a superstate stands for exactly as for rows written out,
+//! and each stands-for row's source is the superstate's token, so what `check` says
+//! about it points there. Each state still has its own handler per row
+//! (`{state}_{event}`, with its own data): the typestate API stays exact per state.
+
+use proc_macro2::Span;
+use syn::{Attribute, Ident};
+
+use crate::check::Errors;
+use crate::names;
+use crate::parse::{DeferDef, MachineDef, RowDef, TimeoutDef};
+
+/// One superstate of the tree.
+pub(crate) struct Node {
+    pub(crate) attrs: Vec<Attribute>,
+    pub(crate) name: Ident,
+    /// The superstate this one is in.
+    pub(crate) parent: Option<usize>,
+    /// The states directly in it, in the order listed.
+    pub(crate) states: Vec<Ident>,
+}
+
+/// Checks the `superstates` section and rewrites `def` so that nothing in it names a
+/// superstate any more. Returns the tree, for the model (markers, `META`, diagrams).
+pub(crate) fn desugar(def: &mut MachineDef, errors: &mut Errors) -> Vec<Node> {
+    let Some(section) = def.superstates.take() else {
+        return Vec::new();
+    };
+    let states: Vec<Ident> = def.states.iter().flatten().map(|v| v.name.clone()).collect();
+    let nodes = tree(section, &states, errors);
+    if nodes.is_empty() {
+        return nodes;
+    }
+    let tree = Tree::new(&nodes, &states);
+    tree.no_superstate_where_a_state_belongs(def, errors);
+    tree.expand(def, errors);
+    nodes
+}
+
+/// The nodes of the section, checked: unique names that are not states', members
+/// that exist, one group per member, no cycle, no empty group.
+fn tree(section: Vec<crate::parse::SuperstateDef>, states: &[Ident], errors: &mut Errors) -> Vec<Node> {
+    let mut defs = Vec::new();
+    for def in section {
+        if names::GENERATED_SUFFIXES.iter().any(|s| def.name == s) {
+            errors.push(
+                def.name.span(),
+                format!(
+                    "superstate `{0}` would generate the trait `<Machine>{0}`, which the machine already has; rename the superstate",
+                    def.name
+                ),
+            );
+        } else if states.contains(&def.name) {
+            errors.push(
+                def.name.span(),
+                format!(
+                    "superstate `{0}` has the name of a state; states and superstates share one namespace: rename one of them",
+                    def.name
+                ),
+            );
+        } else if defs.iter().any(|d: &crate::parse::SuperstateDef| d.name == def.name) {
+            errors.push(
+                def.name.span(),
+                format!("duplicate superstate `{}`: list all its members once: `{0}: [A, B]`", def.name),
+            );
+        } else {
+            defs.push(def);
+        }
+    }
+    let names: Vec<Ident> = defs.iter().map(|d| d.name.clone()).collect();
+    let mut nodes: Vec<Node> = defs
+        .iter()
+        .map(|d| Node { attrs: d.attrs.clone(), name: d.name.clone(), parent: None, states: Vec::new() })
+        .collect();
+    // Which group each state and each superstate is in, as first listed.
+    let mut state_group: Vec<Option<usize>> = vec![None; states.len()];
+    for (group, def) in defs.iter().enumerate() {
+        if def.members.is_empty() {
+            errors.push(
+                def.name.span(),
+                format!("superstate `{0}` groups nothing; list its states: `{0}: [A, B]`", def.name),
+            );
+        }
+        for member in &def.members {
+            let earlier = if let Some(state) = states.iter().position(|s| s == member) {
+                let earlier = state_group[state];
+                if earlier.is_none() {
+                    state_group[state] = Some(group);
+                    nodes[group].states.push(member.clone());
+                }
+                earlier
+            } else if let Some(child) = names.iter().position(|n| n == member) {
+                if child == group || is_below(&nodes, group, child) {
+                    errors.push(
+                        member.span(),
+                        format!(
+                            "superstate `{member}` would contain itself through `{}`; superstates make a tree",
+                            def.name
+                        ),
+                    );
+                    continue;
+                }
+                let earlier = nodes[child].parent;
+                if earlier.is_none() {
+                    nodes[child].parent = Some(group);
+                }
+                earlier
+            } else {
+                unknown_member(member, &def.name, states, &names, errors);
+                continue;
+            };
+            if let Some(earlier) = earlier {
+                errors.push(
+                    member.span(),
+                    format!(
+                        "`{member}` is already in superstate `{}`; each state is in one superstate: nest superstates to share rows between groups",
+                        names[earlier]
+                    ),
+                );
+            }
+        }
+    }
+    nodes
+}
+
+/// Whether `group` is `ancestor` or below it, following parents.
+fn is_below(nodes: &[Node], group: usize, ancestor: usize) -> bool {
+    let mut at = Some(group);
+    while let Some(node) = at {
+        if node == ancestor {
+            return true;
+        }
+        at = nodes[node].parent;
+    }
+    false
+}
+
+fn unknown_member(member: &Ident, group: &Ident, states: &[Ident], supers: &[Ident], errors: &mut Errors) {
+    let all = states.iter().chain(supers).map(ToString::to_string);
+    let list = names::backticked(states.iter().map(ToString::to_string));
+    let message = match names::closest(&member.to_string(), all) {
+        Some(near) => format!(
+            "unknown member `{member}` of superstate `{group}`; did you mean `{near}`? the states are {list}"
+        ),
+        None => format!("unknown member `{member}` of superstate `{group}`; the states are {list}"),
+    };
+    errors.push(member.span(), message);
+}
+
+/// The tree, indexed for the expansion.
+struct Tree<'n> {
+    nodes: &'n [Node],
+    states: &'n [Ident],
+    /// Per state: its superstates, innermost first.
+    ancestors: Vec<Vec<usize>>,
+}
+
+/// A row, timeout or deferral written for a superstate, with the token that named it.
+struct Scoped<T> {
+    group: usize,
+    span: Span,
+    item: T,
+}
+
+impl<'n> Tree<'n> {
+    fn new(nodes: &'n [Node], states: &'n [Ident]) -> Self {
+        let ancestors = states
+            .iter()
+            .map(|state| {
+                let mut chain = Vec::new();
+                let mut at = nodes.iter().position(|n| n.states.contains(state));
+                while let Some(group) = at {
+                    chain.push(group);
+                    at = nodes[group].parent;
+                }
+                chain
+            })
+            .collect();
+        Tree { nodes, states, ancestors }
+    }
+
+    fn group(&self, ident: &Ident) -> Option<usize> {
+        self.nodes.iter().position(|n| n.name == *ident)
+    }
+
+    /// The states below `group`, in declaration order.
+    fn leaves(&self, group: usize) -> impl Iterator<Item = usize> + '_ {
+        (0..self.states.len()).filter(move |&s| self.ancestors[s].contains(&group))
+    }
+
+    fn leaf_list(&self, group: usize) -> String {
+        let leaves: Vec<String> = self.leaves(group).map(|s| self.states[s].to_string()).collect();
+        names::backticked(leaves)
+    }
+
+    /// A misspelt source that is closer to a superstate than to any state: reported
+    /// here, and taken for that superstate, so the one typo gives one error.
+    fn guessed_group(&self, ident: &Ident, errors: &mut Errors) -> Option<usize> {
+        if self.states.contains(ident) {
+            return None;
+        }
+        let all = self.states.iter().chain(self.nodes.iter().map(|n| &n.name)).map(ToString::to_string);
+        let near = names::closest(&ident.to_string(), all)?;
+        let group = self.nodes.iter().position(|n| n.name == near)?;
+        errors.push(
+            ident.span(),
+            format!(
+                "unknown state `{ident}`; did you mean the superstate `{near}`? the superstates are {}",
+                names::backticked(self.nodes.iter().map(|n| n.name.to_string()))
+            ),
+        );
+        Some(group)
+    }
+
+    /// `initial`, `terminal`, `entry`, `exit` and row targets name states: a
+    /// superstate there is an error naming its states. A target or the initial state
+    /// then stands for the superstate's first state, so nothing else cascades.
+    fn no_superstate_where_a_state_belongs(&self, def: &mut MachineDef, errors: &mut Errors) {
+        let report = |ident: &Ident, place: &str, errors: &mut Errors| -> Option<Ident> {
+            let group = self.group(ident)?;
+            errors.push(
+                ident.span(),
+                format!(
+                    "`{ident}` is a superstate, and {place} names a state: name one of its states, {}",
+                    self.leaf_list(group)
+                ),
+            );
+            Some(
+                self.leaves(group)
+                    .next()
+                    .map_or_else(|| ident.clone(), |s| Ident::new(&self.states[s].to_string(), ident.span())),
+            )
+        };
+        if let Some(initial) = &mut def.initial {
+            if let Some(leaf) = report(initial, "`initial`", errors) {
+                *initial = leaf;
+            }
+        }
+        for row in def.transitions.iter_mut().flatten() {
+            for target in &mut row.targets {
+                if let Some(leaf) = report(target, "a row's target", errors) {
+                    *target = leaf;
+                }
+            }
+        }
+        for (list, place) in
+            [(&mut def.terminal, "`terminal`"), (&mut def.entry, "`entry`"), (&mut def.exit, "`exit`")]
+        {
+            if let Some(list) = list {
+                list.retain(|ident| report(ident, place, errors).is_none());
+            }
+        }
+    }
+
+    /// Takes every row, timeout and deferral written for a superstate out of `def`
+    /// and puts back what each stands for, per state.
+    fn expand(&self, def: &mut MachineDef, errors: &mut Errors) {
+        let terminal: Vec<Ident> = def.terminal.iter().flatten().cloned().collect();
+        let open = |state: usize| !terminal.contains(&self.states[state]);
+
+        let mut rows: Vec<Scoped<RowDef>> = Vec::new();
+        if let Some(section) = &mut def.transitions {
+            let mut kept = Vec::with_capacity(section.len());
+            for mut row in section.drain(..) {
+                let mut own = Vec::new();
+                for source in std::mem::take(&mut row.sources) {
+                    match self.group(&source).or_else(|| self.guessed_group(&source, errors)) {
+                        Some(group) => rows.push(Scoped {
+                            group,
+                            span: source.span(),
+                            item: RowDef { sources: Vec::new(), ..row.clone() },
+                        }),
+                        None => own.push(source),
+                    }
+                }
+                if !own.is_empty() || row.wildcard.is_some() {
+                    row.sources = own;
+                    kept.push(row);
+                }
+            }
+            *section = kept;
+        }
+        let mut timeouts: Vec<Scoped<TimeoutDef>> = Vec::new();
+        if let Some(section) = &mut def.timeouts {
+            let (scoped, own): (Vec<_>, Vec<_>) =
+                section.drain(..).partition(|t| self.group(&t.state).is_some());
+            *section = own;
+            for timeout in scoped {
+                let group = self.group(&timeout.state).expect("partitioned on it");
+                if timeouts.iter().any(|t| t.group == group) {
+                    errors.push(
+                        timeout.state.span(),
+                        format!(
+                            "duplicate timeout: `{}` already has one; a state has at most one timer",
+                            timeout.state
+                        ),
+                    );
+                    continue;
+                }
+                timeouts.push(Scoped { group, span: timeout.state.span(), item: timeout });
+            }
+        }
+        let mut deferrals: Vec<Scoped<Vec<Ident>>> = Vec::new();
+        if let Some(section) = &mut def.defer {
+            let (scoped, own): (Vec<_>, Vec<_>) =
+                section.drain(..).partition(|d| self.group(&d.state).is_some());
+            *section = own;
+            for deferral in scoped {
+                let group = self.group(&deferral.state).expect("partitioned on it");
+                if deferrals.iter().any(|d| d.group == group) {
+                    errors.push(
+                        deferral.state.span(),
+                        format!(
+                            "duplicate deferral list for `{0}`; list all its deferred events once: `{0}: [A, B]`",
+                            deferral.state
+                        ),
+                    );
+                    continue;
+                }
+                for event in &deferral.events {
+                    if rows.iter().any(|r| r.group == group && r.item.event == *event) {
+                        errors.push(
+                            event.span(),
+                            format!(
+                                "`{}` both handles and defers `{event}`; remove its row or its deferral",
+                                deferral.state
+                            ),
+                        );
+                    }
+                }
+                deferrals.push(Scoped { group, span: deferral.state.span(), item: deferral.events });
+            }
+        }
+
+        // Per state and event, the nearest level that says anything decides.
+        let own_rows: Vec<(Ident, Ident)> = def
+            .transitions
+            .iter()
+            .flatten()
+            .flat_map(|r| r.sources.iter().map(|s| (s.clone(), r.event.clone())))
+            .collect();
+        let own_deferrals: Vec<(Ident, Ident)> = def
+            .defer
+            .iter()
+            .flatten()
+            .flat_map(|d| d.events.iter().map(|e| (d.state.clone(), e.clone())))
+            .collect();
+        let decides = |state: usize, event: &Ident| -> Option<usize> {
+            let name = &self.states[state];
+            if own_rows.iter().chain(&own_deferrals).any(|(s, e)| s == name && e == event) {
+                return None;
+            }
+            self.ancestors[state].iter().copied().find(|&group| {
+                rows.iter().any(|r| r.group == group && r.item.event == *event)
+                    || deferrals.iter().any(|d| d.group == group && d.item.contains(event))
+            })
+        };
+
+        let mut expanded: Vec<RowDef> = Vec::new();
+        for (index, scoped) in rows.iter().enumerate() {
+            let group = &self.nodes[scoped.group].name;
+            let event = &scoped.item.event;
+            let covered: Vec<usize> = self
+                .leaves(scoped.group)
+                .filter(|&s| open(s) && decides(s, event) == Some(scoped.group))
+                .collect();
+            // Said once per (superstate, event), at its first row.
+            let first = !rows[..index].iter().any(|r| r.group == scoped.group && r.item.event == *event);
+            let deferred = deferrals.iter().any(|d| d.group == scoped.group && d.item.contains(event));
+            if covered.is_empty() && first && !deferred {
+                errors.push(
+                    scoped.span,
+                    format!(
+                        "`{group} + {event}` covers no state: each state of `{group}` ({}) has its own row for `{event}`, defers it, is terminal, or is in a nested superstate that decides it; remove this row",
+                        self.leaf_list(scoped.group)
+                    ),
+                );
+            }
+            for state in covered {
+                let source = Ident::new(&self.states[state].to_string(), scoped.span);
+                expanded.push(RowDef {
+                    sources: vec![source],
+                    via: Some(group.clone()),
+                    ..scoped.item.clone()
+                });
+            }
+        }
+        def.transitions.get_or_insert_with(Vec::new).extend(expanded);
+
+        for scoped in &deferrals {
+            for state in self.leaves(scoped.group).filter(|&s| open(s)) {
+                let events: Vec<Ident> =
+                    scoped.item.iter().filter(|e| decides(state, e) == Some(scoped.group)).cloned().collect();
+                if events.is_empty() {
+                    continue;
+                }
+                let section = def.defer.get_or_insert_with(Vec::new);
+                match section.iter_mut().find(|d| d.state == self.states[state]) {
+                    Some(own) => own.events.extend(events),
+                    None => section.push(DeferDef {
+                        state: Ident::new(&self.states[state].to_string(), scoped.span),
+                        events,
+                    }),
+                }
+            }
+        }
+
+        for scoped in &timeouts {
+            let own: Vec<Ident> = def.timeouts.iter().flatten().map(|t| t.state.clone()).collect();
+            let covered: Vec<usize> = self
+                .leaves(scoped.group)
+                .filter(|&s| {
+                    open(s)
+                        && !own.contains(&self.states[s])
+                        && self.ancestors[s].iter().find(|g| timeouts.iter().any(|t| t.group == **g))
+                            == Some(&scoped.group)
+                })
+                .collect();
+            if covered.is_empty() {
+                errors.push(
+                    scoped.span,
+                    format!(
+                        "the timeout of `{}` covers no state: each of its states ({}) has its own timeout, is terminal, or is in a nested superstate with one; remove it",
+                        self.nodes[scoped.group].name,
+                        self.leaf_list(scoped.group)
+                    ),
+                );
+            }
+            let section = def.timeouts.get_or_insert_with(Vec::new);
+            for state in covered {
+                section.push(TimeoutDef {
+                    state: Ident::new(&self.states[state].to_string(), scoped.span),
+                    after: scoped.item.after.clone(),
+                    event: scoped.item.event.clone(),
+                });
+            }
+        }
+    }
+}
