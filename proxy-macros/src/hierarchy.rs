@@ -401,8 +401,14 @@ impl<'n> Tree<'n> {
 
         for scoped in &deferrals {
             for state in self.leaves(scoped.group).filter(|&s| open(s)) {
-                let events: Vec<Ident> =
-                    scoped.item.iter().filter(|e| decides(state, e) == Some(scoped.group)).cloned().collect();
+                // An event the superstate also handles was reported above: its rows win.
+                let handled = |e: &Ident| rows.iter().any(|r| r.group == scoped.group && r.item.event == *e);
+                let events: Vec<Ident> = scoped
+                    .item
+                    .iter()
+                    .filter(|e| decides(state, e) == Some(scoped.group) && !handled(e))
+                    .cloned()
+                    .collect();
                 if events.is_empty() {
                     continue;
                 }
@@ -435,6 +441,26 @@ impl<'n> Tree<'n> {
                         "the timeout of `{}` covers no state: each of its states ({}) has its own timeout, is terminal, or is in a nested superstate with one; remove it",
                         self.nodes[scoped.group].name,
                         self.leaf_list(scoped.group)
+                    ),
+                );
+            }
+            // A state without a row for the timer's event: said once, for the
+            // superstate, rather than once per state by `check`.
+            let event = &scoped.item.event;
+            let wildcard = def.transitions.iter().flatten().any(|r| r.wildcard.is_some() && r.event == *event);
+            let has_row = |state: usize| {
+                wildcard
+                    || def.transitions.iter().flatten().any(|r| r.event == *event && r.sources.contains(&self.states[state]))
+            };
+            let (covered, missing): (Vec<usize>, Vec<usize>) = covered.into_iter().partition(|&s| has_row(s));
+            if !missing.is_empty() {
+                let group = &self.nodes[scoped.group].name;
+                errors.push(
+                    event.span(),
+                    format!(
+                        "`{group}` times out with `{event}`, but {} in it {} no row for it; add `{group} + {event} => <state>` to `transitions`",
+                        names::backticked(missing.iter().map(|&s| self.states[s].to_string())),
+                        if missing.len() == 1 { "has" } else { "have" }
                     ),
                 );
             }
