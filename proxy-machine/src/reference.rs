@@ -75,6 +75,7 @@
 //! | `transitions` | `transitions { A + E => B, [A, B] + F => C \| D, _ + G => E, A + H if g => B, A + H => C, .. }` | no |
 //! | `timeouts` | `timeouts { A after <Duration expr using cx> => E, .. }` | no |
 //! | `defer` | `defer { A: [E, F], .. }` | no |
+//! | `superstates` | `superstates { G: [A, B], H: [G, C], .. }`: groups sharing rows, timeouts, deferrals | no |
 //!
 //! Sections may come in any order, each at most once. A machine may be generic
 //! (`machine Pool<'a, T: Clone> where T: Send`); one `lifecycle!` may hold several
@@ -381,6 +382,89 @@
 //! assert!(LampAny::META.states[1].entry && LampAny::META.states[1].exit);
 //! ```
 //!
+//! # Superstates
+//!
+//! `superstates { Loaded: [Active, Paused], Active: [Playing, Buffering] }` groups
+//! states, and other superstates, into a tree: each state and superstate is in at most
+//! one superstate. A row, a timeout or a deferral may then name a superstate where
+//! it names a source state, and stands for the same row, timeout or deferral of every
+//! state below it that is not terminal. For one state and one event, the nearest
+//! level that says anything decides: the state's own row or deferral first, then its
+//! superstate's, then the enclosing superstate's, and the wildcard `_` last. So a
+//! state overrides its superstate's row by writing its own, and a superstate's
+//! guarded rows come as a whole (every state it stands for gets the pair).
+//!
+//! The typestate API stays exact per state: each state a superstate's row stands for
+//! gets its own method and its own handler, `{state}_{event}`, with its own data, as
+//! for a wildcard. A shared timeout is each state's timer (it restarts on every
+//! transition, between states of the superstate too). Each superstate is also a
+//! trait, `{Machine}{Superstate}`, implemented by the markers of every state below
+//! it, so generic code can take a handle in any of them. `META.superstates` holds
+//! the tree and each expanded row names it in `via`; Mermaid draws composite states
+//! with one edge per superstate row, DOT draws clusters, the SVG marks each state
+//! with a bar per superstate and lists them in its legend.
+//!
+//! Targets, `initial`, `terminal`, `entry` and `exit` name states, never
+//! superstates (an error names the superstate's states); a superstate row that no
+//! state takes (each has its own row, defers the event, or is terminal) is an error;
+//! so is a superstate that both handles and defers an event.
+//!
+//! ```
+//! use proxy_machine::lifecycle;
+//!
+//! lifecycle! {
+//!     machine Order {
+//!         initial: Cart;
+//!         terminal: [Delivered, Cancelled];
+//!         states { Cart, Paid(u32), Packed(u32), Shipped(u32), Delivered, Cancelled }
+//!         events { Pay(u32), Pack, Ship, Deliver, Cancel, Refund }
+//!         superstates {
+//!             /// Paid for and not yet delivered.
+//!             Open: [Paid, Packed, Shipped],
+//!         }
+//!         transitions {
+//!             Cart + Pay => Paid,
+//!             Paid + Pack => Packed,
+//!             Packed + Ship => Shipped,
+//!             Shipped + Deliver => Delivered,
+//!             Open + Refund => Cancelled,   // from Paid, Packed and Shipped
+//!             Cart + Cancel => Cancelled,
+//!             Open + Cancel => Cancelled,
+//!             Shipped + Cancel => Shipped,  // its own row: too late
+//!         }
+//!     }
+//! }
+//!
+//! impl OrderHandlers for () {
+//!     fn cart_pay(&mut self, cents: u32) -> u32 { cents }
+//!     fn paid_pack(&mut self, cents: u32) -> u32 { cents }
+//!     fn packed_ship(&mut self, cents: u32) -> u32 { cents }
+//!     fn shipped_deliver(&mut self, _cents: u32) {}
+//!     fn cart_cancel(&mut self) {}
+//!     fn paid_refund(&mut self, _cents: u32) {}
+//!     fn packed_refund(&mut self, _cents: u32) {}
+//!     fn shipped_refund(&mut self, _cents: u32) {}
+//!     fn paid_cancel(&mut self, _cents: u32) {}
+//!     fn packed_cancel(&mut self, _cents: u32) {}
+//!     fn shipped_cancel(&mut self, cents: u32) -> u32 { cents }
+//! }
+//!
+//! fn amount<S: OrderOpen>(order: &Order<S>) -> u32
+//! where
+//!     S: OrderState<Data = u32>,
+//! {
+//!     *order.data()
+//! }
+//!
+//! let packed = Order::new(()).pay(1200).pack();
+//! assert_eq!(amount(&packed), 1200);
+//! assert_eq!(packed.ship().cancel().state_name(), "Shipped");
+//! let refunds: Vec<(&str, Option<&str>)> =
+//!     OrderAny::META.rows.iter().filter(|r| r.event == "Refund").map(|r| (r.source, r.via)).collect();
+//! assert_eq!(refunds, [("Paid", Some("Open")), ("Packed", Some("Open")), ("Shipped", Some("Open"))]);
+//! assert!(OrderAny::to_mermaid().contains("Open --> Cancelled: Refund"));
+//! ```
+//!
 //! # `no_std`
 //!
 //! With `proxy-machine = { .., default-features = false }` the crate is `no_std`, and
@@ -420,6 +504,7 @@
 //! | guard named like a handler | ``guard `a_go` has the name of a handler of the trait; rename the guard`` |
 //! | guard for two payload types | ``guard `g` guards `Go` (payload `u8`) and `Stop` (no payload): a guard takes one event type; ..`` |
 //! | guarded row with alternatives | ``a guarded row has one target: the guard already chose it; write one row per target, each with its own guard (..)`` |
+//! | superstate mistakes | ``unknown member `Runing` of superstate `Busy`; ..``, ``` `Priming` is already in superstate `Busy`; .. ```, ``` `Working` is a superstate, and a row's target names a state: .. ```, ``` `Working + Check` covers no state: .. ``` |
 //! | event named like a handle method | ``event `IntoAny` would generate the method `into_any`, which `M` already has; ..`` |
 //!
 //! ```compile_fail

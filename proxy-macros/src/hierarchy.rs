@@ -447,10 +447,15 @@ impl<'n> Tree<'n> {
             // A state without a row for the timer's event: said once, for the
             // superstate, rather than once per state by `check`.
             let event = &scoped.item.event;
-            let wildcard = def.transitions.iter().flatten().any(|r| r.wildcard.is_some() && r.event == *event);
+            let wildcard =
+                def.transitions.iter().flatten().any(|r| r.wildcard.is_some() && r.event == *event);
             let has_row = |state: usize| {
                 wildcard
-                    || def.transitions.iter().flatten().any(|r| r.event == *event && r.sources.contains(&self.states[state]))
+                    || def
+                        .transitions
+                        .iter()
+                        .flatten()
+                        .any(|r| r.event == *event && r.sources.contains(&self.states[state]))
             };
             let (covered, missing): (Vec<usize>, Vec<usize>) = covered.into_iter().partition(|&s| has_row(s));
             if !missing.is_empty() {

@@ -103,7 +103,10 @@ lifecycle! {
             Uninitialized + Adopt => Ready | Paused,           // adoption at restart (D28)
             Starting + PreWarmCompleted => Started,            // S1
             Starting + Failure => Removed,                     // S2
-            Started + Run => Running,                          // T1
+            // Started, Ready and Paused (the superstates are below the rows).
+            Idle + Run => Running,                             // T1, Y1, Z1
+            Idle + Remove => Removing,                         // T2, Y3, Z2
+            Warm + Release => Removed,                         // D32: left in place, as it is
             Started + Failure => Removing,                     // T3: health ping gave up
             Started + StateTimeout => Removing,                // prewarm TTL
             Running + PreWarmCompleted => Running,             // R1: the cold container
@@ -111,15 +114,11 @@ lifecycle! {
             Running + InitCompleted => Running,                // R4
             Running + RunCompleted => Running | Ready,         // R6
             Running + Failure => Running | Draining | Removing | Removed, // R9-R12
-            Ready + Run => Running,                            // Y1
             Ready + StateTimeout => Pausing,                   // Y2: pause grace
             Ready + Failure => Removing,                       // Y4
-            Ready + Release => Removed,                        // D32: left in place
             Pausing + ContainerPaused => Paused,               // P1
             Pausing + Failure => Removing,                     // P2
-            Paused + Run => Running,                           // Z1
             [Paused] + StateTimeout => Removing,               // Z2: unused timeout
-            Paused + Release => Removed,                       // D32: left paused
             Draining + Run => Draining,                        // X1: back to the parent
             Draining + RunCompleted => Draining | Removing,    // X2
             Draining + Failure => Draining | Removing,         // X3
@@ -131,9 +130,14 @@ lifecycle! {
             Removing + Failure => Removing,                    // a late failure
             Removing + Destroyed => Removed,                   // X4
             Removing + DestroyFailed => Removing | Removed,    // retried, then reported
-            // T2, Y3, Z2: Started, Ready and Paused; every other state that is not
-            // terminal has its own row for Remove, or defers it.
-            _ + Remove => Removing,
+        }
+        superstates {
+            /// Up and idle, with no run in flight: a prewarm, or a warm container.
+            /// A run starts it, a removal destroys it.
+            Idle: [Started, Warm],
+            /// Initialized and idle, paused or not: a release leaves it in place
+            /// for a later pool to adopt (D32).
+            Warm: [Ready, Paused],
         }
         timeouts {
             Started after cx.prewarm_ttl() => StateTimeout,
@@ -145,5 +149,37 @@ lifecycle! {
             Running: [Remove, StateTimeout, Release],
             Pausing: [Run, Remove, Release],
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ContainerProxyAny;
+
+    /// The superstates stand for exactly the rows upstream has per idle state (T1,
+    /// Y1, Z1 for a run; T2, Y3, Z2 for a removal; D32 for a release), and nothing
+    /// else of the table changed: every other state keeps its own row or deferral.
+    #[test]
+    fn the_idle_superstates_stand_for_the_rows_of_started_ready_and_paused() {
+        let meta = ContainerProxyAny::META;
+        let via = |state: &str, event: &str| meta.rows_for(state, event).map(|r| r.via).collect::<Vec<_>>();
+        for state in ["Started", "Ready", "Paused"] {
+            assert!(meta.is_in(state, "Idle"), "{state}");
+            assert_eq!(via(state, "Run"), [Some("Idle")], "{state}");
+            assert_eq!(meta.targets(state, "Run"), Some(&["Running"][..]));
+            assert_eq!(via(state, "Remove"), [Some("Idle")], "{state}");
+            assert_eq!(meta.targets(state, "Remove"), Some(&["Removing"][..]));
+        }
+        for state in ["Ready", "Paused"] {
+            assert_eq!(via(state, "Release"), [Some("Warm")], "{state}");
+            assert_eq!(meta.targets(state, "Release"), Some(&["Removed"][..]));
+        }
+        assert!(meta.targets("Started", "Release").is_none());
+        for state in ["Starting", "Running", "Pausing"] {
+            assert!(meta.defers(state, "Remove") && meta.targets(state, "Remove").is_none(), "{state}");
+        }
+        assert_eq!(via("Draining", "Remove"), [None]);
+        assert_eq!(via("Uninitialized", "Remove"), [None]);
+        assert_eq!(meta.rows.iter().filter(|r| r.via.is_some()).count(), 8);
     }
 }
