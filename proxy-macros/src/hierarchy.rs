@@ -480,3 +480,218 @@ impl<'n> Tree<'n> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The nearest level decides, checked at random against a direct reading of the
+    //! rule: random trees of superstates over a few states, rows and deferrals at
+    //! random levels (a state, a superstate, the wildcard), then for every state and
+    //! event the model must hold exactly the row or deferral of the nearest level
+    //! that says anything, or nothing.
+
+    use proc_macro2::TokenStream;
+    use proptest::prelude::*;
+    use quote::{format_ident, quote};
+
+    use crate::check::{check, Errors};
+    use crate::model::Via;
+
+    const STATES: usize = 6;
+    const EVENTS: usize = 3;
+
+    /// Where a row or deferral is written: a state, a superstate, or `_`.
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    enum Level {
+        State(usize),
+        Group(usize),
+        Wildcard,
+    }
+
+    #[derive(Clone, Debug)]
+    struct Table {
+        /// Per superstate, its parent (always an earlier one: a tree).
+        parents: Vec<Option<usize>>,
+        /// Per state, the superstate it is directly in.
+        homes: Vec<Option<usize>>,
+        terminal: Vec<bool>,
+        /// (level, event, deferred?): at most one per (level, event).
+        decls: Vec<(Level, usize, bool)>,
+    }
+
+    fn table() -> impl Strategy<Value = Table> {
+        (0usize..4)
+            .prop_flat_map(|groups| {
+                let parents = (0..groups)
+                    .map(|g| if g == 0 { Just(None).boxed() } else { proptest::option::of(0..g).boxed() })
+                    .collect::<Vec<_>>();
+                let homes = proptest::collection::vec(
+                    if groups == 0 { Just(None).boxed() } else { proptest::option::of(0..groups).boxed() },
+                    STATES,
+                );
+                let terminal = proptest::collection::vec(proptest::bool::weighted(0.15), STATES);
+                let level = prop_oneof![
+                    (0..STATES).prop_map(Level::State),
+                    (0..groups.max(1)).prop_map(move |g| if groups == 0 {
+                        Level::Wildcard
+                    } else {
+                        Level::Group(g)
+                    }),
+                    Just(Level::Wildcard),
+                ];
+                let decls =
+                    proptest::collection::vec((level, 0..EVENTS, proptest::bool::weighted(0.3)), 0..14);
+                (parents, homes, terminal, decls)
+            })
+            .prop_map(|(parents, homes, mut terminal, decls)| {
+                terminal[0] = false;
+                let mut kept: Vec<(Level, usize, bool)> = Vec::new();
+                for (level, event, deferred) in decls {
+                    // The wildcard never defers; a terminal state has no rows.
+                    let deferred = deferred && level != Level::Wildcard;
+                    if matches!(level, Level::State(s) if terminal[s]) {
+                        continue;
+                    }
+                    if !kept.iter().any(|(l, e, _)| *l == level && *e == event) {
+                        kept.push((level, event, deferred));
+                    }
+                }
+                Table { parents, homes, terminal, decls: kept }
+            })
+    }
+
+    impl Table {
+        fn ancestors(&self, state: usize) -> Vec<usize> {
+            let mut chain = Vec::new();
+            let mut at = self.homes[state];
+            while let Some(g) = at {
+                chain.push(g);
+                at = self.parents[g];
+            }
+            chain
+        }
+
+        /// What the rule says for (state, event): `Some((via, deferred))` or nothing.
+        fn expected(&self, state: usize, event: usize) -> Option<(Level, bool)> {
+            if self.terminal[state] {
+                return None;
+            }
+            let levels = std::iter::once(Level::State(state))
+                .chain(self.ancestors(state).into_iter().map(Level::Group))
+                .chain([Level::Wildcard]);
+            for level in levels {
+                if let Some((_, _, deferred)) = self.decls.iter().find(|(l, e, _)| *l == level && *e == event)
+                {
+                    return Some((level, *deferred));
+                }
+            }
+            None
+        }
+
+        fn tokens(&self) -> TokenStream {
+            let state = |s: usize| format_ident!("S{s}");
+            let group = |g: usize| format_ident!("G{g}");
+            let event = |e: usize| format_ident!("E{e}");
+            let states = (0..STATES).map(state);
+            let events = (0..EVENTS).map(event);
+            let terminal = (0..STATES).filter(|&s| self.terminal[s]).map(state);
+            // Every group lists its states and child groups; one without a state
+            // below it is left out.
+            let has_states = |g: usize| (0..STATES).any(|s| self.ancestors(s).contains(&g));
+            let groups = (0..self.parents.len()).filter_map(|g| {
+                let members: Vec<_> = (0..STATES)
+                    .filter(|&s| self.homes[s] == Some(g))
+                    .map(state)
+                    .chain(
+                        (0..self.parents.len())
+                            .filter(|&c| self.parents[c] == Some(g) && has_states(c))
+                            .map(group),
+                    )
+                    .collect();
+                let name = group(g);
+                (!members.is_empty()).then(|| quote!(#name: [#(#members),*],))
+            });
+            let source = |level: Level| match level {
+                Level::State(s) => {
+                    let s = state(s);
+                    quote!(#s)
+                }
+                Level::Group(g) => {
+                    let g = group(g);
+                    quote!(#g)
+                }
+                Level::Wildcard => quote!(_),
+            };
+            let rows = self.decls.iter().filter(|d| !d.2).map(|(level, e, _)| {
+                let (source, e) = (source(*level), event(*e));
+                quote!(#source + #e => S0,)
+            });
+            let mut deferring: Vec<Level> = Vec::new();
+            for (level, _, deferred) in &self.decls {
+                if *deferred && !deferring.contains(level) {
+                    deferring.push(*level);
+                }
+            }
+            let defers = deferring.iter().map(|level| {
+                let events = self.decls.iter().filter(|d| d.2 && d.0 == *level).map(|d| event(d.1));
+                let source = source(*level);
+                quote!(#source: [#(#events),*],)
+            });
+            quote! {
+                machine M {
+                    initial: S0;
+                    terminal: [#(#terminal),*];
+                    states { #(#states),* }
+                    events { #(#events),* }
+                    superstates { #(#groups)* }
+                    transitions { #(#rows)* }
+                    defer { #(#defers)* }
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn the_nearest_level_decides(table in table()) {
+            let input: crate::parse::Input = syn::parse2(table.tokens()).expect("parses");
+            let mut errors = Errors::default();
+            let def = input.machines.into_iter().next().expect("one machine");
+            let model = check(def, &mut errors).expect("a model");
+            // A group without states is left out of the section: rows written for it
+            // name no superstate, and the table is skipped.
+            let listed = |g: usize| model.superstates.iter().any(|s| s.name == format!("G{g}"));
+            prop_assume!(table.decls.iter().all(|(l, _, _)| !matches!(l, Level::Group(g) if !listed(*g))));
+            for message in errors.messages() {
+                // The graph rules and rows that end up covering nothing are the
+                // random table's business; a wrong expansion is not.
+                prop_assert!(
+                    message.contains("unreachable") || message.contains("no way out") || message.contains("covers no state"),
+                    "{message}"
+                );
+            }
+            for state in 0..STATES {
+                for event in 0..EVENTS {
+                    let row = model.rows.iter().find(|r| r.source == state && r.event == event);
+                    let deferred = model.deferrals.iter().any(|(s, events)| *s == state && events.contains(&event));
+                    let got = match (row, deferred) {
+                        (Some(row), false) => Some((match &row.via {
+                            Via::Own => Level::State(state),
+                            Via::Wildcard => Level::Wildcard,
+                            Via::Superstate(g) => Level::Group(g.to_string()[1..].parse().expect("G<n>")),
+                        }, false)),
+                        (None, true) => {
+                            let expected = table.expected(state, event);
+                            prop_assert!(matches!(expected, Some((_, true))), "S{state} + E{event} deferred, expected {expected:?}");
+                            expected
+                        }
+                        (None, false) => None,
+                        (Some(_), true) => panic!("S{state} both handles and defers E{event}"),
+                    };
+                    prop_assert_eq!(got, table.expected(state, event), "S{} + E{}", state, event);
+                }
+            }
+        }
+    }
+}

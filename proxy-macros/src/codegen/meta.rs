@@ -84,8 +84,6 @@ fn with_meta<R>(cx: &Ctx<'_>, f: impl FnOnce(&MachineMeta<'_>) -> R) -> R {
     let state_docs: Vec<String> = m.states.iter().map(|s| doc_text(&s.attrs)).collect();
     let payloads: Vec<Option<String>> = m.events.iter().map(|e| e.payload.as_ref().map(type_text)).collect();
     let event_docs: Vec<String> = m.events.iter().map(|e| doc_text(&e.attrs)).collect();
-    // Per pair, its guarded rows in the order they are tried, then the fallback:
-    // (source, event, targets, guard).
     let guard_names: Vec<Vec<String>> =
         m.rows.iter().map(|r| r.guarded.iter().map(|g| g.guard.to_string()).collect()).collect();
     let vias: Vec<Option<String>> = m
@@ -97,19 +95,13 @@ fn with_meta<R>(cx: &Ctx<'_>, f: impl FnOnce(&MachineMeta<'_>) -> R) -> R {
             Via::Superstate(group) => Some(group.to_string()),
         })
         .collect();
-    let row_targets: Vec<(usize, usize, Vec<&str>, Option<&str>, Option<&str>)> = m
+    // Per pair, its guarded rows in the order they are tried, then the fallback.
+    let row_targets: Vec<Vec<Vec<&str>>> = m
         .rows
         .iter()
-        .zip(&guard_names)
-        .zip(&vias)
-        .flat_map(|((r, guards), via)| {
-            let (via, state_names) = (via.as_deref(), &state_names);
-            let guarded = r.guarded.iter().zip(guards).map(move |(g, name)| {
-                (r.source, r.event, vec![state_names[g.target].as_str()], Some(name.as_str()), via)
-            });
-            let fallback =
-                (r.source, r.event, r.targets.iter().map(|t| state_names[*t].as_str()).collect(), None, via);
-            guarded.chain([fallback])
+        .map(|r| {
+            let guarded = r.guarded.iter().map(|g| vec![state_names[g.target].as_str()]);
+            guarded.chain([r.targets.iter().map(|t| state_names[*t].as_str()).collect()]).collect()
         })
         .collect();
     let group_names: Vec<String> = m.superstates.iter().map(|s| s.name.to_string()).collect();
@@ -138,14 +130,21 @@ fn with_meta<R>(cx: &Ctx<'_>, f: impl FnOnce(&MachineMeta<'_>) -> R) -> R {
     let events: Vec<EventMeta<'_>> = (0..m.events.len())
         .map(|i| EventMeta { name: &event_names[i], payload: payloads[i].as_deref(), doc: &event_docs[i] })
         .collect();
-    let rows: Vec<RowMeta<'_>> = row_targets
+    let rows: Vec<RowMeta<'_>> = m
+        .rows
         .iter()
-        .map(|(source, event, targets, guard, via)| RowMeta {
-            source: &state_names[*source],
-            event: &event_names[*event],
-            targets,
-            guard: *guard,
-            via: *via,
+        .zip(&row_targets)
+        .zip(guard_names.iter().zip(&vias))
+        .flat_map(|((r, targets), (guards, via))| {
+            let guards = guards.iter().map(|g| Some(g.as_str())).chain([None]);
+            let (source, event) = (state_names[r.source].as_str(), event_names[r.event].as_str());
+            targets.iter().zip(guards).map(move |(targets, guard)| RowMeta {
+                source,
+                event,
+                targets,
+                guard,
+                via: via.as_deref(),
+            })
         })
         .collect();
     let superstates: Vec<SuperstateMeta<'_>> = m
