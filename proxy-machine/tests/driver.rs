@@ -283,3 +283,48 @@ async fn raised_events_come_first_and_sinks_report_progress_before_the_result() 
     );
     let _stopped = running.join().await.unwrap();
 }
+
+/// A long run of queued events on a multi-threaded runtime, the owner reading as
+/// the driver goes: the notices come in batches, yet each message and transition
+/// exactly once and in the driver's order, `Stopped` last, whatever the batches.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_burst_reaches_a_concurrent_owner_in_order_and_complete() {
+    const ROUNDS: u32 = 2_000;
+    let (running, mut notices) = driver::spawn(job(Duration::ZERO));
+    let owner = tokio::spawn(async move {
+        let mut seen = Vec::new();
+        while let Some(notice) = notices.recv().await {
+            seen.push(match notice {
+                Notice::Message(message) => message,
+                Notice::Transition(t) => format!("{} -> {}", t.from, t.to),
+                Notice::Stopped { .. } => "stopped".to_owned(),
+                other => panic!("unexpected {other:?}"),
+            });
+        }
+        seen
+    });
+    for round in 0..ROUNDS {
+        running.send(JobEvent::Start(round)).unwrap();
+        running.send(JobEvent::Finish).unwrap();
+    }
+    running.send(JobEvent::Cancel).unwrap();
+    let machine = running.join().await.unwrap();
+    assert_eq!(machine.state_name(), "Done");
+    let seen = owner.await.unwrap();
+    let mut expected = Vec::new();
+    for round in 0..ROUNDS {
+        expected.push(format!("started {round}"));
+        expected.push("Idle -> Busy".to_owned());
+        expected.push(format!("finished {round}"));
+        expected.push("Busy -> Idle".to_owned());
+    }
+    expected.push("cancelled".to_owned());
+    expected.push("Idle -> Done".to_owned());
+    expected.push("stopped".to_owned());
+    let first = seen.iter().zip(&expected).position(|(a, b)| a != b);
+    assert!(
+        seen == expected,
+        "first difference at {first:?}: {:?}",
+        first.map(|i| &seen[i.saturating_sub(2)..i + 3])
+    );
+}

@@ -15,9 +15,9 @@ use std::sync::Arc;
 use std::task::{Context, Waker};
 use std::time::Duration;
 
+use proxy_machine::driver::NoticeReceiver;
 use proxy_machine::driver::{self, Driven, Effects, Notice, StopReason};
 use proxy_machine::lifecycle;
-use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::Instant;
 
 /// The worker's context.
@@ -307,7 +307,7 @@ async fn a_send_waiting_on_a_bounded_inbox_fails_or_comes_back_unhandled_at_the_
     race(Some(8)).await;
 }
 
-fn tally_notices(notices: &mut UnboundedReceiver<Notice<TallyEvent, u32>>) -> Vec<String> {
+fn tally_notices(notices: &mut NoticeReceiver<TallyEvent, u32>) -> Vec<String> {
     let mut seen = Vec::new();
     while let Ok(notice) = notices.try_recv() {
         seen.push(match notice {

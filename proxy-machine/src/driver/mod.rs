@@ -13,8 +13,9 @@
 //!   spent idle in the state, as in Akka's FSM;
 //! - deferral: an event the state [`defers`](crate::Machine::defers) is kept and
 //!   replayed, in arrival order and before any new event, once the state changes;
-//! - one ordered channel to the owner ([`Notice`]) where a handler's messages come
-//!   before its transition; a broadcast of every [`Transition`] for observers; one
+//! - one ordered channel to the owner ([`Notice`], read through [`NoticeReceiver`])
+//!   where a handler's messages come before its transition, handed over in batches
+//!   (when the driver waits, and every 64 notices of a long run, when it also yields); a broadcast of every [`Transition`] for observers; one
 //!   `tracing` event per transition (machine, from, event, to).
 //!
 //! # Two channels in
@@ -189,17 +190,19 @@
 mod effects;
 mod inbox;
 mod notice;
+mod notices;
 mod own;
 mod task;
 
 pub use effects::{Effect, EffectFuture, Effects, EventSink, SpawnFn, Spawned};
 pub use inbox::Inbox;
 pub use notice::{Notice, StopReason, Transition};
+pub use notices::{NoticeReceiver, TryRecvError};
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{broadcast, oneshot};
 use tokio::task::{JoinError, JoinHandle};
 
 use crate::Machine;
@@ -234,7 +237,7 @@ where
 const OBSERVER_BACKLOG: usize = 1024;
 
 /// The owner's end of the ordered [`Notice`] channel of a driven machine.
-pub type Notices<M> = mpsc::UnboundedReceiver<Notice<<M as Machine>::Event, <M as Driven>::Output>>;
+pub type Notices<M> = NoticeReceiver<<M as Machine>::Event, <M as Driven>::Output>;
 
 /// Starts `machine` on its own tokio task. Returns the handle to it and the ordered
 /// channel of [`Notice`]s to the owner, which ends with [`Notice::Stopped`].
@@ -262,7 +265,7 @@ where
     M::Event: Send + 'static,
 {
     let (inbox, events) = inbox::channel(capacity);
-    let (notices, notice_rx) = mpsc::unbounded_channel();
+    let (notices, notice_rx) = notices::channel();
     // Created on the first `subscribe`: an idle machine nobody observes should not
     // carry a 1,024-slot ring.
     let observers = Arc::new(OnceLock::new());

@@ -14,7 +14,10 @@ pub struct Transition {
     pub event: &'static str,
     /// The state after the handler.
     pub to: &'static str,
-    /// When it happened (tokio's clock, so paused-clock tests see exact times).
+    /// When it happened (tokio's clock, so paused-clock tests see exact times). The
+    /// clock is read when the driver wakes and then every 8th transition of a run of
+    /// queued events handled without waiting; the transitions between share that
+    /// reading, so a stamp may be early by the time of up to 7 handlers.
     pub at: Instant,
 }
 

@@ -7,11 +7,12 @@ use std::sync::{Arc, OnceLock};
 use std::task::Poll;
 use std::time::Duration;
 
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{broadcast, oneshot};
 use tokio::task::{Id, JoinSet};
 use tokio::time::{Instant, Sleep};
 
 use super::inbox::Rx;
+use super::notices;
 use super::own::Own;
 use super::{Driven, Effect, EventSink, Notice, StopReason, Transition};
 use crate::Machine;
@@ -35,12 +36,12 @@ pub(super) struct Stop<E> {
     pub(super) event: Option<E>,
 }
 
-type NoticeTx<M> = mpsc::UnboundedSender<Notice<<M as Machine>::Event, <M as Driven>::Output>>;
+type NoticeTx<M> = notices::NoticeTx<Notice<<M as Machine>::Event, <M as Driven>::Output>>;
 
 pub(super) async fn run<M: Driven>(
     mut machine: M,
     mut inbox: Rx<M::Event>,
-    notices: NoticeTx<M>,
+    mut notices: NoticeTx<M>,
     observers: Arc<OnceLock<broadcast::Sender<Transition>>>,
     mut stop: oneshot::Receiver<Stop<M::Event>>,
 ) -> M
@@ -72,9 +73,16 @@ where
     // shut down carries a pointer rather than a second timer.
     let mut grace: Option<Pin<Box<Sleep>>> = None;
 
+    let mut clock = Clock::default();
     let reason = loop {
         if machine.is_terminal() {
             break StopReason::Terminal;
+        }
+        if notices.is_full() {
+            // A long run of queued events: the owner reads what it has so far.
+            notices.flush();
+            clock.forget();
+            tokio::task::yield_now().await;
         }
         if let Some(end) = &grace {
             // Checked at every event boundary: a machine busy with its own events
@@ -113,6 +121,10 @@ where
                 None => Next::Stop(StopReason::InboxClosed),
             }
         } else {
+            // The only place the loop waits: the owner gets what it has not seen,
+            // and the clock is read afresh after it.
+            notices.flush();
+            clock.forget();
             tokio::select! {
                 biased;
                 signal = &mut stop, if stop_handle_alive => {
@@ -141,7 +153,7 @@ where
                             if error.is_panic() {
                                 let state = machine.state_name();
                                 tracing::error!(machine = M::META.name, state, %error, "effect panicked");
-                                let _ = notices.send(Notice::EffectPanicked { state });
+                                notices.send(Notice::EffectPanicked { state });
                                 // Behind whatever the effect sent through its sink
                                 // before it panicked, as its output would be. The
                                 // channel exists: the effect was spawned.
@@ -174,7 +186,7 @@ where
                 // The owner's inbox closes at once; what is in it goes back.
                 stop_handle_alive = false;
                 inbox_open = false;
-                hand_back_inbox::<M>(&mut inbox, machine.state_name(), &notices).await;
+                hand_back_inbox::<M>(&mut inbox, machine.state_name(), &mut notices).await;
                 if grace_period.is_zero() {
                     break StopReason::Shutdown;
                 }
@@ -202,7 +214,7 @@ where
             Err(rejected) => {
                 let state = rejected.state;
                 tracing::warn!(machine = M::META.name, state, event = rejected.event_name, "unhandled event");
-                let _ = notices.send(Notice::Unhandled { state, event: rejected.event });
+                notices.send(Notice::Unhandled { state, event: rejected.event });
                 timer = arm(&machine, sleep.as_mut());
                 continue;
             }
@@ -221,7 +233,7 @@ where
             for effect in queued.take() {
                 match effect {
                     Effect::Emit(message) => {
-                        let _ = notices.send(Notice::Message(message));
+                        notices.send(Notice::Message(message));
                     }
                     Effect::Spawn { start, on_panic } => {
                         let own = own.get_or_insert_with(Own::new);
@@ -251,9 +263,9 @@ where
         let observed = observers.get().filter(|tx| tx.receiver_count() > 0);
         if notify || observed.is_some() {
             let transition =
-                Transition { machine: M::META.name, from, event: event_name, to, at: Instant::now() };
+                Transition { machine: M::META.name, from, event: event_name, to, at: clock.now() };
             if notify {
-                let _ = notices.send(Notice::Transition(transition));
+                notices.send(Notice::Transition(transition));
             }
             if let Some(tx) = observed {
                 // A subscriber that went away in between is fine.
@@ -275,7 +287,7 @@ where
             // Only messages have somewhere to go: no effect runs, no event is
             // handled, after the grace.
             if let Effect::Emit(message) = effect {
-                let _ = notices.send(Notice::Message(message));
+                notices.send(Notice::Message(message));
             }
         }
     } else {
@@ -285,12 +297,12 @@ where
     }
     let state = machine.state_name();
     for event in replay.into_iter().chain(deferred) {
-        let _ = notices.send(Notice::Unhandled { state, event });
+        notices.send(Notice::Unhandled { state, event });
     }
     // Whatever the owner managed to send comes back (a no-op after a shutdown, which
     // did it at once).
-    hand_back_inbox::<M>(&mut inbox, state, &notices).await;
-    let _ = notices.send(Notice::Stopped { state, reason });
+    hand_back_inbox::<M>(&mut inbox, state, &mut notices).await;
+    notices.send(Notice::Stopped { state, reason });
     machine
 }
 
@@ -299,7 +311,7 @@ where
 fn hand_back_inbox<'a, M: Driven>(
     inbox: &'a mut Rx<M::Event>,
     state: &'static str,
-    notices: &'a NoticeTx<M>,
+    notices: &'a mut NoticeTx<M>,
 ) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>>
 where
     M::Event: Send + 'static,
@@ -308,10 +320,47 @@ where
     // every machine's task for its whole life.
     Box::pin(async move {
         inbox.close();
+        // The recv below may wait for a send still under way.
+        notices.flush();
         while let Some(event) = inbox.recv().await {
-            let _ = notices.send(Notice::Unhandled { state, event });
+            notices.send(Notice::Unhandled { state, event });
         }
     })
+}
+
+/// The time stamped on transitions: read when the driver woke and then every
+/// [`Clock::READ_EVERY`]th transition of a run of events handled without waiting, the
+/// ones between sharing it. A clock read costs about as much as the rest of a
+/// transition's notice; an uninterrupted run is a burst of queued events, whose
+/// handlers take nanoseconds each, so a stamp is early by at most the time of
+/// `READ_EVERY - 1` handlers.
+#[derive(Default)]
+struct Clock {
+    read: Option<Instant>,
+    uses: u32,
+}
+
+impl Clock {
+    const READ_EVERY: u32 = 8;
+
+    fn now(&mut self) -> Instant {
+        match self.read {
+            Some(read) if self.uses < Self::READ_EVERY => {
+                self.uses += 1;
+                read
+            }
+            _ => {
+                let read = Instant::now();
+                (self.read, self.uses) = (Some(read), 1);
+                read
+            }
+        }
+    }
+
+    /// The driver is about to wait: the next stamp is read afresh.
+    fn forget(&mut self) {
+        self.read = None;
+    }
 }
 
 /// The `on_panic` event of the effect `id`, if it had one.

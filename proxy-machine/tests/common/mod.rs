@@ -3,13 +3,13 @@
 use std::fmt::Display;
 
 use proxy_machine::driver::Notice;
-use tokio::sync::mpsc::UnboundedReceiver;
+use proxy_machine::driver::NoticeReceiver;
 use tokio::time::Instant;
 
 /// The notices so far, as text, with the time of each transition since `start`;
 /// an unhandled event is shown by `describe`.
 pub(crate) fn drain<E, O: Display>(
-    notices: &mut UnboundedReceiver<Notice<E, O>>,
+    notices: &mut NoticeReceiver<E, O>,
     start: Instant,
     describe: impl Fn(&E) -> String,
 ) -> Vec<String> {
