@@ -208,10 +208,12 @@ use tokio::task::{JoinError, JoinHandle};
 use crate::Machine;
 
 /// A machine the driver can run: its context holds an [`Effects`] outbox.
-pub trait Driven: Machine + Send + 'static
-where
-    Self::Event: Send + 'static,
-{
+///
+/// Its events must be `Send`: the driver runs the machine on a tokio task. The bound
+/// is on the associated type (`Machine<Event: Send>`), which every `M: Driven`
+/// implies, so a payload that is not `Send` is one error, at the `impl Driven`,
+/// naming the payload's type, not one more at every use of the driver.
+pub trait Driven: Machine<Event: Send + 'static> + Send + 'static {
     /// The messages handlers send to the owner.
     type Output: Send + 'static;
 
@@ -241,10 +243,7 @@ pub type Notices<M> = NoticeReceiver<<M as Machine>::Event, <M as Driven>::Outpu
 
 /// Starts `machine` on its own tokio task. Returns the handle to it and the ordered
 /// channel of [`Notice`]s to the owner, which ends with [`Notice::Stopped`].
-pub fn spawn<M: Driven>(machine: M) -> (Running<M>, Notices<M>)
-where
-    M::Event: Send + 'static,
-{
+pub fn spawn<M: Driven>(machine: M) -> (Running<M>, Notices<M>) {
     start(machine, None)
 }
 
@@ -252,18 +251,12 @@ where
 /// events: [`Running::send`] then fails, handing the event back, while it is full,
 /// and [`Running::send_wait`] waits for room. The machine's own events (effects'
 /// outputs, sinks) are not counted. Panics if `capacity` is 0.
-pub fn spawn_bounded<M: Driven>(machine: M, capacity: usize) -> (Running<M>, Notices<M>)
-where
-    M::Event: Send + 'static,
-{
+pub fn spawn_bounded<M: Driven>(machine: M, capacity: usize) -> (Running<M>, Notices<M>) {
     assert!(capacity > 0, "a bounded inbox needs room for at least one event");
     start(machine, Some(capacity))
 }
 
-fn start<M: Driven>(machine: M, capacity: Option<usize>) -> (Running<M>, Notices<M>)
-where
-    M::Event: Send + 'static,
-{
+fn start<M: Driven>(machine: M, capacity: Option<usize>) -> (Running<M>, Notices<M>) {
     let (inbox, events) = inbox::channel(capacity);
     let (notices, notice_rx) = notices::channel();
     // Created on the first `subscribe`: an idle machine nobody observes should not
@@ -275,20 +268,14 @@ where
 }
 
 /// The owner's handle to a driven machine.
-pub struct Running<M: Driven>
-where
-    M::Event: Send + 'static,
-{
+pub struct Running<M: Driven> {
     inbox: Inbox<M::Event>,
     observers: Arc<OnceLock<broadcast::Sender<Transition>>>,
     stop: Option<oneshot::Sender<task::Stop<M::Event>>>,
     task: JoinHandle<M>,
 }
 
-impl<M: Driven> Running<M>
-where
-    M::Event: Send + 'static,
-{
+impl<M: Driven> Running<M> {
     /// Puts `event` in the machine's inbox. Fails, handing the event back, once the
     /// machine has stopped or a shutdown began, or while a bounded inbox is full; an
     /// event accepted is either handled or handed back as [`Notice::Unhandled`]

@@ -44,10 +44,7 @@ pub(super) async fn run<M: Driven>(
     mut notices: NoticeTx<M>,
     observers: Arc<OnceLock<broadcast::Sender<Transition>>>,
     mut stop: oneshot::Receiver<Stop<M::Event>>,
-) -> M
-where
-    M::Event: Send + 'static,
-{
+) -> M {
     // The machine's own events (effects' outputs, sinks, panic events) travel apart
     // from the owner's, so that closing the owner's inbox at stop leaves effects
     // nothing to race with, and a stop can hand back exactly what the owner sent.
@@ -312,10 +309,7 @@ fn hand_back_inbox<'a, M: Driven>(
     inbox: &'a mut Rx<M::Event>,
     state: &'static str,
     notices: &'a mut NoticeTx<M>,
-) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>>
-where
-    M::Event: Send + 'static,
-{
+) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>> {
     // Boxed, and built only at the stop: inline, the wait would add its state to
     // every machine's task for its whole life.
     Box::pin(async move {
