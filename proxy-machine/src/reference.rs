@@ -68,8 +68,8 @@
 //! | `context` | `context: Type;` | no (`()`) |
 //! | `initial` | `initial: State;` | yes |
 //! | `terminal` | `terminal: [A, B];` or `terminal: A;` | no |
-//! | `entry` | `entry: [A, B];`: states with an entry action | no |
-//! | `exit` | `exit: [A];`: states with an exit action (not terminal ones) | no |
+//! | `entry` | `entry: [A, B];`: states (and superstates) with an entry action | no |
+//! | `exit` | `exit: [A];`: states (not terminal ones) and superstates with an exit action | no |
 //! | `states` | `states { A, B(Data), .. }` | yes |
 //! | `events` | `events { E, F(Payload), .. }` | no |
 //! | `transitions` | `transitions { A + E => B, [A, B] + F => C \| D, _ + G => E, A + H if g => B, A + H => C, .. }` | no |
@@ -404,8 +404,48 @@
 //! with one edge per superstate row, DOT draws clusters, the SVG marks each state
 //! with a bar per superstate and lists them in its legend.
 //!
-//! Targets, `initial`, `terminal`, `entry` and `exit` name states, never
-//! superstates (an error names the superstate's states); a superstate row that no
+//! `entry: [..]` and `exit: [..]` may list superstates too: `on_enter_<superstate>`
+//! and `on_exit_<superstate>` (with only `&mut self`: the states below differ in
+//! data) run when a transition crosses the superstate's border, never on a move
+//! within it. A row runs, in order: the source's exit action, the row's handler,
+//! the exit actions of the superstates it leaves (innermost first), the entry
+//! actions of those it enters (outermost first), the target's entry action. The
+//! superstates' actions come after the handler because, for a row with
+//! alternatives, the handler is what decides which superstates are left. `new`
+//! runs the entries of the initial state's superstates, outermost first, before its
+//! own.
+//!
+//! ```
+//! use proxy_machine::lifecycle;
+//!
+//! lifecycle! {
+//!     machine Lamp {
+//!         context: Vec<&'static str>;
+//!         initial: Dim;
+//!         entry: [Lit];
+//!         exit: [Lit];
+//!         states { Dim, Bright, Off }
+//!         events { Up, Cut, Fix }
+//!         superstates { Lit: [Dim, Bright] }
+//!         transitions { Dim + Up => Bright, Lit + Cut => Off, Off + Fix => Dim }
+//!     }
+//! }
+//!
+//! impl LampHandlers for Vec<&'static str> {
+//!     fn dim_up(&mut self) { self.push("up"); }
+//!     fn dim_cut(&mut self) { self.push("cut"); }
+//!     fn bright_cut(&mut self) { self.push("cut"); }
+//!     fn off_fix(&mut self) { self.push("fix"); }
+//!     fn on_enter_lit(&mut self) { self.push("power on"); }
+//!     fn on_exit_lit(&mut self) { self.push("power off"); }
+//! }
+//!
+//! let lamp = Lamp::new(Vec::new()).up().cut().fix();
+//! assert_eq!(lamp.context(), &["power on", "up", "cut", "power off", "fix", "power on"]);
+//! ```
+//!
+//! Targets, `initial` and `terminal` name states, never superstates (an error names
+//! the superstate's states); a superstate row that no
 //! state takes (each has its own row, defers the event, or is terminal) is an error;
 //! so is a superstate that both handles and defers an event.
 //!

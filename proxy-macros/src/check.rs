@@ -106,17 +106,28 @@ pub(crate) fn check(mut def: MachineDef, errors: &mut Errors) -> Option<Machine>
         terminal,
         superstates: Vec::new(),
     };
+    let handler_names = every_handler_name(&machine);
     machine.superstates = tree
         .into_iter()
-        .map(|node| Superstate {
-            attrs: node.attrs,
-            name: node.name,
-            parent: node.parent,
-            states: node
-                .states
-                .iter()
-                .filter_map(|s| machine.states.iter().position(|m| m.name == *s))
-                .collect(),
+        .map(|node| {
+            let mut action = |listed: bool, handler: String, kind: &str| {
+                let taken = listed && handler_names.contains(&handler);
+                if taken {
+                    errors.push(
+                        node.name.span(),
+                        format!(
+                            "the {kind} action of superstate `{}` would be the handler `{handler}`, which another handler already is; rename the superstate",
+                            node.name
+                        ),
+                    );
+                }
+                listed && !taken
+            };
+            let entry = action(node.entry, names::entry_action(&node.name), "entry");
+            let exit = action(node.exit, names::exit_action(&node.name), "exit");
+            let states =
+                node.states.iter().filter_map(|s| machine.states.iter().position(|m| m.name == *s)).collect();
+            Superstate { attrs: node.attrs, name: node.name, parent: node.parent, states, entry, exit }
         })
         .collect();
     // From a terminal initial state nothing is reachable: the one error says so,
@@ -127,6 +138,24 @@ pub(crate) fn check(mut def: MachineDef, errors: &mut Errors) -> Option<Machine>
     }
     machine.terminal.sort_unstable();
     Some(machine)
+}
+
+/// Every method name the handlers trait has for the states' rows, guards and actions.
+fn every_handler_name(machine: &Machine) -> Vec<String> {
+    let mut out = Vec::new();
+    for row in &machine.rows {
+        let (state, event) = (&machine.states[row.source].name, &machine.events[row.event].name);
+        out.push(names::row_handler(state, event));
+        for guarded in &row.guarded {
+            out.push(names::guarded_handler(state, event, &guarded.guard));
+            out.push(guarded.guard.to_string());
+        }
+    }
+    for state in &machine.states {
+        out.push(names::entry_action(&state.name));
+        out.push(names::exit_action(&state.name));
+    }
+    out
 }
 
 /// The declared names, for lookups with a "did you mean" hint.

@@ -30,6 +30,12 @@ pub(crate) struct Node {
     pub(crate) parent: Option<usize>,
     /// The states directly in it, in the order listed.
     pub(crate) states: Vec<Ident>,
+    /// Listed in `entry: [..]`: `on_enter_<superstate>` runs on every transition
+    /// from outside it to a state in it, and in `new` when the initial state is in it.
+    pub(crate) entry: bool,
+    /// Listed in `exit: [..]`: `on_exit_<superstate>` runs on every transition from
+    /// a state in it to one outside it.
+    pub(crate) exit: bool,
 }
 
 /// Checks the `superstates` section and rewrites `def` so that nothing in it names a
@@ -39,10 +45,11 @@ pub(crate) fn desugar(def: &mut MachineDef, errors: &mut Errors) -> Vec<Node> {
         return Vec::new();
     };
     let states: Vec<Ident> = def.states.iter().flatten().map(|v| v.name.clone()).collect();
-    let nodes = tree(section, &states, errors);
+    let mut nodes = tree(section, &states, errors);
     if nodes.is_empty() {
         return nodes;
     }
+    superstate_actions(def, &mut nodes, errors);
     let tree = Tree::new(&nodes, &states);
     tree.no_superstate_where_a_state_belongs(def, errors);
     tree.expand(def, errors);
@@ -82,7 +89,14 @@ fn tree(section: Vec<crate::parse::SuperstateDef>, states: &[Ident], errors: &mu
     let names: Vec<Ident> = defs.iter().map(|d| d.name.clone()).collect();
     let mut nodes: Vec<Node> = defs
         .iter()
-        .map(|d| Node { attrs: d.attrs.clone(), name: d.name.clone(), parent: None, states: Vec::new() })
+        .map(|d| Node {
+            attrs: d.attrs.clone(),
+            name: d.name.clone(),
+            parent: None,
+            states: Vec::new(),
+            entry: false,
+            exit: false,
+        })
         .collect();
     // Which group each state and each superstate is in, as first listed.
     let mut state_group: Vec<Option<usize>> = vec![None; states.len()];
@@ -133,6 +147,23 @@ fn tree(section: Vec<crate::parse::SuperstateDef>, states: &[Ident], errors: &mu
         }
     }
     nodes
+}
+
+/// Takes the superstates out of `entry: [..]` and `exit: [..]` into their nodes'
+/// flags; what is left there names states, for `check`.
+fn superstate_actions(def: &mut MachineDef, nodes: &mut [Node], errors: &mut Errors) {
+    for (list, kind) in [(&mut def.entry, "entry"), (&mut def.exit, "exit")] {
+        let Some(list) = list else { continue };
+        list.retain(|ident| {
+            let Some(node) = nodes.iter_mut().find(|n| n.name == *ident) else { return true };
+            let flag = if kind == "entry" { &mut node.entry } else { &mut node.exit };
+            if *flag {
+                errors.push(ident.span(), format!("superstate `{ident}` is listed twice in `{kind}: [..]`"));
+            }
+            *flag = true;
+            false
+        });
+    }
 }
 
 /// Whether `group` is `ancestor` or below it, following parents.
@@ -224,7 +255,7 @@ impl<'n> Tree<'n> {
         Some(group)
     }
 
-    /// `initial`, `terminal`, `entry`, `exit` and row targets name states: a
+    /// `initial`, `terminal` and row targets name states: a
     /// superstate there is an error naming its states. A target or the initial state
     /// then stands for the superstate's first state, so nothing else cascades.
     fn no_superstate_where_a_state_belongs(&self, def: &mut MachineDef, errors: &mut Errors) {

@@ -37,6 +37,10 @@ pub(crate) struct Superstate {
     pub(crate) parent: Option<usize>,
     /// The states directly in it.
     pub(crate) states: Vec<usize>,
+    /// `on_enter_<name>` runs on entering it from outside (and in `new`).
+    pub(crate) entry: bool,
+    /// `on_exit_<name>` runs on leaving it for a state outside.
+    pub(crate) exit: bool,
 }
 
 /// Where a row of the model was written.
@@ -131,6 +135,16 @@ impl Machine {
             at = self.superstates[group].parent;
         }
         chain
+    }
+
+    /// The superstates a transition from `source` to `target` leaves, innermost
+    /// first, and those it enters, outermost first: a move within a superstate
+    /// neither leaves nor enters it.
+    pub(crate) fn superstate_moves(&self, source: usize, target: usize) -> (Vec<usize>, Vec<usize>) {
+        let (from, to) = (self.superstates_of(source), self.superstates_of(target));
+        let left = from.iter().copied().filter(|g| !to.contains(g)).collect();
+        let entered = to.iter().rev().copied().filter(|g| !from.contains(g)).collect();
+        (left, entered)
     }
 
     /// Whether `state` is terminal.

@@ -86,6 +86,28 @@ pub struct SuperstateMeta<'a> {
     pub parent: Option<&'a str>,
     /// The states directly in it (not those of the superstates nested in it).
     pub states: &'a [&'a str],
+    /// Whether it has an entry action: run on every transition from outside it to a
+    /// state in it, and by `new` when the initial state is in it.
+    pub entry: bool,
+    /// Whether it has an exit action: run on every transition from a state in it
+    /// to one outside it.
+    pub exit: bool,
+}
+
+impl SuperstateMeta<'_> {
+    /// `entry`, `exit`, or both, as the diagrams name the superstate's actions.
+    pub fn actions(&self) -> Option<&'static str> {
+        actions_text(self.entry, self.exit)
+    }
+}
+
+fn actions_text(entry: bool, exit: bool) -> Option<&'static str> {
+    match (entry, exit) {
+        (true, true) => Some("entry, exit"),
+        (true, false) => Some("entry"),
+        (false, true) => Some("exit"),
+        (false, false) => None,
+    }
 }
 
 /// One state of the table.
@@ -113,12 +135,7 @@ impl<'a> StateMeta<'a> {
 
     /// `entry`, `exit`, or both, as the diagrams name the state's actions.
     pub fn actions(&self) -> Option<&'static str> {
-        match (self.entry, self.exit) {
-            (true, true) => Some("entry, exit"),
-            (true, false) => Some("entry"),
-            (false, true) => Some("exit"),
-            (false, false) => None,
-        }
+        actions_text(self.entry, self.exit)
     }
 }
 

@@ -29,6 +29,11 @@ impl MachineMeta<'_> {
                 let _ = writeln!(out, "    note left of {}: {actions}", state.name);
             }
         }
+        for superstate in self.superstates {
+            if let Some(actions) = superstate.actions() {
+                let _ = writeln!(out, "    note left of {}: {actions}", superstate.name);
+            }
+        }
         for deferral in self.deferrals {
             let _ =
                 writeln!(out, "    note right of {}: defers {}", deferral.state, deferral.events.join(", "));
@@ -117,7 +122,15 @@ impl MachineMeta<'_> {
     fn write_dot_cluster(&self, out: &mut String, name: &str, depth: usize) {
         let indent = "    ".repeat(depth);
         let _ = writeln!(out, "{indent}subgraph cluster_{name} {{");
-        let _ = writeln!(out, "{indent}    label=\"{name}\";");
+        let actions = self.superstates.iter().find(|s| s.name == name).and_then(|s| s.actions());
+        match actions {
+            Some(actions) => {
+                let _ = writeln!(out, "{indent}    label=\"{name} ({actions})\";");
+            }
+            None => {
+                let _ = writeln!(out, "{indent}    label=\"{name}\";");
+            }
+        }
         for superstate in self.superstates.iter().filter(|s| s.name == name) {
             for state in superstate.states {
                 let _ = writeln!(out, "{indent}    {state};");

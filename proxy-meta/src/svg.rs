@@ -209,8 +209,9 @@ impl MachineMeta<'_> {
                 members.extend(
                     self.superstates.iter().filter(|s| s.parent == Some(superstate.name)).map(|s| s.name),
                 );
+                let actions = superstate.actions().map(|a| format!(" ({a} action)")).unwrap_or_default();
                 legend.push(LegendLine {
-                    text: format!("{}: {}", superstate.name, members.join(", ")),
+                    text: format!("{}: {}{actions}", superstate.name, members.join(", ")),
                     indent: true,
                     swatch: Some(group_colour(i)),
                 });

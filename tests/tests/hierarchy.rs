@@ -285,3 +285,170 @@ fn the_shared_timeout_is_armed_in_each_state_it_stands_for() {
     }
     assert!(meta.timeout("Paused").is_none());
 }
+
+lifecycle! {
+    /// A trip: superstates with entry and exit actions, nested.
+    machine Trip {
+        context: Vec<String>;
+        initial: Home;
+        terminal: [Back];
+        entry: [Away, Abroad, Hotel];
+        exit: [Away, Abroad, Airport];
+        states { Home, Airport, Hotel(u8), Beach, Back }
+        events { Go, Fly, Swim, Rest, Return }
+        superstates {
+            Away: [Airport, Abroad],
+            Abroad: [Hotel, Beach],
+        }
+        transitions {
+            Home + Go => Airport,
+            Airport + Fly => Hotel,
+            Hotel + Swim => Beach,
+            Beach + Rest => Hotel | Beach,
+            Hotel + Rest => Hotel,
+            Abroad + Return => Back,
+        }
+    }
+}
+
+impl TripHandlers for Vec<String> {
+    fn home_go(&mut self) {
+        self.push("go".into());
+    }
+    fn airport_fly(&mut self) -> u8 {
+        self.push("fly".into());
+        1
+    }
+    fn hotel_swim(&mut self, _night: u8) {
+        self.push("swim".into());
+    }
+    fn beach_rest(&mut self) -> TripBeachRest {
+        self.push("rest".into());
+        TripBeachRest::Hotel(2)
+    }
+    fn hotel_rest(&mut self, night: u8) -> u8 {
+        self.push("rest in".into());
+        night + 1
+    }
+    fn hotel_return(&mut self, _night: u8) {
+        self.push("return".into());
+    }
+    fn beach_return(&mut self) {
+        self.push("return from the beach".into());
+    }
+    fn on_enter_hotel(&mut self, night: &mut u8) {
+        self.push(format!("enter Hotel, night {night}"));
+    }
+    fn on_exit_airport(&mut self) {
+        self.push("exit Airport".into());
+    }
+    fn on_enter_away(&mut self) {
+        self.push("enter Away".into());
+    }
+    fn on_exit_away(&mut self) {
+        self.push("exit Away".into());
+    }
+    fn on_enter_abroad(&mut self) {
+        self.push("enter Abroad".into());
+    }
+    fn on_exit_abroad(&mut self) {
+        self.push("exit Abroad".into());
+    }
+}
+
+/// A move runs the source's exit, the row's handler, the exits of the superstates
+/// it leaves (innermost first), the entries of those it enters (outermost first),
+/// then the target's entry; a move within a superstate runs neither of its actions.
+#[test]
+fn superstate_actions_run_on_crossing_their_border_in_order() {
+    let hotel = Trip::new(Vec::new()).go().fly();
+    assert_eq!(
+        hotel.context(),
+        &["go", "enter Away", "exit Airport", "fly", "enter Abroad", "enter Hotel, night 1"]
+    );
+    let TripBeachRestNext::Hotel(hotel) = hotel.swim().rest() else { panic!("the handler chose Hotel") };
+    let hotel = hotel.rest();
+    let back = hotel.r#return();
+    assert_eq!(
+        &back.context()[6..],
+        [
+            "swim",
+            "rest",
+            "enter Hotel, night 2",
+            "rest in",
+            "enter Hotel, night 3",
+            "return",
+            "exit Abroad",
+            "exit Away"
+        ]
+    );
+    let meta = TripAny::META;
+    assert!(meta.superstates.iter().all(|s| s.entry && s.exit));
+    assert!(TripAny::to_mermaid().contains("note left of Away: entry, exit"));
+    assert!(TripAny::to_dot().contains("label=\"Abroad (entry, exit)\";"));
+    assert!(meta.to_svg().contains("Away: Airport, Abroad (entry, exit action)"));
+}
+
+lifecycle! {
+    /// A lamp whose initial state is in a superstate with actions.
+    machine Lamp {
+        context: Vec<&'static str>;
+        initial: Dim;
+        entry: [Lit];
+        exit: [Lit];
+        states { Dim, Bright, Off }
+        events { Up, Down, Cut, Fix }
+        superstates { Lit: [Dim, Bright] }
+        transitions {
+            Dim + Up => Bright,
+            Bright + Down => Dim,
+            Lit + Cut => Off,
+            Off + Fix => Dim,
+        }
+    }
+}
+
+impl LampHandlers for Vec<&'static str> {
+    fn dim_up(&mut self) {}
+    fn bright_down(&mut self) {}
+    fn dim_cut(&mut self) {}
+    fn bright_cut(&mut self) {}
+    fn off_fix(&mut self) {}
+    fn on_enter_lit(&mut self) {
+        self.push("enter Lit");
+    }
+    fn on_exit_lit(&mut self) {
+        self.push("exit Lit");
+    }
+}
+
+#[test]
+fn new_enters_the_superstates_of_the_initial_state() {
+    let lamp = Lamp::new(Vec::new());
+    assert_eq!(lamp.context(), &["enter Lit"]);
+    let lamp = lamp.up().down().up().cut().fix();
+    assert_eq!(lamp.context(), &["enter Lit", "exit Lit", "enter Lit"]);
+}
+
+/// The same through `dispatch`.
+#[test]
+fn dispatch_runs_the_superstate_actions_too() {
+    let mut trip = TripAny::from(Trip::new(Vec::new()));
+    for event in [TripEvent::Go, TripEvent::Fly, TripEvent::Return] {
+        trip.dispatch(event).expect("a row");
+    }
+    assert_eq!(
+        trip.context(),
+        &[
+            "go",
+            "enter Away",
+            "exit Airport",
+            "fly",
+            "enter Abroad",
+            "enter Hotel, night 1",
+            "return",
+            "exit Abroad",
+            "exit Away"
+        ]
+    );
+}

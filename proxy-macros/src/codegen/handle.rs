@@ -74,11 +74,16 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
     let impl_params = cx.params_with(&[]);
     let new_doc = format!("Starts a machine in its initial state, `{initial_name}`.");
     // The initial state is entered by `new`: its entry action runs there.
-    let (entry, new_bound) = if m.states[initial].entry {
-        let (entry, handlers) = (cx.entry_method(initial), cx.generic(&cx.handlers));
-        let data = m.states[initial].data.as_ref().map(|_| quote!(, &mut data));
+    // So are its superstates, outermost first, before it.
+    let entered = cx.superstate_calls(None, initial);
+    let (entry, new_bound) = if m.states[initial].entry || !entered.is_empty() {
+        let own = m.states[initial].entry.then(|| {
+            let (entry, handlers) = (cx.entry_method(initial), cx.generic(&cx.handlers));
+            let data = m.states[initial].data.as_ref().map(|_| quote!(, &mut data));
+            quote!(<#context as #handlers>::#entry(&mut context #data);)
+        });
         let bound = super::transitions::handlers_bound(cx);
-        (Some(quote!(<#context as #handlers>::#entry(&mut context #data);)), Some(quote!(where #bound)))
+        (Some(quote!(#entered #own)), Some(quote!(where #bound)))
     } else {
         (None, None)
     };

@@ -26,7 +26,9 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
         quote!(#(#guarded)* #fallback)
     });
     let guards = guard_signatures(cx);
-    let actions = (0..m.states.len()).map(|state| action_signatures(cx, state));
+    let actions = (0..m.states.len())
+        .map(|state| action_signatures(cx, state))
+        .chain((0..m.superstates.len()).map(|group| superstate_action_signatures(cx, group)));
     let choices = m.rows.iter().filter(|row| row.has_alternatives()).map(|row| choice_enum(cx, row));
     let doc = format!(
         "The bodies of the rows of [`{handle}`]: implement it for the context type, one method per (state, event) pair of the table."
@@ -169,6 +171,38 @@ fn action_signatures(cx: &Ctx<'_>, state: usize) -> TokenStream {
     ] {
         if listed {
             out.extend(quote_spanned!(span=> #[doc = #doc] fn #method(&mut self #data);));
+        }
+    }
+    out
+}
+
+/// `fn on_enter_live(&mut self);` and `fn on_exit_live(&mut self);` for a superstate
+/// listed in `entry` or `exit`, spanned at its name.
+fn superstate_action_signatures(cx: &Ctx<'_>, group: usize) -> TokenStream {
+    let g = &cx.m.superstates[group];
+    let span = g.name.span();
+    let mut out = TokenStream::new();
+    for (listed, entry, doc) in [
+        (
+            g.entry,
+            true,
+            format!(
+                "The entry action of superstate `{}`: runs on every transition from a state outside it to one in it, after the row's handler and before the target's own entry action; and in `new` when the initial state is in it.",
+                g.name
+            ),
+        ),
+        (
+            g.exit,
+            false,
+            format!(
+                "The exit action of superstate `{}`: runs on every transition from a state in it to one outside it, after the source's own exit action and the row's handler (which chooses the target).",
+                g.name
+            ),
+        ),
+    ] {
+        if listed {
+            let method = cx.superstate_action(group, entry);
+            out.extend(quote_spanned!(span=> #[doc = #doc] fn #method(&mut self);));
         }
     }
     out

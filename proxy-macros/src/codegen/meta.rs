@@ -156,6 +156,8 @@ fn with_meta<R>(cx: &Ctx<'_>, f: impl FnOnce(&MachineMeta<'_>) -> R) -> R {
             doc: &group_docs[i],
             parent: s.parent.map(|p| group_names[p].as_str()),
             states: &group_states[i],
+            entry: s.entry,
+            exit: s.exit,
         })
         .collect();
     let timeouts: Vec<TimeoutMeta<'_>> = m
@@ -204,8 +206,11 @@ fn meta_tokens(meta: &MachineMeta<'_>, krate: &TokenStream) -> TokenStream {
         quote!(#path::RowMeta { source: #source, event: #event, targets: &[#(#targets),*], guard: #guard, via: #via })
     });
     let superstates = meta.superstates.iter().map(|s| {
-        let (name, doc, parent, states) = (s.name, s.doc, opt(s.parent), s.states);
-        quote!(#path::SuperstateMeta { name: #name, doc: #doc, parent: #parent, states: &[#(#states),*] })
+        let (name, doc, parent, states, entry, exit) =
+            (s.name, s.doc, opt(s.parent), s.states, s.entry, s.exit);
+        quote!(#path::SuperstateMeta {
+            name: #name, doc: #doc, parent: #parent, states: &[#(#states),*], entry: #entry, exit: #exit
+        })
     });
     let timeouts = meta.timeouts.iter().map(|t| {
         let (state, after, event) = (t.state, t.after, t.event);

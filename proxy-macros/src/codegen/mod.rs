@@ -227,6 +227,35 @@ impl<'m> Ctx<'m> {
         names::method_ident(&names::exit_action(name), name.span())
     }
 
+    /// `on_enter_live` / `on_exit_live`: the actions of superstate `group`.
+    pub(crate) fn superstate_action(&self, group: usize, entry: bool) -> Ident {
+        let name = &self.m.superstates[group].name;
+        let text = if entry { names::entry_action(name) } else { names::exit_action(name) };
+        names::method_ident(&text, name.span())
+    }
+
+    /// The calls of the superstate actions of a move from `source` to `target`: the
+    /// exits of the superstates it leaves, innermost first, then the entries of
+    /// those it enters, outermost first. `context` is the context's binding.
+    pub(crate) fn superstate_calls(&self, source: Option<usize>, target: usize) -> TokenStream {
+        let m = self.m;
+        let (left, entered) = match source {
+            Some(source) => m.superstate_moves(source, target),
+            // `new`: every superstate of the initial state is entered.
+            None => (Vec::new(), m.superstates_of(target).into_iter().rev().collect()),
+        };
+        let (context, handlers) = (&m.context, self.generic(&self.handlers));
+        let exits = left.into_iter().filter(|&g| m.superstates[g].exit).map(|g| {
+            let method = self.superstate_action(g, false);
+            quote!(<#context as #handlers>::#method(&mut context);)
+        });
+        let entries = entered.into_iter().filter(|&g| m.superstates[g].entry).map(|g| {
+            let method = self.superstate_action(g, true);
+            quote!(<#context as #handlers>::#method(&mut context);)
+        });
+        quote!(#(#exits)* #(#entries)*)
+    }
+
     /// `LeaseConnectingFail`: what the handler of a row with alternatives returns.
     pub(crate) fn choice_enum(&self, source: usize, event: usize) -> Ident {
         format_ident!("{}{}{}", self.handle, self.m.states[source].name, self.m.events[event].name)

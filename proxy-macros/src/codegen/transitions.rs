@@ -184,17 +184,28 @@ fn fire_body(cx: &Ctx<'_>, row: &Row) -> TokenStream {
     let data_pat = if exit.is_some() && source.data.is_some() { quote!(mut data) } else { data_pat };
     let restore = |target: usize, data: TokenStream| {
         let ty = cx.handle_of(&cx.state_marker(target));
+        // The superstates left and entered, known once the handler chose the target.
+        let moves = cx.superstate_calls(Some(row.source), target);
         if !m.states[target].entry {
-            return quote!(<#ty>::restore(context, #data));
+            if moves.is_empty() {
+                return quote!(<#ty>::restore(context, #data));
+            }
+            return quote!({
+                let data = #data;
+                #moves
+                <#ty>::restore(context, data)
+            });
         }
         let entry = cx.entry_method(target);
         match m.states[target].data {
             Some(_) => quote!({
                 let mut entered = #data;
+                #moves
                 <#context as #handlers>::#entry(&mut context, &mut entered);
                 <#ty>::restore(context, entered)
             }),
             None => quote!({
+                #moves
                 <#context as #handlers>::#entry(&mut context);
                 <#ty>::restore(context, ())
             }),
