@@ -295,6 +295,32 @@ impl<'n> Tree<'n> {
         }
     }
 
+    /// Takes the items of a `timeouts` or `defer` section written for a superstate
+    /// out of it, one per superstate: a second is the error `duplicate` words.
+    fn take_scoped<T>(
+        &self,
+        section: &mut Option<Vec<T>>,
+        state: impl Fn(&T) -> &Ident,
+        duplicate: impl Fn(&Ident) -> String,
+        errors: &mut Errors,
+    ) -> Vec<Scoped<T>> {
+        let Some(section) = section else { return Vec::new() };
+        let (scoped, own): (Vec<T>, Vec<T>) =
+            section.drain(..).partition(|item| self.group(state(item)).is_some());
+        *section = own;
+        let mut taken: Vec<Scoped<T>> = Vec::new();
+        for item in scoped {
+            let ident = state(&item);
+            let group = self.group(ident).expect("partitioned on it");
+            if taken.iter().any(|t| t.group == group) {
+                errors.push(ident.span(), duplicate(ident));
+                continue;
+            }
+            taken.push(Scoped { group, span: ident.span(), item });
+        }
+        taken
+    }
+
     /// Takes every row, timeout and deferral written for a superstate out of `def`
     /// and puts back what each stands for, per state.
     fn expand(&self, def: &mut MachineDef, errors: &mut Errors) {
@@ -323,55 +349,28 @@ impl<'n> Tree<'n> {
             }
             *section = kept;
         }
-        let mut timeouts: Vec<Scoped<TimeoutDef>> = Vec::new();
-        if let Some(section) = &mut def.timeouts {
-            let (scoped, own): (Vec<_>, Vec<_>) =
-                section.drain(..).partition(|t| self.group(&t.state).is_some());
-            *section = own;
-            for timeout in scoped {
-                let group = self.group(&timeout.state).expect("partitioned on it");
-                if timeouts.iter().any(|t| t.group == group) {
+        let timeouts = self.take_scoped(
+            &mut def.timeouts,
+            |t| &t.state,
+            |state| format!("duplicate timeout: `{state}` already has one; a state has at most one timer"),
+            errors,
+        );
+        let deferrals: Vec<Scoped<Vec<Ident>>> = self
+            .take_scoped(&mut def.defer, |d| &d.state, |state| {
+                format!("duplicate deferral list for `{state}`; list all its deferred events once: `{state}: [A, B]`")
+            }, errors)
+            .into_iter()
+            .map(|d| Scoped { group: d.group, span: d.span, item: d.item.events })
+            .collect();
+        for deferral in &deferrals {
+            let (group, name) = (deferral.group, &self.nodes[deferral.group].name);
+            for event in &deferral.item {
+                if rows.iter().any(|r| r.group == group && r.item.event == *event) {
                     errors.push(
-                        timeout.state.span(),
-                        format!(
-                            "duplicate timeout: `{}` already has one; a state has at most one timer",
-                            timeout.state
-                        ),
+                        event.span(),
+                        format!("`{name}` both handles and defers `{event}`; remove its row or its deferral"),
                     );
-                    continue;
                 }
-                timeouts.push(Scoped { group, span: timeout.state.span(), item: timeout });
-            }
-        }
-        let mut deferrals: Vec<Scoped<Vec<Ident>>> = Vec::new();
-        if let Some(section) = &mut def.defer {
-            let (scoped, own): (Vec<_>, Vec<_>) =
-                section.drain(..).partition(|d| self.group(&d.state).is_some());
-            *section = own;
-            for deferral in scoped {
-                let group = self.group(&deferral.state).expect("partitioned on it");
-                if deferrals.iter().any(|d| d.group == group) {
-                    errors.push(
-                        deferral.state.span(),
-                        format!(
-                            "duplicate deferral list for `{0}`; list all its deferred events once: `{0}: [A, B]`",
-                            deferral.state
-                        ),
-                    );
-                    continue;
-                }
-                for event in &deferral.events {
-                    if rows.iter().any(|r| r.group == group && r.item.event == *event) {
-                        errors.push(
-                            event.span(),
-                            format!(
-                                "`{}` both handles and defers `{event}`; remove its row or its deferral",
-                                deferral.state
-                            ),
-                        );
-                    }
-                }
-                deferrals.push(Scoped { group, span: deferral.state.span(), item: deferral.events });
             }
         }
 

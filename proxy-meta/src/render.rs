@@ -16,7 +16,7 @@ impl MachineMeta<'_> {
         // `writeln!` into a `String` cannot fail.
         let _ = writeln!(out, "    [*] --> {}", self.initial);
         for superstate in self.superstates.iter().filter(|s| s.parent.is_none()) {
-            self.write_mermaid_group(&mut out, superstate.name, 1);
+            self.write_group(&mut out, superstate.name, 1, false);
         }
         for (row, source) in self.drawn_rows() {
             for target in row.targets {
@@ -64,7 +64,7 @@ impl MachineMeta<'_> {
             }
         }
         for superstate in self.superstates.iter().filter(|s| s.parent.is_none()) {
-            self.write_dot_cluster(&mut out, superstate.name, 1);
+            self.write_group(&mut out, superstate.name, 1, true);
         }
         for (row, source) in self.drawn_rows() {
             // A superstate's row leaves its cluster: drawn from the first state it
@@ -103,41 +103,23 @@ impl MachineMeta<'_> {
         })
     }
 
-    /// `state Idle { .. }` with its states and nested superstates.
-    fn write_mermaid_group(&self, out: &mut String, name: &str, depth: usize) {
+    /// A superstate with its states and nested superstates: `state Idle { .. }` in
+    /// Mermaid, `subgraph cluster_Idle { label=..; .. }` in DOT.
+    fn write_group(&self, out: &mut String, name: &str, depth: usize, dot: bool) {
         let indent = "    ".repeat(depth);
-        let _ = writeln!(out, "{indent}state {name} {{");
-        for superstate in self.superstates.iter().filter(|s| s.name == name) {
-            for state in superstate.states {
-                let _ = writeln!(out, "{indent}    {state}");
-            }
+        let group = self.superstates.iter().find(|s| s.name == name);
+        if dot {
+            let actions = group.and_then(|s| s.actions()).map(|a| format!(" ({a})")).unwrap_or_default();
+            let _ = writeln!(out, "{indent}subgraph cluster_{name} {{");
+            let _ = writeln!(out, "{indent}    label=\"{name}{actions}\";");
+        } else {
+            let _ = writeln!(out, "{indent}state {name} {{");
+        }
+        for state in group.map_or(&[][..], |s| s.states) {
+            let _ = writeln!(out, "{indent}    {state}{}", if dot { ";" } else { "" });
         }
         for nested in self.superstates.iter().filter(|s| s.parent == Some(name)) {
-            self.write_mermaid_group(out, nested.name, depth + 1);
-        }
-        let _ = writeln!(out, "{indent}}}");
-    }
-
-    /// `subgraph cluster_Idle { .. }` with its states and nested superstates.
-    fn write_dot_cluster(&self, out: &mut String, name: &str, depth: usize) {
-        let indent = "    ".repeat(depth);
-        let _ = writeln!(out, "{indent}subgraph cluster_{name} {{");
-        let actions = self.superstates.iter().find(|s| s.name == name).and_then(|s| s.actions());
-        match actions {
-            Some(actions) => {
-                let _ = writeln!(out, "{indent}    label=\"{name} ({actions})\";");
-            }
-            None => {
-                let _ = writeln!(out, "{indent}    label=\"{name}\";");
-            }
-        }
-        for superstate in self.superstates.iter().filter(|s| s.name == name) {
-            for state in superstate.states {
-                let _ = writeln!(out, "{indent}    {state};");
-            }
-        }
-        for nested in self.superstates.iter().filter(|s| s.parent == Some(name)) {
-            self.write_dot_cluster(out, nested.name, depth + 1);
+            self.write_group(out, nested.name, depth + 1, dot);
         }
         let _ = writeln!(out, "{indent}}}");
     }
