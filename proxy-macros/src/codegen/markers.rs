@@ -32,9 +32,11 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
         }
     });
     let rejects = (0..m.states.len()).flat_map(|state| {
+        let notes = rejection_notes(cx, state);
         (0..m.events.len())
-            .filter(move |&event| m.events[event].method && m.row(state, event).is_none())
-            .map(move |event| rejects_trait(cx, state, event))
+            .filter(move |&event| m.events[event].method && cx.row(state, event).is_none())
+            .map(move |event| rejects_trait(cx, state, event, &notes))
+            .collect::<Vec<_>>()
     });
     let module_doc = format!(
         "The states of [`{handle}`](super::{handle}) as types, and its events as types in [`event`]."
@@ -73,30 +75,13 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
 /// the event marker's generated path. Its one impl, for the uninhabited `Illegal`, is
 /// `#[diagnostic::do_not_recommend]`: rustc then neither says "this trait has no
 /// implementations, consider adding one" nor lists the impl.
-fn rejects_trait(cx: &Ctx<'_>, state: usize, event: usize) -> TokenStream {
+fn rejects_trait(cx: &Ctx<'_>, state: usize, event: usize, notes: &[String]) -> TokenStream {
     let m = cx.m;
     let name = &m.states[state].name;
     let event_name = &m.events[event].name;
     let trait_name = cx.rejects_trait(state, event);
-    let accepted: Vec<String> = m.rows_from(state).map(|row| m.events[row.event].name.to_string()).collect();
-    let deferred: Vec<String> = m
-        .deferrals
-        .iter()
-        .filter(|(s, _)| *s == state)
-        .flat_map(|(_, events)| events.iter().map(|e| m.events[*e].name.to_string()))
-        .collect();
     let message = format!("illegal transition: `{name}` does not accept `{event_name}`");
     let label = format!("`{name}` does not accept `{event_name}`");
-    let mut notes = vec![if m.is_terminal(state) {
-        format!("`{name}` is a terminal state of `{}`: it accepts no event", m.name)
-    } else if accepted.is_empty() {
-        format!("`{name}` accepts no event")
-    } else {
-        format!("`{name}` accepts {}", names::backticked(&accepted))
-    }];
-    if !deferred.is_empty() {
-        notes.push(format!("`{name}` defers {} until the state changes", names::backticked(&deferred)));
-    }
     let vis = cx.nested_vis(2);
     respan(
         quote! {
@@ -107,4 +92,29 @@ fn rejects_trait(cx: &Ctx<'_>, state: usize, event: usize) -> TokenStream {
         },
         name.span(),
     )
+}
+
+/// The notes of every rejection by `state`: what it accepts and what it defers, the
+/// same for each event it rejects.
+fn rejection_notes(cx: &Ctx<'_>, state: usize) -> Vec<String> {
+    let m = cx.m;
+    let name = &m.states[state].name;
+    let accepted: Vec<String> = m.rows_from(state).map(|row| m.events[row.event].name.to_string()).collect();
+    let deferred: Vec<String> = m
+        .deferrals
+        .iter()
+        .filter(|(s, _)| *s == state)
+        .flat_map(|(_, events)| events.iter().map(|e| m.events[*e].name.to_string()))
+        .collect();
+    let mut notes = vec![if m.is_terminal(state) {
+        format!("`{name}` is a terminal state of `{}`: it accepts no event", m.name)
+    } else if accepted.is_empty() {
+        format!("`{name}` accepts no event")
+    } else {
+        format!("`{name}` accepts {}", names::backticked(&accepted))
+    }];
+    if !deferred.is_empty() {
+        notes.push(format!("`{name}` defers {} until the state changes", names::backticked(&deferred)));
+    }
+    notes
 }

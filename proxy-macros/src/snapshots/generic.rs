@@ -225,6 +225,22 @@ where
 {
     fn __fire(handle: Pool<'a, T, Self>, event: T) -> <Self as __PoolOnPut<'a, T>>::Next;
 }
+#[doc(hidden)]
+#[allow(non_camel_case_types, dead_code)]
+trait __PoolOnClose<'a, T: Clone>
+where
+    T: Send,
+{
+    type Next;
+}
+#[doc(hidden)]
+#[allow(non_camel_case_types, dead_code)]
+trait __PoolFireClose<'a, T: Clone, X>: __PoolOnClose<'a, T> + PoolState<'a, T>
+where
+    T: Send,
+{
+    fn __fire(handle: Pool<'a, T, Self>) -> <Self as __PoolOnClose<'a, T>>::Next;
+}
 impl<'a, T: Clone> __PoolOnPut<'a, T> for pool::Empty
 where
     T: Send,
@@ -242,6 +258,40 @@ where
             T,
         > as PoolHandlers<'a, T>>::empty_put(&mut context, event);
         <Pool<'a, T, pool::Full>>::restore(context, next)
+    }
+}
+impl<'a, T: Clone> __PoolOnClose<'a, T> for pool::Empty
+where
+    T: Send,
+{
+    type Next = Pool<'a, T, pool::Closed>;
+}
+impl<'a, T: Clone> __PoolFireClose<'a, T, ()> for pool::Empty
+where
+    T: Send,
+    for<'__h> &'a mut Vec<T>: PoolHandlers<'a, T>,
+{
+    fn __fire(handle: Pool<'a, T, pool::Empty>) -> Pool<'a, T, pool::Closed> {
+        let (mut context, _) = handle.into_parts();
+        <&'a mut Vec<T> as PoolHandlers<'a, T>>::empty_close(&mut context);
+        <Pool<'a, T, pool::Closed>>::restore(context, ())
+    }
+}
+impl<'a, T: Clone> __PoolOnClose<'a, T> for pool::Full
+where
+    T: Send,
+{
+    type Next = Pool<'a, T, pool::Closed>;
+}
+impl<'a, T: Clone> __PoolFireClose<'a, T, ()> for pool::Full
+where
+    T: Send,
+    for<'__h> &'a mut Vec<T>: PoolHandlers<'a, T>,
+{
+    fn __fire(handle: Pool<'a, T, pool::Full>) -> Pool<'a, T, pool::Closed> {
+        let (mut context, data) = handle.into_parts();
+        <&'a mut Vec<T> as PoolHandlers<'a, T>>::full_close(&mut context, data);
+        <Pool<'a, T, pool::Closed>>::restore(context, ())
     }
 }
 #[allow(dead_code)]
@@ -264,73 +314,6 @@ where
     {
         <pool::Empty as __PoolFirePut<'a, T, ()>>::__fire(self, event)
     }
-}
-#[allow(dead_code)]
-impl<'a, T: Clone> Pool<'a, T, pool::Full>
-where
-    T: Send,
-{
-    #[doc(hidden)]
-    fn put(self, _event: T) -> pool::__private::Illegal
-    where
-        T: Send,
-        for<'__a> pool::event::Put: pool::__private::FullAcceptsPut<'__a>,
-    {
-        ::core::unreachable!("no type satisfies the bound of an illegal transition")
-    }
-}
-#[allow(dead_code)]
-impl<'a, T: Clone> Pool<'a, T, pool::Closed>
-where
-    T: Send,
-{
-    #[doc(hidden)]
-    fn put(self, _event: T) -> pool::__private::Illegal
-    where
-        T: Send,
-        for<'__a> pool::event::Put: pool::__private::ClosedAcceptsPut<'__a>,
-    {
-        ::core::unreachable!("no type satisfies the bound of an illegal transition")
-    }
-}
-#[doc(hidden)]
-#[allow(non_camel_case_types, dead_code)]
-trait __PoolOnClose<'a, T: Clone>
-where
-    T: Send,
-{
-    type Next;
-}
-#[doc(hidden)]
-#[allow(non_camel_case_types, dead_code)]
-trait __PoolFireClose<'a, T: Clone, X>: __PoolOnClose<'a, T> + PoolState<'a, T>
-where
-    T: Send,
-{
-    fn __fire(handle: Pool<'a, T, Self>) -> <Self as __PoolOnClose<'a, T>>::Next;
-}
-impl<'a, T: Clone> __PoolOnClose<'a, T> for pool::Empty
-where
-    T: Send,
-{
-    type Next = Pool<'a, T, pool::Closed>;
-}
-impl<'a, T: Clone> __PoolFireClose<'a, T, ()> for pool::Empty
-where
-    T: Send,
-    for<'__h> &'a mut Vec<T>: PoolHandlers<'a, T>,
-{
-    fn __fire(handle: Pool<'a, T, pool::Empty>) -> Pool<'a, T, pool::Closed> {
-        let (mut context, _) = handle.into_parts();
-        <&'a mut Vec<T> as PoolHandlers<'a, T>>::empty_close(&mut context);
-        <Pool<'a, T, pool::Closed>>::restore(context, ())
-    }
-}
-#[allow(dead_code)]
-impl<'a, T: Clone> Pool<'a, T, pool::Empty>
-where
-    T: Send,
-{
     ///Raises `Close`.
     ///
     ///| in state | leads to |
@@ -348,28 +331,19 @@ where
         <pool::Empty as __PoolFireClose<'a, T, ()>>::__fire(self)
     }
 }
-impl<'a, T: Clone> __PoolOnClose<'a, T> for pool::Full
-where
-    T: Send,
-{
-    type Next = Pool<'a, T, pool::Closed>;
-}
-impl<'a, T: Clone> __PoolFireClose<'a, T, ()> for pool::Full
-where
-    T: Send,
-    for<'__h> &'a mut Vec<T>: PoolHandlers<'a, T>,
-{
-    fn __fire(handle: Pool<'a, T, pool::Full>) -> Pool<'a, T, pool::Closed> {
-        let (mut context, data) = handle.into_parts();
-        <&'a mut Vec<T> as PoolHandlers<'a, T>>::full_close(&mut context, data);
-        <Pool<'a, T, pool::Closed>>::restore(context, ())
-    }
-}
 #[allow(dead_code)]
 impl<'a, T: Clone> Pool<'a, T, pool::Full>
 where
     T: Send,
 {
+    #[doc(hidden)]
+    fn put(self, _event: T) -> pool::__private::Illegal
+    where
+        T: Send,
+        for<'__a> pool::event::Put: pool::__private::FullAcceptsPut<'__a>,
+    {
+        ::proxy_machine::__private::illegal()
+    }
     ///Raises `Close`.
     ///
     ///| in state | leads to |
@@ -393,12 +367,20 @@ where
     T: Send,
 {
     #[doc(hidden)]
+    fn put(self, _event: T) -> pool::__private::Illegal
+    where
+        T: Send,
+        for<'__a> pool::event::Put: pool::__private::ClosedAcceptsPut<'__a>,
+    {
+        ::proxy_machine::__private::illegal()
+    }
+    #[doc(hidden)]
     fn close(self) -> pool::__private::Illegal
     where
         T: Send,
         for<'__a> pool::event::Close: pool::__private::ClosedAcceptsClose<'__a>,
     {
-        ::core::unreachable!("no type satisfies the bound of an illegal transition")
+        ::proxy_machine::__private::illegal()
     }
 }
 ///[`Pool`] in whichever state it is, for code that learns the state only at run time.
