@@ -31,13 +31,7 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
             quote!(#docs #item)
         }
     });
-    let rejects = (0..m.states.len()).flat_map(|state| {
-        let notes = rejection_notes(cx, state);
-        (0..m.events.len())
-            .filter(move |&event| m.events[event].method && cx.row(state, event).is_none())
-            .map(move |event| rejects_trait(cx, state, event, &notes))
-            .collect::<Vec<_>>()
-    });
+    let rejects = rejects_traits(cx);
     let module_doc = format!(
         "The states of [`{handle}`](super::{handle}) as types, and its events as types in [`event`]."
     );
@@ -62,36 +56,53 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
                 #v2 trait Sealed {}
                 /// The `Next` of an event a state does not accept.
                 #v2 enum Illegal {}
-                #(#rejects)*
+                #rejects
             }
         }
     }
 }
 
-/// `IdleAcceptsClose<'a>`: implemented for nothing, so the bound
-/// `for<'a> Close: IdleAcceptsClose<'a>` of `Lease<Idle>::close` fails with the message
-/// "illegal transition: `Idle` does not accept `Close`" and a note listing what `Idle`
-/// does accept. The text is literal, not `{Self}`: from another crate rustc would print
-/// the event marker's generated path. Its one impl, for the uninhabited `Illegal`, is
+/// `IdleAcceptsClose<'a>`, one per (state, event) pair without a row: implemented
+/// for nothing, so the bound `for<'a> Close: IdleAcceptsClose<'a>` of
+/// `Lease<Idle>::close` fails with the message "illegal transition: `Idle` does not
+/// accept `Close`" and a note listing what `Idle` does accept. The text is literal,
+/// not `{Self}`: from another crate rustc would print the event marker's generated
+/// path. Its one impl, for the uninhabited `Illegal`, is
 /// `#[diagnostic::do_not_recommend]`: rustc then neither says "this trait has no
 /// implementations, consider adding one" nor lists the impl.
-fn rejects_trait(cx: &Ctx<'_>, state: usize, event: usize, notes: &[String]) -> TokenStream {
+///
+/// Written as text and parsed once: a big table has thousands of these, and building
+/// each token by token in the proc macro, which a debug build compiles unoptimised,
+/// took a third of a second for 9,000 of them. No diagnostic points into them (the
+/// bound that names one is spanned at the event, in `transitions`), so they keep the
+/// call site's span.
+fn rejects_traits(cx: &Ctx<'_>) -> TokenStream {
+    use std::fmt::Write as _;
     let m = cx.m;
-    let name = &m.states[state].name;
-    let event_name = &m.events[event].name;
-    let trait_name = cx.rejects_trait(state, event);
-    let message = format!("illegal transition: `{name}` does not accept `{event_name}`");
-    let label = format!("`{name}` does not accept `{event_name}`");
-    let vis = cx.nested_vis(2);
-    respan(
-        quote! {
-            #[diagnostic::on_unimplemented(message = #message, label = #label, #(note = #notes),*)]
-            #vis trait #trait_name<'__a> {}
-            #[diagnostic::do_not_recommend]
-            impl<'__a> #trait_name<'__a> for Illegal {}
-        },
-        name.span(),
-    )
+    let vis = cx.nested_vis(2).to_string();
+    let mut text = String::new();
+    for state in 0..m.states.len() {
+        let name = &m.states[state].name;
+        let notes: String =
+            rejection_notes(cx, state).iter().map(|note| format!(", note = {note:?}")).collect();
+        for event in 0..m.events.len() {
+            if !m.events[event].method || cx.row(state, event).is_some() {
+                continue;
+            }
+            let event_name = &m.events[event].name;
+            let trait_name = cx.rejects_trait(state, event);
+            let message = format!("illegal transition: `{name}` does not accept `{event_name}`");
+            let label = format!("`{name}` does not accept `{event_name}`");
+            // `write!` into a `String` cannot fail.
+            let _ = write!(
+                text,
+                "#[diagnostic::on_unimplemented(message = {message:?}, label = {label:?}{notes})] \
+                 {vis} trait {trait_name}<'__a> {{}} \
+                 #[diagnostic::do_not_recommend] impl<'__a> {trait_name}<'__a> for Illegal {{}} "
+            );
+        }
+    }
+    super::parse_generated(&text)
 }
 
 /// The notes of every rejection by `state`: what it accepts and what it defers, the

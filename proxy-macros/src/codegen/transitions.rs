@@ -11,8 +11,9 @@
 //! transition: `Open` does not accept `Connect`", and a note listing what `Open`
 //! accepts, literal text that reads the same from any crate.
 
-use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::Ident;
 
 use super::{handlers, respan, Ctx};
 use crate::model::Row;
@@ -22,7 +23,8 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
     let traits = (0..m.events.len()).map(|event| event_traits(cx, event));
     let fires = m.rows.iter().map(|row| fire_impls(cx, row));
     let docs: Vec<TokenStream> = (0..m.events.len()).map(|event| method_doc(cx, event)).collect();
-    let methods = (0..m.states.len()).map(|state| state_methods(cx, state, &docs));
+    let illegal: Vec<IllegalParts> = (0..m.events.len()).map(|event| IllegalParts::new(cx, event)).collect();
+    let methods = (0..m.states.len()).map(|state| state_methods(cx, state, &docs, &illegal));
     let nexts = m.rows.iter().filter(|r| r.returns_next()).map(|row| next_enum(cx, row));
     quote!(#(#traits)* #(#fires)* #(#methods)* #(#nexts)*)
 }
@@ -97,7 +99,7 @@ fn fire_impls(cx: &Ctx<'_>, row: &Row) -> TokenStream {
 /// one per (state, event): rustc checks the inherent impls of a type that share an
 /// item name against each other, which for a block per pair is quadratic in the
 /// states.
-fn state_methods(cx: &Ctx<'_>, state: usize, docs: &[TokenStream]) -> TokenStream {
+fn state_methods(cx: &Ctx<'_>, state: usize, docs: &[TokenStream], illegal: &[IllegalParts]) -> TokenStream {
     let m = cx.m;
     let params = cx.params_with(&[]);
     let where_clause = cx.where_with(&[]);
@@ -106,7 +108,7 @@ fn state_methods(cx: &Ctx<'_>, state: usize, docs: &[TokenStream]) -> TokenStrea
         .filter(|&event| m.events[event].method)
         .map(|event| match cx.row(state, event) {
             Some(row) => legal_method(cx, row, &docs[event]),
-            None => illegal_method(cx, state, event),
+            None => illegal[event].method(cx, state),
         })
         .collect();
     if methods.is_empty() {
@@ -138,9 +140,10 @@ fn legal_method(cx: &Ctx<'_>, row: &Row, doc: &TokenStream) -> TokenStream {
     let method = cx.event_method(row.event);
     let next = next_type(cx, row);
     let bound = handlers_bound(cx);
-    respan(
+    // The docs keep their spans: respanning them, a table's worth of lines per
+    // method, would only cost time.
+    let method = respan(
         quote! {
-            #doc
             // The handlers bound on the method, not the impl: a context without
             // handlers is then an E0277 with the handlers trait's message, not an
             // E0599. Its lifetime is there only to defer the bound to the call.
@@ -150,10 +153,12 @@ fn legal_method(cx: &Ctx<'_>, row: &Row, doc: &TokenStream) -> TokenStream {
             }
         },
         m.events[row.event].name.span(),
-    )
+    );
+    quote!(#doc #method)
 }
 
-/// The method of a (state, event) pair without a row.
+/// The method of a (state, event) pair without a row, from the parts its event's
+/// methods share.
 ///
 /// The method exists in every state, so calling it where the table has no row is not
 /// an E0599 "method not found" but an E0277 on the one bound below, whose
@@ -161,25 +166,56 @@ fn legal_method(cx: &Ctx<'_>, row: &Row, doc: &TokenStream) -> TokenStream {
 /// is the method's own (no trait impl in between), so rustc adds no "required for"
 /// note about a generated trait; it is higher-ranked, so it is not a trivially false
 /// bound on the definition.
-fn illegal_method(cx: &Ctx<'_>, state: usize, event: usize) -> TokenStream {
-    let m = cx.m;
-    let vis = &m.vis;
-    let (module, krate) = (&cx.module, &cx.krate);
-    let method = cx.event_method(event);
-    let rejects = cx.rejects_trait(state, event);
-    let event_marker = cx.event_marker(event);
-    let leaf = quote!(for<'__a> #event_marker: #module::__private::#rejects<'__a>);
-    let where_illegal = cx.where_with(std::slice::from_ref(&leaf));
-    let unused = m.events[event].payload.as_ref().map(|p| quote!(, _event: #p));
-    let signature = respan(
-        quote! {
+struct IllegalParts {
+    event: usize,
+    span: Span,
+    vis: TokenStream,
+    method: Ident,
+    module: Ident,
+    /// `, _event: Payload`, if the event has one.
+    unused: TokenStream,
+    /// The machine's where-clause predicates, each followed by a comma.
+    preds: TokenStream,
+    event_marker: TokenStream,
+}
+
+impl IllegalParts {
+    /// Everything the signature holds at the event's span, built once per event
+    /// rather than respanned in each of its (up to one per state) methods.
+    fn new(cx: &Ctx<'_>, event: usize) -> IllegalParts {
+        let m = cx.m;
+        let span = m.events[event].name.span();
+        let vis = &m.vis;
+        let mut module = cx.module.clone();
+        module.set_span(span);
+        let preds = &cx.preds;
+        IllegalParts {
+            event,
+            span,
+            vis: respan(quote!(#vis), span),
+            method: cx.event_method(event),
+            unused: respan(
+                m.events[event].payload.as_ref().map(|p| quote!(, _event: #p)).unwrap_or_default(),
+                span,
+            ),
+            preds: respan(quote!(#(#preds,)*), span),
+            event_marker: respan(cx.event_marker(event), span),
+            module,
+        }
+    }
+
+    fn method(&self, cx: &Ctx<'_>, state: usize) -> TokenStream {
+        let IllegalParts { event, span, vis, method, module, unused, preds, event_marker } = self;
+        let rejects = format_ident!("{}", cx.rejects_trait(state, *event), span = *span);
+        let signature = quote_spanned! {*span=>
             #[doc(hidden)]
-            #vis fn #method(self #unused) -> #module::__private::Illegal #where_illegal
-        },
-        m.events[event].name.span(),
-    );
-    // A plain call, no macro to expand; `$crate` keeps its own span.
-    quote!(#signature { #krate::__private::illegal() })
+            #vis fn #method(self #unused) -> #module::__private::Illegal
+            where #preds for<'__a> #event_marker: #module::__private::#rejects<'__a>
+        };
+        // A plain call, no macro to expand; `$crate` keeps its own span.
+        let krate = &cx.krate;
+        quote!(#signature { #krate::__private::illegal() })
+    }
 }
 
 /// `for<'__h> Cx: LeaseHandlers`: higher-ranked so that a context without handlers is
