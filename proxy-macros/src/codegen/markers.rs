@@ -23,13 +23,12 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
         let item = respan(quote!(#v1 enum #name {} impl __private::Sealed for #name {}), name.span());
         quote!(#docs #item)
     });
-    let events = m.events.iter().map(|event| {
+    let events = m.events.iter().enumerate().map(|(index, event)| {
         let name = &event.name;
         let docs = Ctx::docs_or(&event.attrs, &format!("The event `{name}`, at the type level."));
-        {
-            let item = respan(quote!(#v2 enum #name {}), name.span());
-            quote!(#docs #item)
-        }
+        let table = super::transitions::event_table(cx, index);
+        let item = respan(quote!(#v2 enum #name {}), name.span());
+        quote!(#docs #[doc = ""] #(#[doc = #table])* #item)
     });
     let rejects = rejects_traits(cx);
     let module_doc = format!(

@@ -22,9 +22,8 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
     let m = cx.m;
     let traits = (0..m.events.len()).map(|event| event_traits(cx, event));
     let fires = m.rows.iter().map(|row| fire_impls(cx, row));
-    let docs: Vec<TokenStream> = (0..m.events.len()).map(|event| method_doc(cx, event)).collect();
     let illegal: Vec<IllegalParts> = (0..m.events.len()).map(|event| IllegalParts::new(cx, event)).collect();
-    let methods = (0..m.states.len()).map(|state| state_methods(cx, state, &docs, &illegal));
+    let methods = (0..m.states.len()).map(|state| state_methods(cx, state, &illegal));
     let nexts = m.rows.iter().filter(|r| r.returns_next()).map(|row| next_enum(cx, row));
     quote!(#(#traits)* #(#fires)* #(#methods)* #(#nexts)*)
 }
@@ -99,7 +98,7 @@ fn fire_impls(cx: &Ctx<'_>, row: &Row) -> TokenStream {
 /// one per (state, event): rustc checks the inherent impls of a type that share an
 /// item name against each other, which for a block per pair is quadratic in the
 /// states.
-fn state_methods(cx: &Ctx<'_>, state: usize, docs: &[TokenStream], illegal: &[IllegalParts]) -> TokenStream {
+fn state_methods(cx: &Ctx<'_>, state: usize, illegal: &[IllegalParts]) -> TokenStream {
     let m = cx.m;
     let params = cx.params_with(&[]);
     let where_clause = cx.where_with(&[]);
@@ -107,7 +106,7 @@ fn state_methods(cx: &Ctx<'_>, state: usize, docs: &[TokenStream], illegal: &[Il
     let methods: Vec<TokenStream> = (0..m.events.len())
         .filter(|&event| m.events[event].method)
         .map(|event| match cx.row(state, event) {
-            Some(row) => legal_method(cx, row, &docs[event]),
+            Some(row) => legal_method(cx, row),
             None => illegal[event].method(cx, state),
         })
         .collect();
@@ -128,7 +127,8 @@ fn state_methods(cx: &Ctx<'_>, state: usize, docs: &[TokenStream], illegal: &[Il
 }
 
 /// The method of a row: fires its transition.
-fn legal_method(cx: &Ctx<'_>, row: &Row, doc: &TokenStream) -> TokenStream {
+fn legal_method(cx: &Ctx<'_>, row: &Row) -> TokenStream {
+    let doc = method_doc(cx, row);
     let m = cx.m;
     let vis = &m.vis;
     let (_, fire) = cx.event_traits(row.event);
@@ -390,39 +390,61 @@ fn next_enum(cx: &Ctx<'_>, row: &Row) -> TokenStream {
     }
 }
 
-/// The docs of an event's method: which states accept it and where it leads.
-fn method_doc(cx: &Ctx<'_>, event: usize) -> TokenStream {
+/// The docs of a row's method: where it leads from this state, and where to find the
+/// event's other rows. The whole table of the event is on its marker type
+/// (`lease::event::Connect`, see [`event_table`]), once, not in each state's method:
+/// for a big table that copy was rows-per-event doc lines on each of its methods.
+fn method_doc(cx: &Ctx<'_>, row: &Row) -> TokenStream {
     let m = cx.m;
-    let event_name = &m.events[event].name;
-    let mut lines = vec![format!("Raises `{event_name}`.")];
-    let event_docs: Vec<_> = m.events[event].attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
-    let rows: Vec<&Row> = m.rows.iter().filter(|r| r.event == event).collect();
-    lines.push(String::new());
-    if rows.is_empty() {
-        lines.push("No state accepts it: calling it does not compile.".into());
-    } else {
-        lines.push("| in state | leads to |".into());
-        lines.push("|---|---|".into());
-        for row in &rows {
-            let mut targets: Vec<String> = row
-                .guarded
-                .iter()
-                .map(|g| format!("`{}` if `{}`", m.states[g.target].name, g.guard))
-                .collect();
-            let fallback: Vec<String> =
-                row.targets.iter().map(|t| format!("`{}`", m.states[*t].name)).collect();
-            let fallback = fallback.join(" or ");
-            targets.push(if row.guarded.is_empty() { fallback } else { format!("else {fallback}") });
-            lines.push(format!("| `{}` | {} |", m.states[row.source].name, targets.join(", ")));
-        }
-        lines.push(String::new());
-        lines.push(
-            "In any other state, calling it is a compile error that names the state and the event.".into(),
-        );
-    }
+    let event_name = &m.events[row.event].name;
+    let event_docs = m.events[row.event].attrs.iter().filter(|a| a.path().is_ident("doc"));
+    let lines = [
+        format!(
+            "Raises `{event_name}` in `{}`: leads to {}.",
+            m.states[row.source].name,
+            targets_text(cx, row)
+        ),
+        String::new(),
+        format!(
+            "The states that accept it: [`{module}::event::{event_name}`]. In any other state, calling \
+             it is a compile error that names the state and the event.",
+            module = cx.module
+        ),
+    ];
     quote! {
         #(#[doc = #lines])*
         #[doc = ""]
         #(#event_docs)*
     }
+}
+
+/// Where a row leads: "`Open`", "`Open` or `Shut`", "`Open` if `fits`, else `Shut`".
+fn targets_text(cx: &Ctx<'_>, row: &Row) -> String {
+    let m = cx.m;
+    let mut targets: Vec<String> =
+        row.guarded.iter().map(|g| format!("`{}` if `{}`", m.states[g.target].name, g.guard)).collect();
+    let fallback: Vec<String> = row.targets.iter().map(|t| format!("`{}`", m.states[*t].name)).collect();
+    let fallback = fallback.join(" or ");
+    targets.push(if row.guarded.is_empty() { fallback } else { format!("else {fallback}") });
+    targets.join(", ")
+}
+
+/// The doc lines of an event's marker type: which states accept it and where it
+/// leads.
+pub(super) fn event_table(cx: &Ctx<'_>, event: usize) -> Vec<String> {
+    let m = cx.m;
+    let rows: Vec<&Row> = m.rows.iter().filter(|r| r.event == event).collect();
+    if rows.is_empty() {
+        return vec!["No state accepts it: calling its method does not compile.".into()];
+    }
+    let mut lines = vec!["| in state | leads to |".to_owned(), "|---|---|".to_owned()];
+    for row in rows {
+        lines.push(format!("| `{}` | {} |", m.states[row.source].name, targets_text(cx, row)));
+    }
+    lines.push(String::new());
+    lines.push(
+        "In any other state, calling its method is a compile error that names the state and the event."
+            .into(),
+    );
+    lines
 }

@@ -13,10 +13,26 @@ pub mod door {
     ///The events of [`Door`](super::super::Door) as types.
     pub mod event {
         ///The event `Push`, at the type level.
+        ///
+        ///| in state | leads to |
+        ///|---|---|
+        ///| `Open` | `Shut` |
+        ///| `Shut` | `Open` or `Shut` |
+        ///
+        ///In any other state, calling its method is a compile error that names the state and the event.
         pub enum Push {}
         ///The event `Lock`, at the type level.
+        ///
+        ///No state accepts it: calling its method does not compile.
         pub enum Lock {}
         ///The event `Burn`, at the type level.
+        ///
+        ///| in state | leads to |
+        ///|---|---|
+        ///| `Open` | `Gone` |
+        ///| `Shut` | `Gone` |
+        ///
+        ///In any other state, calling its method is a compile error that names the state and the event.
         pub enum Burn {}
     }
     #[doc(hidden)]
@@ -313,14 +329,9 @@ where
 }
 #[allow(dead_code)]
 impl Door<door::Open> {
-    ///Raises `Push`.
+    ///Raises `Push` in `Open`: leads to `Shut`.
     ///
-    ///| in state | leads to |
-    ///|---|---|
-    ///| `Open` | `Shut` |
-    ///| `Shut` | `Open` or `Shut` |
-    ///
-    ///In any other state, calling it is a compile error that names the state and the event.
+    ///The states that accept it: [`door::event::Push`]. In any other state, calling it is a compile error that names the state and the event.
     ///
     #[allow(unused_lifetimes)]
     pub fn push(self) -> Door<door::Shut>
@@ -336,14 +347,9 @@ impl Door<door::Open> {
     {
         ::proxy_machine::__private::illegal()
     }
-    ///Raises `Burn`.
+    ///Raises `Burn` in `Open`: leads to `Gone`.
     ///
-    ///| in state | leads to |
-    ///|---|---|
-    ///| `Open` | `Gone` |
-    ///| `Shut` | `Gone` |
-    ///
-    ///In any other state, calling it is a compile error that names the state and the event.
+    ///The states that accept it: [`door::event::Burn`]. In any other state, calling it is a compile error that names the state and the event.
     ///
     #[allow(unused_lifetimes)]
     pub fn burn(self) -> Door<door::Gone>
@@ -355,14 +361,9 @@ impl Door<door::Open> {
 }
 #[allow(dead_code)]
 impl Door<door::Shut> {
-    ///Raises `Push`.
+    ///Raises `Push` in `Shut`: leads to `Open` or `Shut`.
     ///
-    ///| in state | leads to |
-    ///|---|---|
-    ///| `Open` | `Shut` |
-    ///| `Shut` | `Open` or `Shut` |
-    ///
-    ///In any other state, calling it is a compile error that names the state and the event.
+    ///The states that accept it: [`door::event::Push`]. In any other state, calling it is a compile error that names the state and the event.
     ///
     #[allow(unused_lifetimes)]
     pub fn push(self) -> DoorShutPushNext
@@ -378,14 +379,9 @@ impl Door<door::Shut> {
     {
         ::proxy_machine::__private::illegal()
     }
-    ///Raises `Burn`.
+    ///Raises `Burn` in `Shut`: leads to `Gone`.
     ///
-    ///| in state | leads to |
-    ///|---|---|
-    ///| `Open` | `Gone` |
-    ///| `Shut` | `Gone` |
-    ///
-    ///In any other state, calling it is a compile error that names the state and the event.
+    ///The states that accept it: [`door::event::Burn`]. In any other state, calling it is a compile error that names the state and the event.
     ///
     #[allow(unused_lifetimes)]
     pub fn burn(self) -> Door<door::Gone>

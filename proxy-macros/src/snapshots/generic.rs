@@ -13,8 +13,21 @@ mod pool {
     ///The events of [`Pool`](super::super::Pool) as types.
     pub(super) mod event {
         ///The event `Put`, at the type level.
+        ///
+        ///| in state | leads to |
+        ///|---|---|
+        ///| `Empty` | `Full` |
+        ///
+        ///In any other state, calling its method is a compile error that names the state and the event.
         pub(in super::super) enum Put {}
         ///The event `Close`, at the type level.
+        ///
+        ///| in state | leads to |
+        ///|---|---|
+        ///| `Empty` | `Closed` |
+        ///| `Full` | `Closed` |
+        ///
+        ///In any other state, calling its method is a compile error that names the state and the event.
         pub(in super::super) enum Close {}
     }
     #[doc(hidden)]
@@ -299,13 +312,9 @@ impl<'a, T: Clone> Pool<'a, T, pool::Empty>
 where
     T: Send,
 {
-    ///Raises `Put`.
+    ///Raises `Put` in `Empty`: leads to `Full`.
     ///
-    ///| in state | leads to |
-    ///|---|---|
-    ///| `Empty` | `Full` |
-    ///
-    ///In any other state, calling it is a compile error that names the state and the event.
+    ///The states that accept it: [`pool::event::Put`]. In any other state, calling it is a compile error that names the state and the event.
     ///
     #[allow(unused_lifetimes)]
     fn put(self, event: T) -> Pool<'a, T, pool::Full>
@@ -314,14 +323,9 @@ where
     {
         <pool::Empty as __PoolFirePut<'a, T, ()>>::__fire(self, event)
     }
-    ///Raises `Close`.
+    ///Raises `Close` in `Empty`: leads to `Closed`.
     ///
-    ///| in state | leads to |
-    ///|---|---|
-    ///| `Empty` | `Closed` |
-    ///| `Full` | `Closed` |
-    ///
-    ///In any other state, calling it is a compile error that names the state and the event.
+    ///The states that accept it: [`pool::event::Close`]. In any other state, calling it is a compile error that names the state and the event.
     ///
     #[allow(unused_lifetimes)]
     fn close(self) -> Pool<'a, T, pool::Closed>
@@ -344,14 +348,9 @@ where
     {
         ::proxy_machine::__private::illegal()
     }
-    ///Raises `Close`.
+    ///Raises `Close` in `Full`: leads to `Closed`.
     ///
-    ///| in state | leads to |
-    ///|---|---|
-    ///| `Empty` | `Closed` |
-    ///| `Full` | `Closed` |
-    ///
-    ///In any other state, calling it is a compile error that names the state and the event.
+    ///The states that accept it: [`pool::event::Close`]. In any other state, calling it is a compile error that names the state and the event.
     ///
     #[allow(unused_lifetimes)]
     fn close(self) -> Pool<'a, T, pool::Closed>

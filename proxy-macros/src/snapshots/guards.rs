@@ -16,8 +16,22 @@ mod gate {
     ///The events of [`Gate`](super::super::Gate) as types.
     pub(super) mod event {
         ///The event `Key`, at the type level.
+        ///
+        ///| in state | leads to |
+        ///|---|---|
+        ///| `Closed` | `Open` if `matches`, `Jammed` if `stuck`, else `Closed` |
+        ///
+        ///In any other state, calling its method is a compile error that names the state and the event.
         pub(in super::super) enum Key {}
         ///The event `Kick`, at the type level.
+        ///
+        ///| in state | leads to |
+        ///|---|---|
+        ///| `Jammed` | `Closed` if `lucky`, else `Closed` |
+        ///| `Open` | `Gone` |
+        ///| `Closed` | `Gone` |
+        ///
+        ///In any other state, calling its method is a compile error that names the state and the event.
         pub(in super::super) enum Kick {}
     }
     #[doc(hidden)]
@@ -314,13 +328,9 @@ where
 }
 #[allow(dead_code)]
 impl Gate<gate::Closed> {
-    ///Raises `Key`.
+    ///Raises `Key` in `Closed`: leads to `Open` if `matches`, `Jammed` if `stuck`, else `Closed`.
     ///
-    ///| in state | leads to |
-    ///|---|---|
-    ///| `Closed` | `Open` if `matches`, `Jammed` if `stuck`, else `Closed` |
-    ///
-    ///In any other state, calling it is a compile error that names the state and the event.
+    ///The states that accept it: [`gate::event::Key`]. In any other state, calling it is a compile error that names the state and the event.
     ///
     #[allow(unused_lifetimes)]
     fn key(self, event: u8) -> GateClosedKeyNext
@@ -329,15 +339,9 @@ impl Gate<gate::Closed> {
     {
         <gate::Closed as __GateFireKey<()>>::__fire(self, event)
     }
-    ///Raises `Kick`.
+    ///Raises `Kick` in `Closed`: leads to `Gone`.
     ///
-    ///| in state | leads to |
-    ///|---|---|
-    ///| `Jammed` | `Closed` if `lucky`, else `Closed` |
-    ///| `Open` | `Gone` |
-    ///| `Closed` | `Gone` |
-    ///
-    ///In any other state, calling it is a compile error that names the state and the event.
+    ///The states that accept it: [`gate::event::Kick`]. In any other state, calling it is a compile error that names the state and the event.
     ///
     #[allow(unused_lifetimes)]
     fn kick(self) -> Gate<gate::Gone>
@@ -356,15 +360,9 @@ impl Gate<gate::Open> {
     {
         ::proxy_machine::__private::illegal()
     }
-    ///Raises `Kick`.
+    ///Raises `Kick` in `Open`: leads to `Gone`.
     ///
-    ///| in state | leads to |
-    ///|---|---|
-    ///| `Jammed` | `Closed` if `lucky`, else `Closed` |
-    ///| `Open` | `Gone` |
-    ///| `Closed` | `Gone` |
-    ///
-    ///In any other state, calling it is a compile error that names the state and the event.
+    ///The states that accept it: [`gate::event::Kick`]. In any other state, calling it is a compile error that names the state and the event.
     ///
     #[allow(unused_lifetimes)]
     fn kick(self) -> Gate<gate::Gone>
@@ -383,15 +381,9 @@ impl Gate<gate::Jammed> {
     {
         ::proxy_machine::__private::illegal()
     }
-    ///Raises `Kick`.
+    ///Raises `Kick` in `Jammed`: leads to `Closed` if `lucky`, else `Closed`.
     ///
-    ///| in state | leads to |
-    ///|---|---|
-    ///| `Jammed` | `Closed` if `lucky`, else `Closed` |
-    ///| `Open` | `Gone` |
-    ///| `Closed` | `Gone` |
-    ///
-    ///In any other state, calling it is a compile error that names the state and the event.
+    ///The states that accept it: [`gate::event::Kick`]. In any other state, calling it is a compile error that names the state and the event.
     ///
     #[allow(unused_lifetimes)]
     fn kick(self) -> Gate<gate::Closed>
