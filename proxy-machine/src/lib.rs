@@ -73,6 +73,15 @@ pub use rejected::{Rejected, Transition};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::in_place::replace_with;
+
+    /// The body of an illegal transition's method, which no caller can reach: its
+    /// bound is implemented by nothing. A call, not `unreachable!()`, so the thousands
+    /// of such methods a big table generates expand no macro each.
+    #[cold]
+    #[inline(never)]
+    pub fn illegal() -> ! {
+        panic!("no type satisfies the bound of an illegal transition")
+    }
 }
 
 /// The metadata types of a machine's table, and their Mermaid/DOT rendering.

@@ -111,7 +111,7 @@
 //!
 //! | item | what |
 //! |---|---|
-//! | `mod lease` | one uninhabited type per state (`lease::Idle`) and per event (`lease::event::Close`) |
+//! | `mod lease` | one uninhabited type per state (`lease::Idle`) and per event (`lease::event::Close`, whose docs list the states that accept it and where it leads) |
 //! | `Lease<S>` | the handle: owns the context and the state's data; as big as those, no more |
 //! | `Lease::<Initial>::new(cx[, data])` | a machine in its initial state |
 //! | `Lease<S>::connect(self[, payload])` | one method per event, callable only where a row accepts it |
@@ -119,7 +119,7 @@
 //! | `LeaseHandlers` | the rows' bodies, implemented for the context type |
 //! | `LeaseConnectingFail`, `LeaseConnectingFailNext` | the handler's choice, and the typed result, of a row with alternatives |
 //! | `LeaseAny`, `LeaseEvent` | the machine and its events as values: `dispatch`, `timeout`, `defers`, `is_terminal` |
-//! | `LeaseAny::META`, `to_mermaid()`, `to_dot()` | the table as data and as diagrams; the diagram is also in `Lease`'s docs, as a picture (an inline SVG drawn at expansion: no script, nothing fetched) with the Mermaid text under it |
+//! | `LeaseAny::META`, `to_mermaid()`, `to_dot()` | the table as data and as diagrams; the diagram is also in `Lease`'s docs, as a picture (an inline SVG drawn at expansion: no script, nothing fetched; up to 64 states and 256 rows, as laying out a bigger table would slow every build) with the Mermaid text under it |
 //!
 //! # Alternatives
 //!

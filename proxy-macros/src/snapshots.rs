@@ -96,3 +96,33 @@ fn an_error_still_expands_what_is_valid() {
     // The valid row is still generated, so code using it type-checks.
     assert!(expanded.contains("fn a_go"), "{expanded}");
 }
+
+/// A chain of `states` states, each going to the next on `Go`, the last terminal.
+fn chain(states: usize) -> proc_macro2::TokenStream {
+    let names: Vec<proc_macro2::Ident> = (0..states).map(|i| quote::format_ident!("S{i}")).collect();
+    let rows = names.windows(2).map(|pair| {
+        let (from, to) = (&pair[0], &pair[1]);
+        quote!(#from + Go => #to,)
+    });
+    let last = &names[states - 1];
+    quote! {
+        machine Chain {
+            initial: S0;
+            terminal: [#last];
+            states { #(#names),* }
+            events { Go }
+            transitions { #(#rows)* }
+        }
+    }
+}
+
+#[test]
+fn the_docs_draw_the_diagram_of_a_table_up_to_64_states() {
+    let drawn = expand::lifecycle(chain(64)).to_string();
+    assert!(drawn.contains("lifecycle-diagram"), "64 states are drawn");
+    let big = expand::lifecycle(chain(65)).to_string();
+    assert!(!big.contains("lifecycle-diagram"), "65 states are not drawn");
+    assert!(big.contains("A table of 65 states and 64 rows is not drawn here"), "{big}");
+    // The Mermaid text is there either way.
+    assert!(big.contains("stateDiagram-v2"));
+}

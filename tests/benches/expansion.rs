@@ -27,6 +27,11 @@
 //!
 //! Run with `cargo bench -p proxy-tests --bench expansion`. Under `cargo test` it
 //! does nothing.
+//!
+//! While iterating, `PROXY_EXPANSION_ONLY=Big,BigFewEvents,Small` builds only the
+//! named crates (table names, and `peers` for the peers' section; case-insensitive)
+//! and prints only the ratios whose crates were built. A figure to publish comes
+//! from a full run, without it.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -289,12 +294,12 @@ impl Peer {
                     let _ = writeln!(s, "    fn s{i}_e{j}(&mut self) {{ self.0 += 1; }}");
                 }
                 let _ = writeln!(s, "}}\n\nfn event(i: u8) -> MEvent {{\n{}\n}}\n", event_of("MEvent::", ""));
-                // Today's by-value `dispatch`, as in `Table::source`: with the in-place
-                // one (issue 10, item 1) the loop becomes `let _ = m.dispatch(event(i));`.
+                // `dispatch` in place (issue 10, item 1): a rejected event leaves the
+                // machine as it was.
                 let _ = writeln!(
                     s,
                     "pub fn drive(events: &[u8]) -> u64 {{\n    let mut m = MAny::from(M::new(Cx(0)));\n    \
-                     for &i in events {{\n        m = match m.dispatch(event(i)) {{ Ok(next) => next, Err(rejected) => rejected.machine }};\n    }}\n    \
+                     for &i in events {{ let _ = m.dispatch(event(i)); }}\n    \
                      m.context().0\n}}"
                 );
             }
@@ -554,10 +559,16 @@ fn main() {
         Table { name: "BigFewEvents", states: 200, events: 10, rows_per_state: 5 },
         Table { name: "BigFewRows", states: 200, events: 50, rows_per_state: 1 },
     ];
-    snapshot_workspace(&workspace, &root, &tables, &Peer::ALL);
-    let crates: Vec<Crate> = tables.iter().map(|table| Crate::write(table, &root)).collect();
     let plain = Plain::of(&tables[0]);
-    let peers: Vec<Crate> = Peer::ALL
+    let only: Option<Vec<String>> = env::var("PROXY_EXPANSION_ONLY")
+        .ok()
+        .map(|only| only.split(',').map(|name| name.trim().to_lowercase()).collect());
+    let wanted = |name: &str| only.as_ref().is_none_or(|only| only.iter().any(|o| o == &name.to_lowercase()));
+    let tables: Vec<Table> = tables.into_iter().filter(|t| wanted(t.name)).collect();
+    let all_peers: &[Peer] = if wanted("peers") { &Peer::ALL } else { &[] };
+    snapshot_workspace(&workspace, &root, &tables, all_peers);
+    let crates: Vec<Crate> = tables.iter().map(|table| Crate::write(table, &root)).collect();
+    let peers: Vec<Crate> = all_peers
         .iter()
         .map(|peer| Crate::write_source(&root, &peer.dir(), &peer.manifest(), peer.source(&plain)))
         .collect();
@@ -576,7 +587,7 @@ fn main() {
         );
     }
 
-    for (peer, krate) in Peer::ALL.iter().zip(&peers) {
+    for (peer, krate) in all_peers.iter().zip(&peers) {
         let (warm, _) = krate.build(&target_dir);
         println!(
             "warm-up peer {:<12} the plain Small table ({} rows), {:>4} lines: {:.2} s (untimed; includes the peer's dependencies)",
@@ -621,7 +632,7 @@ fn main() {
     }
     // The peers after the tables, each built RUNS times the same way, in the same run.
     let (mut peer_walls, mut peer_cpus) = (Vec::new(), Vec::new());
-    for (peer, krate) in Peer::ALL.iter().zip(&peers) {
+    for (peer, krate) in all_peers.iter().zip(&peers) {
         let runs: Vec<(Duration, Option<Duration>)> = (0..PEER_RUNS)
             .map(|_| {
                 krate.touch();
@@ -647,19 +658,28 @@ fn main() {
         peer_cpus.push(cpu.map(median));
     }
 
-    let ratio = |a: usize, b: usize| {
+    let index = |name: &str| tables.iter().position(|t| t.name == name);
+    let ratio = |a: &str, b: &str| {
+        let (a, b) = (index(a)?, index(b)?);
         let wall = walls[a].as_secs_f64() / walls[b].as_secs_f64();
-        match (cpus[a], cpus[b]) {
+        Some(match (cpus[a], cpus[b]) {
             (Some(x), Some(y)) => format!("wall {wall:.2}, CPU {:.2}", x.as_secs_f64() / y.as_secs_f64()),
             _ => format!("wall {wall:.2}"),
-        }
+        })
     };
-    println!("ratio Big / Small: {}", ratio(1, 0));
-    println!("ratio BigFewEvents / Small: {}", ratio(2, 0));
-    println!("ratio BigFewRows / Small: {}", ratio(3, 0));
-    println!("ratio Big / BigFewEvents (same 1,000 rows, 5x the pairs): {}", ratio(1, 2));
-    println!("ratio Big / BigFewRows (same 10,000 pairs, 5x the rows): {}", ratio(1, 3));
-    for (k, peer) in Peer::ALL.iter().enumerate().skip(1) {
+    let ratios = [
+        ("Big / Small", "Big", "Small"),
+        ("BigFewEvents / Small", "BigFewEvents", "Small"),
+        ("BigFewRows / Small", "BigFewRows", "Small"),
+        ("Big / BigFewEvents (same 1,000 rows, 5x the pairs)", "Big", "BigFewEvents"),
+        ("Big / BigFewRows (same 10,000 pairs, 5x the rows)", "Big", "BigFewRows"),
+    ];
+    for (label, a, b) in ratios {
+        if let Some(ratio) = ratio(a, b) {
+            println!("ratio {label}: {ratio}");
+        }
+    }
+    for (k, peer) in all_peers.iter().enumerate().skip(1) {
         let wall = peer_walls[k].as_secs_f64() / peer_walls[0].as_secs_f64();
         let cpu = match (peer_cpus[k], peer_cpus[0]) {
             (Some(x), Some(y)) => format!(", CPU {:.2}", x.as_secs_f64() / y.as_secs_f64()),

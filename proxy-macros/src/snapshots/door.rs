@@ -13,10 +13,26 @@ pub mod door {
     ///The events of [`Door`](super::super::Door) as types.
     pub mod event {
         ///The event `Push`, at the type level.
+        ///
+        ///| in state | leads to |
+        ///|---|---|
+        ///| `Open` | `Shut` |
+        ///| `Shut` | `Open` or `Shut` |
+        ///
+        ///In any other state, calling its method is a compile error that names the state and the event.
         pub enum Push {}
         ///The event `Lock`, at the type level.
+        ///
+        ///No state accepts it: calling its method does not compile.
         pub enum Lock {}
         ///The event `Burn`, at the type level.
+        ///
+        ///| in state | leads to |
+        ///|---|---|
+        ///| `Open` | `Gone` |
+        ///| `Shut` | `Gone` |
+        ///
+        ///In any other state, calling its method is a compile error that names the state and the event.
         pub enum Burn {}
     }
     #[doc(hidden)]
@@ -233,6 +249,26 @@ pub trait __DoorOnPush {
 pub trait __DoorFirePush<X>: __DoorOnPush + DoorState {
     fn __fire(handle: Door<Self>) -> <Self as __DoorOnPush>::Next;
 }
+#[doc(hidden)]
+#[allow(non_camel_case_types, dead_code)]
+pub trait __DoorOnLock {
+    type Next;
+}
+#[doc(hidden)]
+#[allow(non_camel_case_types, dead_code)]
+pub trait __DoorFireLock<X>: __DoorOnLock + DoorState {
+    fn __fire(handle: Door<Self>, event: bool) -> <Self as __DoorOnLock>::Next;
+}
+#[doc(hidden)]
+#[allow(non_camel_case_types, dead_code)]
+pub trait __DoorOnBurn {
+    type Next;
+}
+#[doc(hidden)]
+#[allow(non_camel_case_types, dead_code)]
+pub trait __DoorFireBurn<X>: __DoorOnBurn + DoorState {
+    fn __fire(handle: Door<Self>) -> <Self as __DoorOnBurn>::Next;
+}
 impl __DoorOnPush for door::Open {
     type Next = Door<door::Shut>;
 }
@@ -244,25 +280,6 @@ where
         let (mut context, _) = handle.into_parts();
         let next = <u32 as DoorHandlers>::open_push(&mut context);
         <Door<door::Shut>>::restore(context, next)
-    }
-}
-#[allow(dead_code)]
-impl Door<door::Open> {
-    ///Raises `Push`.
-    ///
-    ///| in state | leads to |
-    ///|---|---|
-    ///| `Open` | `Shut` |
-    ///| `Shut` | `Open` or `Shut` |
-    ///
-    ///In any other state, calling it is a compile error that names the state and the event.
-    ///
-    #[allow(unused_lifetimes)]
-    pub fn push(self) -> Door<door::Shut>
-    where
-        for<'__h> u32: DoorHandlers,
-    {
-        <door::Open as __DoorFirePush<()>>::__fire(self)
     }
 }
 impl __DoorOnPush for door::Shut {
@@ -284,85 +301,6 @@ where
         }
     }
 }
-#[allow(dead_code)]
-impl Door<door::Shut> {
-    ///Raises `Push`.
-    ///
-    ///| in state | leads to |
-    ///|---|---|
-    ///| `Open` | `Shut` |
-    ///| `Shut` | `Open` or `Shut` |
-    ///
-    ///In any other state, calling it is a compile error that names the state and the event.
-    ///
-    #[allow(unused_lifetimes)]
-    pub fn push(self) -> DoorShutPushNext
-    where
-        for<'__h> u32: DoorHandlers,
-    {
-        <door::Shut as __DoorFirePush<()>>::__fire(self)
-    }
-}
-#[allow(dead_code)]
-impl Door<door::Gone> {
-    #[doc(hidden)]
-    pub fn push(self) -> door::__private::Illegal
-    where
-        for<'__a> door::event::Push: door::__private::GoneAcceptsPush<'__a>,
-    {
-        ::core::unreachable!("no type satisfies the bound of an illegal transition")
-    }
-}
-#[doc(hidden)]
-#[allow(non_camel_case_types, dead_code)]
-pub trait __DoorOnLock {
-    type Next;
-}
-#[doc(hidden)]
-#[allow(non_camel_case_types, dead_code)]
-pub trait __DoorFireLock<X>: __DoorOnLock + DoorState {
-    fn __fire(handle: Door<Self>, event: bool) -> <Self as __DoorOnLock>::Next;
-}
-#[allow(dead_code)]
-impl Door<door::Open> {
-    #[doc(hidden)]
-    pub fn lock(self, _event: bool) -> door::__private::Illegal
-    where
-        for<'__a> door::event::Lock: door::__private::OpenAcceptsLock<'__a>,
-    {
-        ::core::unreachable!("no type satisfies the bound of an illegal transition")
-    }
-}
-#[allow(dead_code)]
-impl Door<door::Shut> {
-    #[doc(hidden)]
-    pub fn lock(self, _event: bool) -> door::__private::Illegal
-    where
-        for<'__a> door::event::Lock: door::__private::ShutAcceptsLock<'__a>,
-    {
-        ::core::unreachable!("no type satisfies the bound of an illegal transition")
-    }
-}
-#[allow(dead_code)]
-impl Door<door::Gone> {
-    #[doc(hidden)]
-    pub fn lock(self, _event: bool) -> door::__private::Illegal
-    where
-        for<'__a> door::event::Lock: door::__private::GoneAcceptsLock<'__a>,
-    {
-        ::core::unreachable!("no type satisfies the bound of an illegal transition")
-    }
-}
-#[doc(hidden)]
-#[allow(non_camel_case_types, dead_code)]
-pub trait __DoorOnBurn {
-    type Next;
-}
-#[doc(hidden)]
-#[allow(non_camel_case_types, dead_code)]
-pub trait __DoorFireBurn<X>: __DoorOnBurn + DoorState {
-    fn __fire(handle: Door<Self>) -> <Self as __DoorOnBurn>::Next;
-}
 impl __DoorOnBurn for door::Open {
     type Next = Door<door::Gone>;
 }
@@ -374,25 +312,6 @@ where
         let (mut context, _) = handle.into_parts();
         <u32 as DoorHandlers>::open_burn(&mut context);
         <Door<door::Gone>>::restore(context, ())
-    }
-}
-#[allow(dead_code)]
-impl Door<door::Open> {
-    ///Raises `Burn`.
-    ///
-    ///| in state | leads to |
-    ///|---|---|
-    ///| `Open` | `Gone` |
-    ///| `Shut` | `Gone` |
-    ///
-    ///In any other state, calling it is a compile error that names the state and the event.
-    ///
-    #[allow(unused_lifetimes)]
-    pub fn burn(self) -> Door<door::Gone>
-    where
-        for<'__h> u32: DoorHandlers,
-    {
-        <door::Open as __DoorFireBurn<()>>::__fire(self)
     }
 }
 impl __DoorOnBurn for door::Shut {
@@ -409,15 +328,60 @@ where
     }
 }
 #[allow(dead_code)]
+impl Door<door::Open> {
+    ///Raises `Push` in `Open`: leads to `Shut`.
+    ///
+    ///The states that accept it: [`door::event::Push`]. In any other state, calling it is a compile error that names the state and the event.
+    ///
+    #[allow(unused_lifetimes)]
+    pub fn push(self) -> Door<door::Shut>
+    where
+        for<'__h> u32: DoorHandlers,
+    {
+        <door::Open as __DoorFirePush<()>>::__fire(self)
+    }
+    #[doc(hidden)]
+    pub fn lock(self, _event: bool) -> door::__private::Illegal
+    where
+        for<'__a> door::event::Lock: door::__private::OpenAcceptsLock<'__a>,
+    {
+        ::proxy_machine::__private::illegal()
+    }
+    ///Raises `Burn` in `Open`: leads to `Gone`.
+    ///
+    ///The states that accept it: [`door::event::Burn`]. In any other state, calling it is a compile error that names the state and the event.
+    ///
+    #[allow(unused_lifetimes)]
+    pub fn burn(self) -> Door<door::Gone>
+    where
+        for<'__h> u32: DoorHandlers,
+    {
+        <door::Open as __DoorFireBurn<()>>::__fire(self)
+    }
+}
+#[allow(dead_code)]
 impl Door<door::Shut> {
-    ///Raises `Burn`.
+    ///Raises `Push` in `Shut`: leads to `Open` or `Shut`.
     ///
-    ///| in state | leads to |
-    ///|---|---|
-    ///| `Open` | `Gone` |
-    ///| `Shut` | `Gone` |
+    ///The states that accept it: [`door::event::Push`]. In any other state, calling it is a compile error that names the state and the event.
     ///
-    ///In any other state, calling it is a compile error that names the state and the event.
+    #[allow(unused_lifetimes)]
+    pub fn push(self) -> DoorShutPushNext
+    where
+        for<'__h> u32: DoorHandlers,
+    {
+        <door::Shut as __DoorFirePush<()>>::__fire(self)
+    }
+    #[doc(hidden)]
+    pub fn lock(self, _event: bool) -> door::__private::Illegal
+    where
+        for<'__a> door::event::Lock: door::__private::ShutAcceptsLock<'__a>,
+    {
+        ::proxy_machine::__private::illegal()
+    }
+    ///Raises `Burn` in `Shut`: leads to `Gone`.
+    ///
+    ///The states that accept it: [`door::event::Burn`]. In any other state, calling it is a compile error that names the state and the event.
     ///
     #[allow(unused_lifetimes)]
     pub fn burn(self) -> Door<door::Gone>
@@ -430,11 +394,25 @@ impl Door<door::Shut> {
 #[allow(dead_code)]
 impl Door<door::Gone> {
     #[doc(hidden)]
+    pub fn push(self) -> door::__private::Illegal
+    where
+        for<'__a> door::event::Push: door::__private::GoneAcceptsPush<'__a>,
+    {
+        ::proxy_machine::__private::illegal()
+    }
+    #[doc(hidden)]
+    pub fn lock(self, _event: bool) -> door::__private::Illegal
+    where
+        for<'__a> door::event::Lock: door::__private::GoneAcceptsLock<'__a>,
+    {
+        ::proxy_machine::__private::illegal()
+    }
+    #[doc(hidden)]
     pub fn burn(self) -> door::__private::Illegal
     where
         for<'__a> door::event::Burn: door::__private::GoneAcceptsBurn<'__a>,
     {
-        ::core::unreachable!("no type satisfies the bound of an illegal transition")
+        ::proxy_machine::__private::illegal()
     }
 }
 ///Where `Shut + Push => Open | Shut` led.

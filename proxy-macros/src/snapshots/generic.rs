@@ -13,8 +13,21 @@ mod pool {
     ///The events of [`Pool`](super::super::Pool) as types.
     pub(super) mod event {
         ///The event `Put`, at the type level.
+        ///
+        ///| in state | leads to |
+        ///|---|---|
+        ///| `Empty` | `Full` |
+        ///
+        ///In any other state, calling its method is a compile error that names the state and the event.
         pub(in super::super) enum Put {}
         ///The event `Close`, at the type level.
+        ///
+        ///| in state | leads to |
+        ///|---|---|
+        ///| `Empty` | `Closed` |
+        ///| `Full` | `Closed` |
+        ///
+        ///In any other state, calling its method is a compile error that names the state and the event.
         pub(in super::super) enum Close {}
     }
     #[doc(hidden)]
@@ -225,6 +238,22 @@ where
 {
     fn __fire(handle: Pool<'a, T, Self>, event: T) -> <Self as __PoolOnPut<'a, T>>::Next;
 }
+#[doc(hidden)]
+#[allow(non_camel_case_types, dead_code)]
+trait __PoolOnClose<'a, T: Clone>
+where
+    T: Send,
+{
+    type Next;
+}
+#[doc(hidden)]
+#[allow(non_camel_case_types, dead_code)]
+trait __PoolFireClose<'a, T: Clone, X>: __PoolOnClose<'a, T> + PoolState<'a, T>
+where
+    T: Send,
+{
+    fn __fire(handle: Pool<'a, T, Self>) -> <Self as __PoolOnClose<'a, T>>::Next;
+}
 impl<'a, T: Clone> __PoolOnPut<'a, T> for pool::Empty
 where
     T: Send,
@@ -244,71 +273,6 @@ where
         <Pool<'a, T, pool::Full>>::restore(context, next)
     }
 }
-#[allow(dead_code)]
-impl<'a, T: Clone> Pool<'a, T, pool::Empty>
-where
-    T: Send,
-{
-    ///Raises `Put`.
-    ///
-    ///| in state | leads to |
-    ///|---|---|
-    ///| `Empty` | `Full` |
-    ///
-    ///In any other state, calling it is a compile error that names the state and the event.
-    ///
-    #[allow(unused_lifetimes)]
-    fn put(self, event: T) -> Pool<'a, T, pool::Full>
-    where
-        for<'__h> &'a mut Vec<T>: PoolHandlers<'a, T>,
-    {
-        <pool::Empty as __PoolFirePut<'a, T, ()>>::__fire(self, event)
-    }
-}
-#[allow(dead_code)]
-impl<'a, T: Clone> Pool<'a, T, pool::Full>
-where
-    T: Send,
-{
-    #[doc(hidden)]
-    fn put(self, _event: T) -> pool::__private::Illegal
-    where
-        T: Send,
-        for<'__a> pool::event::Put: pool::__private::FullAcceptsPut<'__a>,
-    {
-        ::core::unreachable!("no type satisfies the bound of an illegal transition")
-    }
-}
-#[allow(dead_code)]
-impl<'a, T: Clone> Pool<'a, T, pool::Closed>
-where
-    T: Send,
-{
-    #[doc(hidden)]
-    fn put(self, _event: T) -> pool::__private::Illegal
-    where
-        T: Send,
-        for<'__a> pool::event::Put: pool::__private::ClosedAcceptsPut<'__a>,
-    {
-        ::core::unreachable!("no type satisfies the bound of an illegal transition")
-    }
-}
-#[doc(hidden)]
-#[allow(non_camel_case_types, dead_code)]
-trait __PoolOnClose<'a, T: Clone>
-where
-    T: Send,
-{
-    type Next;
-}
-#[doc(hidden)]
-#[allow(non_camel_case_types, dead_code)]
-trait __PoolFireClose<'a, T: Clone, X>: __PoolOnClose<'a, T> + PoolState<'a, T>
-where
-    T: Send,
-{
-    fn __fire(handle: Pool<'a, T, Self>) -> <Self as __PoolOnClose<'a, T>>::Next;
-}
 impl<'a, T: Clone> __PoolOnClose<'a, T> for pool::Empty
 where
     T: Send,
@@ -324,28 +288,6 @@ where
         let (mut context, _) = handle.into_parts();
         <&'a mut Vec<T> as PoolHandlers<'a, T>>::empty_close(&mut context);
         <Pool<'a, T, pool::Closed>>::restore(context, ())
-    }
-}
-#[allow(dead_code)]
-impl<'a, T: Clone> Pool<'a, T, pool::Empty>
-where
-    T: Send,
-{
-    ///Raises `Close`.
-    ///
-    ///| in state | leads to |
-    ///|---|---|
-    ///| `Empty` | `Closed` |
-    ///| `Full` | `Closed` |
-    ///
-    ///In any other state, calling it is a compile error that names the state and the event.
-    ///
-    #[allow(unused_lifetimes)]
-    fn close(self) -> Pool<'a, T, pool::Closed>
-    where
-        for<'__h> &'a mut Vec<T>: PoolHandlers<'a, T>,
-    {
-        <pool::Empty as __PoolFireClose<'a, T, ()>>::__fire(self)
     }
 }
 impl<'a, T: Clone> __PoolOnClose<'a, T> for pool::Full
@@ -366,18 +308,49 @@ where
     }
 }
 #[allow(dead_code)]
+impl<'a, T: Clone> Pool<'a, T, pool::Empty>
+where
+    T: Send,
+{
+    ///Raises `Put` in `Empty`: leads to `Full`.
+    ///
+    ///The states that accept it: [`pool::event::Put`]. In any other state, calling it is a compile error that names the state and the event.
+    ///
+    #[allow(unused_lifetimes)]
+    fn put(self, event: T) -> Pool<'a, T, pool::Full>
+    where
+        for<'__h> &'a mut Vec<T>: PoolHandlers<'a, T>,
+    {
+        <pool::Empty as __PoolFirePut<'a, T, ()>>::__fire(self, event)
+    }
+    ///Raises `Close` in `Empty`: leads to `Closed`.
+    ///
+    ///The states that accept it: [`pool::event::Close`]. In any other state, calling it is a compile error that names the state and the event.
+    ///
+    #[allow(unused_lifetimes)]
+    fn close(self) -> Pool<'a, T, pool::Closed>
+    where
+        for<'__h> &'a mut Vec<T>: PoolHandlers<'a, T>,
+    {
+        <pool::Empty as __PoolFireClose<'a, T, ()>>::__fire(self)
+    }
+}
+#[allow(dead_code)]
 impl<'a, T: Clone> Pool<'a, T, pool::Full>
 where
     T: Send,
 {
-    ///Raises `Close`.
+    #[doc(hidden)]
+    fn put(self, _event: T) -> pool::__private::Illegal
+    where
+        T: Send,
+        for<'__a> pool::event::Put: pool::__private::FullAcceptsPut<'__a>,
+    {
+        ::proxy_machine::__private::illegal()
+    }
+    ///Raises `Close` in `Full`: leads to `Closed`.
     ///
-    ///| in state | leads to |
-    ///|---|---|
-    ///| `Empty` | `Closed` |
-    ///| `Full` | `Closed` |
-    ///
-    ///In any other state, calling it is a compile error that names the state and the event.
+    ///The states that accept it: [`pool::event::Close`]. In any other state, calling it is a compile error that names the state and the event.
     ///
     #[allow(unused_lifetimes)]
     fn close(self) -> Pool<'a, T, pool::Closed>
@@ -393,12 +366,20 @@ where
     T: Send,
 {
     #[doc(hidden)]
+    fn put(self, _event: T) -> pool::__private::Illegal
+    where
+        T: Send,
+        for<'__a> pool::event::Put: pool::__private::ClosedAcceptsPut<'__a>,
+    {
+        ::proxy_machine::__private::illegal()
+    }
+    #[doc(hidden)]
     fn close(self) -> pool::__private::Illegal
     where
         T: Send,
         for<'__a> pool::event::Close: pool::__private::ClosedAcceptsClose<'__a>,
     {
-        ::core::unreachable!("no type satisfies the bound of an illegal transition")
+        ::proxy_machine::__private::illegal()
     }
 }
 ///[`Pool`] in whichever state it is, for code that learns the state only at run time.

@@ -16,8 +16,22 @@ mod gate {
     ///The events of [`Gate`](super::super::Gate) as types.
     pub(super) mod event {
         ///The event `Key`, at the type level.
+        ///
+        ///| in state | leads to |
+        ///|---|---|
+        ///| `Closed` | `Open` if `matches`, `Jammed` if `stuck`, else `Closed` |
+        ///
+        ///In any other state, calling its method is a compile error that names the state and the event.
         pub(in super::super) enum Key {}
         ///The event `Kick`, at the type level.
+        ///
+        ///| in state | leads to |
+        ///|---|---|
+        ///| `Jammed` | `Closed` if `lucky`, else `Closed` |
+        ///| `Open` | `Gone` |
+        ///| `Closed` | `Gone` |
+        ///
+        ///In any other state, calling its method is a compile error that names the state and the event.
         pub(in super::super) enum Kick {}
     }
     #[doc(hidden)]
@@ -233,6 +247,16 @@ trait __GateOnKey {
 trait __GateFireKey<X>: __GateOnKey + GateState {
     fn __fire(handle: Gate<Self>, event: u8) -> <Self as __GateOnKey>::Next;
 }
+#[doc(hidden)]
+#[allow(non_camel_case_types, dead_code)]
+trait __GateOnKick {
+    type Next;
+}
+#[doc(hidden)]
+#[allow(non_camel_case_types, dead_code)]
+trait __GateFireKick<X>: __GateOnKick + GateState {
+    fn __fire(handle: Gate<Self>) -> <Self as __GateOnKick>::Next;
+}
 impl __GateOnKey for gate::Closed {
     type Next = GateClosedKeyNext;
 }
@@ -257,131 +281,6 @@ where
         }
     }
 }
-#[allow(dead_code)]
-impl Gate<gate::Closed> {
-    ///Raises `Key`.
-    ///
-    ///| in state | leads to |
-    ///|---|---|
-    ///| `Closed` | `Open` if `matches`, `Jammed` if `stuck`, else `Closed` |
-    ///
-    ///In any other state, calling it is a compile error that names the state and the event.
-    ///
-    #[allow(unused_lifetimes)]
-    fn key(self, event: u8) -> GateClosedKeyNext
-    where
-        for<'__h> u8: GateHandlers,
-    {
-        <gate::Closed as __GateFireKey<()>>::__fire(self, event)
-    }
-}
-#[allow(dead_code)]
-impl Gate<gate::Open> {
-    #[doc(hidden)]
-    fn key(self, _event: u8) -> gate::__private::Illegal
-    where
-        for<'__a> gate::event::Key: gate::__private::OpenAcceptsKey<'__a>,
-    {
-        ::core::unreachable!("no type satisfies the bound of an illegal transition")
-    }
-}
-#[allow(dead_code)]
-impl Gate<gate::Jammed> {
-    #[doc(hidden)]
-    fn key(self, _event: u8) -> gate::__private::Illegal
-    where
-        for<'__a> gate::event::Key: gate::__private::JammedAcceptsKey<'__a>,
-    {
-        ::core::unreachable!("no type satisfies the bound of an illegal transition")
-    }
-}
-#[allow(dead_code)]
-impl Gate<gate::Gone> {
-    #[doc(hidden)]
-    fn key(self, _event: u8) -> gate::__private::Illegal
-    where
-        for<'__a> gate::event::Key: gate::__private::GoneAcceptsKey<'__a>,
-    {
-        ::core::unreachable!("no type satisfies the bound of an illegal transition")
-    }
-}
-#[doc(hidden)]
-#[allow(non_camel_case_types, dead_code)]
-trait __GateOnKick {
-    type Next;
-}
-#[doc(hidden)]
-#[allow(non_camel_case_types, dead_code)]
-trait __GateFireKick<X>: __GateOnKick + GateState {
-    fn __fire(handle: Gate<Self>) -> <Self as __GateOnKick>::Next;
-}
-impl __GateOnKick for gate::Closed {
-    type Next = Gate<gate::Gone>;
-}
-impl __GateFireKick<()> for gate::Closed
-where
-    for<'__h> u8: GateHandlers,
-{
-    fn __fire(handle: Gate<gate::Closed>) -> Gate<gate::Gone> {
-        let (mut context, _) = handle.into_parts();
-        <u8 as GateHandlers>::on_exit_closed(&mut context);
-        <u8 as GateHandlers>::closed_kick(&mut context);
-        <Gate<gate::Gone>>::restore(context, ())
-    }
-}
-#[allow(dead_code)]
-impl Gate<gate::Closed> {
-    ///Raises `Kick`.
-    ///
-    ///| in state | leads to |
-    ///|---|---|
-    ///| `Jammed` | `Closed` if `lucky`, else `Closed` |
-    ///| `Open` | `Gone` |
-    ///| `Closed` | `Gone` |
-    ///
-    ///In any other state, calling it is a compile error that names the state and the event.
-    ///
-    #[allow(unused_lifetimes)]
-    fn kick(self) -> Gate<gate::Gone>
-    where
-        for<'__h> u8: GateHandlers,
-    {
-        <gate::Closed as __GateFireKick<()>>::__fire(self)
-    }
-}
-impl __GateOnKick for gate::Open {
-    type Next = Gate<gate::Gone>;
-}
-impl __GateFireKick<()> for gate::Open
-where
-    for<'__h> u8: GateHandlers,
-{
-    fn __fire(handle: Gate<gate::Open>) -> Gate<gate::Gone> {
-        let (mut context, data) = handle.into_parts();
-        <u8 as GateHandlers>::open_kick(&mut context, data);
-        <Gate<gate::Gone>>::restore(context, ())
-    }
-}
-#[allow(dead_code)]
-impl Gate<gate::Open> {
-    ///Raises `Kick`.
-    ///
-    ///| in state | leads to |
-    ///|---|---|
-    ///| `Jammed` | `Closed` if `lucky`, else `Closed` |
-    ///| `Open` | `Gone` |
-    ///| `Closed` | `Gone` |
-    ///
-    ///In any other state, calling it is a compile error that names the state and the event.
-    ///
-    #[allow(unused_lifetimes)]
-    fn kick(self) -> Gate<gate::Gone>
-    where
-        for<'__h> u8: GateHandlers,
-    {
-        <gate::Open as __GateFireKick<()>>::__fire(self)
-    }
-}
 impl __GateOnKick for gate::Jammed {
     type Next = Gate<gate::Closed>;
 }
@@ -400,17 +299,91 @@ where
         }
     }
 }
+impl __GateOnKick for gate::Open {
+    type Next = Gate<gate::Gone>;
+}
+impl __GateFireKick<()> for gate::Open
+where
+    for<'__h> u8: GateHandlers,
+{
+    fn __fire(handle: Gate<gate::Open>) -> Gate<gate::Gone> {
+        let (mut context, data) = handle.into_parts();
+        <u8 as GateHandlers>::open_kick(&mut context, data);
+        <Gate<gate::Gone>>::restore(context, ())
+    }
+}
+impl __GateOnKick for gate::Closed {
+    type Next = Gate<gate::Gone>;
+}
+impl __GateFireKick<()> for gate::Closed
+where
+    for<'__h> u8: GateHandlers,
+{
+    fn __fire(handle: Gate<gate::Closed>) -> Gate<gate::Gone> {
+        let (mut context, _) = handle.into_parts();
+        <u8 as GateHandlers>::on_exit_closed(&mut context);
+        <u8 as GateHandlers>::closed_kick(&mut context);
+        <Gate<gate::Gone>>::restore(context, ())
+    }
+}
+#[allow(dead_code)]
+impl Gate<gate::Closed> {
+    ///Raises `Key` in `Closed`: leads to `Open` if `matches`, `Jammed` if `stuck`, else `Closed`.
+    ///
+    ///The states that accept it: [`gate::event::Key`]. In any other state, calling it is a compile error that names the state and the event.
+    ///
+    #[allow(unused_lifetimes)]
+    fn key(self, event: u8) -> GateClosedKeyNext
+    where
+        for<'__h> u8: GateHandlers,
+    {
+        <gate::Closed as __GateFireKey<()>>::__fire(self, event)
+    }
+    ///Raises `Kick` in `Closed`: leads to `Gone`.
+    ///
+    ///The states that accept it: [`gate::event::Kick`]. In any other state, calling it is a compile error that names the state and the event.
+    ///
+    #[allow(unused_lifetimes)]
+    fn kick(self) -> Gate<gate::Gone>
+    where
+        for<'__h> u8: GateHandlers,
+    {
+        <gate::Closed as __GateFireKick<()>>::__fire(self)
+    }
+}
+#[allow(dead_code)]
+impl Gate<gate::Open> {
+    #[doc(hidden)]
+    fn key(self, _event: u8) -> gate::__private::Illegal
+    where
+        for<'__a> gate::event::Key: gate::__private::OpenAcceptsKey<'__a>,
+    {
+        ::proxy_machine::__private::illegal()
+    }
+    ///Raises `Kick` in `Open`: leads to `Gone`.
+    ///
+    ///The states that accept it: [`gate::event::Kick`]. In any other state, calling it is a compile error that names the state and the event.
+    ///
+    #[allow(unused_lifetimes)]
+    fn kick(self) -> Gate<gate::Gone>
+    where
+        for<'__h> u8: GateHandlers,
+    {
+        <gate::Open as __GateFireKick<()>>::__fire(self)
+    }
+}
 #[allow(dead_code)]
 impl Gate<gate::Jammed> {
-    ///Raises `Kick`.
+    #[doc(hidden)]
+    fn key(self, _event: u8) -> gate::__private::Illegal
+    where
+        for<'__a> gate::event::Key: gate::__private::JammedAcceptsKey<'__a>,
+    {
+        ::proxy_machine::__private::illegal()
+    }
+    ///Raises `Kick` in `Jammed`: leads to `Closed` if `lucky`, else `Closed`.
     ///
-    ///| in state | leads to |
-    ///|---|---|
-    ///| `Jammed` | `Closed` if `lucky`, else `Closed` |
-    ///| `Open` | `Gone` |
-    ///| `Closed` | `Gone` |
-    ///
-    ///In any other state, calling it is a compile error that names the state and the event.
+    ///The states that accept it: [`gate::event::Kick`]. In any other state, calling it is a compile error that names the state and the event.
     ///
     #[allow(unused_lifetimes)]
     fn kick(self) -> Gate<gate::Closed>
@@ -423,11 +396,18 @@ impl Gate<gate::Jammed> {
 #[allow(dead_code)]
 impl Gate<gate::Gone> {
     #[doc(hidden)]
+    fn key(self, _event: u8) -> gate::__private::Illegal
+    where
+        for<'__a> gate::event::Key: gate::__private::GoneAcceptsKey<'__a>,
+    {
+        ::proxy_machine::__private::illegal()
+    }
+    #[doc(hidden)]
     fn kick(self) -> gate::__private::Illegal
     where
         for<'__a> gate::event::Kick: gate::__private::GoneAcceptsKick<'__a>,
     {
-        ::core::unreachable!("no type satisfies the bound of an illegal transition")
+        ::proxy_machine::__private::illegal()
     }
 }
 ///Where `Closed + Key => Closed` led.
