@@ -13,6 +13,8 @@
 //!
 //! - `driver`: the owner reads its notice channel until [`Notice::Stopped`] (every
 //!   transition is a notice, as a parent of a proxy reads them), then joins the task;
+//! - `driver_recv_many`: the same, the owner reading a batch of notices at a time
+//!   with `NoticeReceiver::recv_many`;
 //! - `driver_notices_dropped`: the owner drops the notice receiver at once and only
 //!   joins the task, so the notices cost the driver a failed send each and the owner
 //!   nothing;
@@ -133,6 +135,36 @@ async fn run_driver() -> Duration {
     elapsed
 }
 
+/// The driver, the owner reading every notice a batch at a time
+/// (`NoticeReceiver::recv_many`) until `Stopped`.
+async fn run_driver_recv_many() -> Duration {
+    let start = Instant::now();
+    let (running, mut notices) = driver::spawn(CounterAny::from(Counter::new(CounterCx::default())));
+    for i in 1..=N {
+        assert!(running.send(CounterEvent::Tick(black_box(i))).is_ok(), "the machine is alive");
+    }
+    assert!(running.send(CounterEvent::Finish).is_ok(), "the machine is alive");
+    let (mut transitions, mut buffer, mut stopped) = (0u64, Vec::new(), false);
+    while !stopped {
+        assert!(notices.recv_many(&mut buffer).await > 0, "a Stopped notice");
+        for notice in buffer.drain(..) {
+            match notice {
+                Notice::Transition(_) => transitions += 1,
+                Notice::Stopped { reason, .. } => {
+                    assert_eq!(reason, StopReason::Terminal);
+                    stopped = true;
+                }
+                other => panic!("unexpected notice {other:?}"),
+            }
+        }
+    }
+    let machine = running.join().await.expect("the driver task");
+    let elapsed = start.elapsed();
+    assert_eq!(transitions, N + 1);
+    assert_eq!(machine.context().total, EXPECTED);
+    elapsed
+}
+
 /// The driver, the notice receiver dropped at once: the owner only joins.
 async fn run_driver_notices_dropped() -> Duration {
     let start = Instant::now();
@@ -196,6 +228,9 @@ fn throughput(c: &mut Criterion) {
     let mut group = c.benchmark_group("driver_events");
     group.throughput(Throughput::Elements(N));
     group.bench_function("driver", |b| b.iter_custom(|iters| timed(&rt, iters, run_driver)));
+    group.bench_function("driver_recv_many", |b| {
+        b.iter_custom(|iters| timed(&rt, iters, run_driver_recv_many))
+    });
     group.bench_function("driver_notices_dropped", |b| {
         b.iter_custom(|iters| timed(&rt, iters, run_driver_notices_dropped))
     });
@@ -242,8 +277,9 @@ fn interleaved_ratio(subject: &dyn Fn() -> Duration, baseline: &dyn Fn() -> Dura
 fn interleaved(rt: &Runtime) {
     println!("interleaved: {ROUNDS} rounds, one run of {N} events per side per round");
     let bare = || rt.block_on(run_bare());
-    let rows: [(&str, &dyn Fn() -> Duration); 2] = [
+    let rows: [(&str, &dyn Fn() -> Duration); 3] = [
         ("driver", &|| rt.block_on(run_driver())),
+        ("driver_recv_many", &|| rt.block_on(run_driver_recv_many())),
         ("driver_notices_dropped", &|| rt.block_on(run_driver_notices_dropped())),
     ];
     for (name, subject) in rows {

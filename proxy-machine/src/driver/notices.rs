@@ -200,6 +200,37 @@ impl<E, O> NoticeReceiver<E, O> {
         self.take(None)
     }
 
+    /// Waits for notices and moves every one handed over so far into `buffer`, in
+    /// order, as tokio's `recv_many` does; returns how many, 0 once the machine's
+    /// task is gone and every notice was read. Cancel-safe. For an owner that reads
+    /// notices in bursts, this moves a batch at a time instead of one per call.
+    pub async fn recv_many(&mut self, buffer: &mut Vec<Notice<E, O>>) -> usize {
+        std::future::poll_fn(|cx| self.poll_recv_many(cx, buffer)).await
+    }
+
+    /// [`recv_many`](Self::recv_many) as a poll.
+    pub fn poll_recv_many(&mut self, cx: &mut Context<'_>, buffer: &mut Vec<Notice<E, O>>) -> Poll<usize> {
+        let before = buffer.len();
+        buffer.extend(self.current.drain(..));
+        loop {
+            let mut batch = match self.next_batch(Some(cx.waker())) {
+                Ok(batch) => batch,
+                Err(TryRecvError::Empty) if buffer.len() == before => return Poll::Pending,
+                Err(_) => return Poll::Ready(buffer.len() - before),
+            };
+            if buffer.is_empty() {
+                // The batch becomes the buffer, without moving a notice (a batch is
+                // filled from its start, so this is no copy), and the buffer's room
+                // goes back to the driver.
+                let read = mem::replace(buffer, Vec::from(batch));
+                self.give_back(VecDeque::from(read));
+            } else {
+                buffer.extend(batch.drain(..));
+                self.give_back(batch);
+            }
+        }
+    }
+
     /// The next notice; when there is none, `waker` (if any) is left for the driver,
     /// under the same lock that found the queue empty, so no flush slips between.
     fn take(&mut self, waker: Option<&Waker>) -> Result<Notice<E, O>, TryRecvError> {
@@ -207,30 +238,47 @@ impl<E, O> NoticeReceiver<E, O> {
             if let Some(notice) = self.current.pop_front() {
                 return Ok(notice);
             }
-            if let Some(batch) = self.taken.pop_front() {
-                let read = mem::replace(&mut self.current, batch);
-                if read.capacity() > 0 && self.spent.len() < SPARE {
-                    self.spent.push(read);
-                }
-                continue;
+            let batch = self.next_batch(waker)?;
+            let read = mem::replace(&mut self.current, batch);
+            self.give_back(read);
+        }
+    }
+
+    /// The next whole batch handed over; when there is none, `waker` (if any) is
+    /// left for the driver under the same lock that found the queue empty, so no
+    /// flush slips between.
+    fn next_batch(&mut self, waker: Option<&Waker>) -> Result<VecDeque<Notice<E, O>>, TryRecvError> {
+        if let Some(batch) = self.taken.pop_front() {
+            return Ok(batch);
+        }
+        let mut state = self.shared.lock();
+        while state.spare.len() < SPARE {
+            let Some(read) = self.spent.pop() else { break };
+            state.spare.push(read);
+        }
+        if state.queue.is_empty() {
+            if state.sender_gone {
+                return Err(TryRecvError::Disconnected);
             }
-            let mut state = self.shared.lock();
-            while state.spare.len() < SPARE {
-                let Some(read) = self.spent.pop() else { break };
-                state.spare.push(read);
-            }
-            if state.queue.is_empty() {
-                if state.sender_gone {
-                    return Err(TryRecvError::Disconnected);
+            if let Some(waker) = waker {
+                if !state.waker.as_ref().is_some_and(|w| w.will_wake(waker)) {
+                    state.waker = Some(waker.clone());
                 }
-                if let Some(waker) = waker {
-                    if !state.waker.as_ref().is_some_and(|w| w.will_wake(waker)) {
-                        state.waker = Some(waker.clone());
-                    }
-                }
-                return Err(TryRecvError::Empty);
             }
-            mem::swap(&mut state.queue, &mut self.taken);
+            return Err(TryRecvError::Empty);
+        }
+        mem::swap(&mut state.queue, &mut self.taken);
+        drop(state);
+        Ok(self.taken.pop_front().expect("the queue was not empty"))
+    }
+
+    /// Keeps a read batch's room for the driver to fill again, from its start
+    /// (`clear` puts the ring's head back at 0: a batch filled from there becomes a
+    /// `Vec` without moving a notice).
+    fn give_back(&mut self, mut read: VecDeque<Notice<E, O>>) {
+        if read.capacity() > 0 && self.spent.len() < SPARE {
+            read.clear();
+            self.spent.push(read);
         }
     }
 }
@@ -312,6 +360,28 @@ mod tests {
         drop(tx);
         assert!(matches!(rx.poll_recv(&mut cx), Poll::Ready(Some(_))));
         assert!(matches!(rx.poll_recv(&mut cx), Poll::Ready(None)));
+    }
+
+    #[test]
+    fn recv_many_takes_every_batch_in_order_and_ends_at_zero() {
+        let (mut tx, mut rx) = channel::<(), ()>();
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut buffer = Vec::new();
+        assert!(rx.poll_recv_many(&mut cx, &mut buffer).is_pending());
+        for name in ["a", "b"] {
+            tx.send(stopped(name));
+        }
+        tx.flush();
+        tx.send(stopped("c"));
+        tx.flush();
+        // One read left in the current batch is taken first.
+        tx.send(stopped("d"));
+        tx.flush();
+        assert_eq!(rx.try_recv().map(state_of), Ok("a"));
+        assert!(matches!(rx.poll_recv_many(&mut cx, &mut buffer), Poll::Ready(3)));
+        assert_eq!(buffer.drain(..).map(state_of).collect::<Vec<_>>(), ["b", "c", "d"]);
+        drop(tx);
+        assert!(matches!(rx.poll_recv_many(&mut cx, &mut buffer), Poll::Ready(0)));
     }
 
     #[test]
