@@ -542,18 +542,22 @@ impl Pool {
         let tx = self.tx.clone();
         let watchers = self.watchers.clone();
         tokio::spawn(async move {
-            while let Some(notice) = notices.recv().await {
-                // Transitions are for watchers; the pool acts on messages only.
-                if let Notice::Transition(transition) = notice {
-                    watchers.send(|| PoolEvent::Transition { proxy: key, transition });
-                    continue;
-                }
-                if let Notice::Stopped { state, .. } = &notice {
-                    let state = *state;
-                    watchers.send(|| PoolEvent::Stopped { proxy: key, state });
-                }
-                if tx.send(Msg::Proxy(key, notice)).is_err() {
-                    return;
+            // A batch at a time: what the proxy handed over since the last look.
+            let mut batch = Vec::new();
+            while notices.recv_many(&mut batch).await > 0 {
+                for notice in batch.drain(..) {
+                    // Transitions are for watchers; the pool acts on messages only.
+                    if let Notice::Transition(transition) = notice {
+                        watchers.send(|| PoolEvent::Transition { proxy: key, transition });
+                        continue;
+                    }
+                    if let Notice::Stopped { state, .. } = &notice {
+                        let state = *state;
+                        watchers.send(|| PoolEvent::Stopped { proxy: key, state });
+                    }
+                    if tx.send(Msg::Proxy(key, notice)).is_err() {
+                        return;
+                    }
                 }
             }
             // Behind every notice the proxy sent, even if its task failed.
