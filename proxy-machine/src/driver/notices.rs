@@ -384,6 +384,80 @@ mod tests {
         assert!(matches!(rx.poll_recv_many(&mut cx, &mut buffer), Poll::Ready(0)));
     }
 
+    /// Any interleaving of sends, flushes, full batches, `try_recv`, `recv_many` and
+    /// the sender's drop: every notice is read exactly once and in order, nothing is
+    /// read before it was handed over, and the end is seen only after the last.
+    mod interleavings {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        #[derive(Clone, Debug)]
+        enum Step {
+            Send,
+            Flush,
+            TryRecv,
+            RecvMany,
+        }
+
+        fn step() -> impl Strategy<Value = Step> {
+            prop_oneof![4 => Just(Step::Send), 1 => Just(Step::Flush), 2 => Just(Step::TryRecv), 1 => Just(Step::RecvMany)]
+        }
+
+        fn id(notice: Notice<u32, ()>) -> u32 {
+            match notice {
+                Notice::Unhandled { event, .. } => event,
+                _ => unreachable!("only Unhandled is sent here"),
+            }
+        }
+
+        proptest! {
+            #[test]
+            fn every_notice_once_in_order(steps in proptest::collection::vec(step(), 0..400)) {
+                let (mut tx, mut rx) = channel::<u32, ()>();
+                let mut cx = Context::from_waker(Waker::noop());
+                let (mut sent, mut handed_over, mut read) = (0u32, 0u32, Vec::new());
+                let mut buffer = Vec::new();
+                for step in steps {
+                    match step {
+                        Step::Send => {
+                            tx.send(Notice::Unhandled { state: "s", event: sent });
+                            sent += 1;
+                            if tx.is_full() {
+                                tx.flush();
+                                handed_over = sent;
+                            }
+                        }
+                        Step::Flush => {
+                            tx.flush();
+                            handed_over = sent;
+                        }
+                        Step::TryRecv => match rx.try_recv() {
+                            Ok(notice) => read.push(id(notice)),
+                            Err(error) => prop_assert_eq!(error, TryRecvError::Empty),
+                        },
+                        Step::RecvMany => {
+                            if let Poll::Ready(n) = rx.poll_recv_many(&mut cx, &mut buffer) {
+                                prop_assert!(n > 0);
+                                read.extend(buffer.drain(..).map(id));
+                            }
+                        }
+                    }
+                    prop_assert!(read.len() as u32 <= handed_over);
+                }
+                drop(tx);
+                loop {
+                    match rx.poll_recv(&mut cx) {
+                        Poll::Ready(Some(notice)) => read.push(id(notice)),
+                        Poll::Ready(None) => break,
+                        Poll::Pending => prop_assert!(false, "pending after the sender is gone"),
+                    }
+                }
+                prop_assert_eq!(read, (0..sent).collect::<Vec<_>>());
+            }
+        }
+    }
+
     #[test]
     fn a_dropped_receiver_stops_the_collecting() {
         let (mut tx, rx) = channel::<(), ()>();
