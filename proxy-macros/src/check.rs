@@ -81,7 +81,7 @@ pub(crate) fn check(mut def: MachineDef, errors: &mut Errors) -> Option<Machine>
         && rows_complete
         && def.initial.iter().chain(def.terminal.iter().flatten()).all(|name| state_names.contains(&name));
     let mut rows = rows;
-    guards_are_sound(&mut rows, &table, &events, &states, errors);
+    guards_are_sound(&mut rows, &table, &events, errors);
     let actions = state_actions(&def, &table, &terminal, &rows, errors);
     let initial_terminal = initial_is_not_terminal(&def, initial, &terminal, &state_names, errors);
     let timeouts = timeouts(&def, &table, &events, &rows, errors);
@@ -106,7 +106,12 @@ pub(crate) fn check(mut def: MachineDef, errors: &mut Errors) -> Option<Machine>
         terminal,
         superstates: Vec::new(),
     };
-    let handler_names = every_handler_name(&machine);
+    // A superstate's action must not take the name of any other method of the
+    // handlers trait, a guard's included.
+    let state_names: Vec<&Ident> = machine.states.iter().map(|s| &s.name).collect();
+    let event_names: Vec<&Ident> = machine.events.iter().map(|e| &e.name).collect();
+    let mut handler_names = handler_names(&machine.rows, &state_names, &event_names);
+    handler_names.extend(machine.rows.iter().flat_map(|r| r.guarded.iter().map(|g| g.guard.to_string())));
     machine.superstates = tree
         .into_iter()
         .map(|node| {
@@ -140,20 +145,18 @@ pub(crate) fn check(mut def: MachineDef, errors: &mut Errors) -> Option<Machine>
     Some(machine)
 }
 
-/// Every method name the handlers trait has for the states' rows, guards and actions.
-fn every_handler_name(machine: &Machine) -> Vec<String> {
+/// The handlers trait's methods for the rows (guarded ones too) and the states'
+/// entry and exit actions, by name (guards, which are methods too, not included).
+fn handler_names(rows: &[Row], states: &[&Ident], events: &[&Ident]) -> Vec<String> {
     let mut out = Vec::new();
-    for row in &machine.rows {
-        let (state, event) = (&machine.states[row.source].name, &machine.events[row.event].name);
+    for row in rows {
+        let (state, event) = (states[row.source], events[row.event]);
         out.push(names::row_handler(state, event));
-        for guarded in &row.guarded {
-            out.push(names::guarded_handler(state, event, &guarded.guard));
-            out.push(guarded.guard.to_string());
-        }
+        out.extend(row.guarded.iter().map(|g| names::guarded_handler(state, event, &g.guard)));
     }
-    for state in &machine.states {
-        out.push(names::entry_action(&state.name));
-        out.push(names::exit_action(&state.name));
+    for state in states {
+        out.push(names::entry_action(state));
+        out.push(names::exit_action(state));
     }
     out
 }
@@ -717,23 +720,8 @@ fn add_to_group(
 
 /// A guard is a method of the handlers trait: its name must not be a handler's, and
 /// it takes one event type, so all the events it guards carry the same payload.
-fn guards_are_sound(
-    rows: &mut [Row],
-    table: &Names<'_>,
-    events: &[Event],
-    states: &[State],
-    errors: &mut Errors,
-) {
-    let mut handlers: Vec<String> = Vec::new();
-    for row in rows.iter() {
-        let (state, event) = (table.states[row.source], table.events[row.event]);
-        handlers.push(names::row_handler(state, event));
-        handlers.extend(row.guarded.iter().map(|g| names::guarded_handler(state, event, &g.guard)));
-    }
-    for state in states {
-        handlers.push(names::entry_action(&state.name));
-        handlers.push(names::exit_action(&state.name));
-    }
+fn guards_are_sound(rows: &mut [Row], table: &Names<'_>, events: &[Event], errors: &mut Errors) {
+    let handlers = handler_names(rows, table.states, table.events);
     let payload_text = |event: usize| {
         events[event].payload.as_ref().map_or_else(
             || "no payload".to_owned(),

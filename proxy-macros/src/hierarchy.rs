@@ -231,6 +231,12 @@ impl<'n> Tree<'n> {
         (0..self.states.len()).filter(move |&s| self.ancestors[s].contains(&group))
     }
 
+    /// The name of `state`, at `span`: a state a superstate's item stands for,
+    /// spanned where the superstate was written.
+    fn state_at(&self, state: usize, span: Span) -> Ident {
+        Ident::new(&self.states[state].to_string(), span)
+    }
+
     fn leaf_list(&self, group: usize) -> String {
         let leaves: Vec<String> = self.leaves(group).map(|s| self.states[s].to_string()).collect();
         names::backticked(leaves)
@@ -268,11 +274,7 @@ impl<'n> Tree<'n> {
                     self.leaf_list(group)
                 ),
             );
-            Some(
-                self.leaves(group)
-                    .next()
-                    .map_or_else(|| ident.clone(), |s| Ident::new(&self.states[s].to_string(), ident.span())),
-            )
+            Some(self.leaves(group).next().map_or_else(|| ident.clone(), |s| self.state_at(s, ident.span())))
         };
         if let Some(initial) = &mut def.initial {
             if let Some(leaf) = report(initial, "`initial`", errors) {
@@ -286,12 +288,9 @@ impl<'n> Tree<'n> {
                 }
             }
         }
-        for (list, place) in
-            [(&mut def.terminal, "`terminal`"), (&mut def.entry, "`entry`"), (&mut def.exit, "`exit`")]
-        {
-            if let Some(list) = list {
-                list.retain(|ident| report(ident, place, errors).is_none());
-            }
+        // `entry` and `exit` may name superstates: `superstate_actions` took those.
+        if let Some(list) = &mut def.terminal {
+            list.retain(|ident| report(ident, "`terminal`", errors).is_none());
         }
     }
 
@@ -362,10 +361,16 @@ impl<'n> Tree<'n> {
             .into_iter()
             .map(|d| Scoped { group: d.group, span: d.span, item: d.item.events })
             .collect();
+        // Whether a superstate's own rows handle, or its own list defers, `event`.
+        let handles =
+            |group: usize, event: &Ident| rows.iter().any(|r| r.group == group && r.item.event == *event);
+        let defers = |group: usize, event: &Ident| {
+            deferrals.iter().any(|d| d.group == group && d.item.contains(event))
+        };
         for deferral in &deferrals {
             let (group, name) = (deferral.group, &self.nodes[deferral.group].name);
             for event in &deferral.item {
-                if rows.iter().any(|r| r.group == group && r.item.event == *event) {
+                if handles(group, event) {
                     errors.push(
                         event.span(),
                         format!("`{name}` both handles and defers `{event}`; remove its row or its deferral"),
@@ -392,10 +397,7 @@ impl<'n> Tree<'n> {
             if own_rows.iter().chain(&own_deferrals).any(|(s, e)| s == name && e == event) {
                 return None;
             }
-            self.ancestors[state].iter().copied().find(|&group| {
-                rows.iter().any(|r| r.group == group && r.item.event == *event)
-                    || deferrals.iter().any(|d| d.group == group && d.item.contains(event))
-            })
+            self.ancestors[state].iter().copied().find(|&group| handles(group, event) || defers(group, event))
         };
 
         let mut expanded: Vec<RowDef> = Vec::new();
@@ -408,8 +410,7 @@ impl<'n> Tree<'n> {
                 .collect();
             // Said once per (superstate, event), at its first row.
             let first = !rows[..index].iter().any(|r| r.group == scoped.group && r.item.event == *event);
-            let deferred = deferrals.iter().any(|d| d.group == scoped.group && d.item.contains(event));
-            if covered.is_empty() && first && !deferred {
+            if covered.is_empty() && first && !defers(scoped.group, event) {
                 errors.push(
                     scoped.span,
                     format!(
@@ -419,7 +420,7 @@ impl<'n> Tree<'n> {
                 );
             }
             for state in covered {
-                let source = Ident::new(&self.states[state].to_string(), scoped.span);
+                let source = self.state_at(state, scoped.span);
                 expanded.push(RowDef {
                     sources: vec![source],
                     via: Some(group.clone()),
@@ -432,11 +433,10 @@ impl<'n> Tree<'n> {
         for scoped in &deferrals {
             for state in self.leaves(scoped.group).filter(|&s| open(s)) {
                 // An event the superstate also handles was reported above: its rows win.
-                let handled = |e: &Ident| rows.iter().any(|r| r.group == scoped.group && r.item.event == *e);
                 let events: Vec<Ident> = scoped
                     .item
                     .iter()
-                    .filter(|e| decides(state, e) == Some(scoped.group) && !handled(e))
+                    .filter(|e| decides(state, e) == Some(scoped.group) && !handles(scoped.group, e))
                     .cloned()
                     .collect();
                 if events.is_empty() {
@@ -445,10 +445,7 @@ impl<'n> Tree<'n> {
                 let section = def.defer.get_or_insert_with(Vec::new);
                 match section.iter_mut().find(|d| d.state == self.states[state]) {
                     Some(own) => own.events.extend(events),
-                    None => section.push(DeferDef {
-                        state: Ident::new(&self.states[state].to_string(), scoped.span),
-                        events,
-                    }),
+                    None => section.push(DeferDef { state: self.state_at(state, scoped.span), events }),
                 }
             }
         }
@@ -502,7 +499,7 @@ impl<'n> Tree<'n> {
             let section = def.timeouts.get_or_insert_with(Vec::new);
             for state in covered {
                 section.push(TimeoutDef {
-                    state: Ident::new(&self.states[state].to_string(), scoped.span),
+                    state: self.state_at(state, scoped.span),
                     after: scoped.item.after.clone(),
                     event: scoped.item.event.clone(),
                 });

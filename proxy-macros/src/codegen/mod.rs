@@ -260,15 +260,13 @@ impl<'m> Ctx<'m> {
             None => (Vec::new(), m.superstates_of(target).into_iter().rev().collect()),
         };
         let (context, handlers) = (&m.context, self.generic(&self.handlers));
-        let exits = left.into_iter().filter(|&g| m.superstates[g].exit).map(|g| {
-            let method = self.superstate_action(g, false);
+        let exits = left.into_iter().filter(|&g| m.superstates[g].exit).map(|g| (g, false));
+        let entries = entered.into_iter().filter(|&g| m.superstates[g].entry).map(|g| (g, true));
+        let calls = exits.chain(entries).map(|(g, entry)| {
+            let method = self.superstate_action(g, entry);
             quote!(<#context as #handlers>::#method(&mut context);)
         });
-        let entries = entered.into_iter().filter(|&g| m.superstates[g].entry).map(|g| {
-            let method = self.superstate_action(g, true);
-            quote!(<#context as #handlers>::#method(&mut context);)
-        });
-        quote!(#(#exits)* #(#entries)*)
+        quote!(#(#calls)*)
     }
 
     /// `LeaseConnectingFail`: what the handler of a row with alternatives returns.
