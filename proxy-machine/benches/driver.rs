@@ -109,76 +109,73 @@ enum State {
 /// The total every run must reach: the sum of `1..=N`.
 const EXPECTED: u64 = N * (N + 1) / 2;
 
-/// The driver, the owner reading every notice until `Stopped`.
-async fn run_driver() -> Duration {
+/// Starts the counter on the driver and queues the `N` ticks and the finish,
+/// without yielding; the time it started.
+fn start_counter() -> (Instant, driver::Running<CounterAny>, driver::Notices<CounterAny>) {
     let start = Instant::now();
-    let (running, mut notices) = driver::spawn(CounterAny::from(Counter::new(CounterCx::default())));
+    let (running, notices) = driver::spawn(CounterAny::from(Counter::new(CounterCx::default())));
     for i in 1..=N {
         assert!(running.send(CounterEvent::Tick(black_box(i))).is_ok(), "the machine is alive");
     }
     assert!(running.send(CounterEvent::Finish).is_ok(), "the machine is alive");
-    let mut transitions = 0u64;
-    loop {
-        match notices.recv().await.expect("a Stopped notice") {
-            Notice::Transition(_) => transitions += 1,
-            Notice::Stopped { reason, .. } => {
-                assert_eq!(reason, StopReason::Terminal);
-                break;
-            }
-            other => panic!("unexpected notice {other:?}"),
-        }
-    }
+    (start, running, notices)
+}
+
+/// Joins the driver, checks the total, and returns the time since `start`.
+async fn join_counter(start: Instant, running: driver::Running<CounterAny>) -> Duration {
     let machine = running.join().await.expect("the driver task");
     let elapsed = start.elapsed();
-    assert_eq!(transitions, N + 1);
+    assert_eq!(machine.state_name(), "Done");
     assert_eq!(machine.context().total, EXPECTED);
+    elapsed
+}
+
+/// Counts a transition notice; `true` for the last one, `Stopped`.
+fn read_notice(notice: Notice<CounterEvent, ()>, transitions: &mut u64) -> bool {
+    match notice {
+        Notice::Transition(_) => {
+            *transitions += 1;
+            false
+        }
+        Notice::Stopped { reason, .. } => {
+            assert_eq!(reason, StopReason::Terminal);
+            true
+        }
+        other => panic!("unexpected notice {other:?}"),
+    }
+}
+
+/// The driver, the owner reading every notice until `Stopped`.
+async fn run_driver() -> Duration {
+    let (start, running, mut notices) = start_counter();
+    let mut transitions = 0u64;
+    while !read_notice(notices.recv().await.expect("a Stopped notice"), &mut transitions) {}
+    let elapsed = join_counter(start, running).await;
+    assert_eq!(transitions, N + 1);
     elapsed
 }
 
 /// The driver, the owner reading every notice a batch at a time
 /// (`NoticeReceiver::recv_many`) until `Stopped`.
 async fn run_driver_recv_many() -> Duration {
-    let start = Instant::now();
-    let (running, mut notices) = driver::spawn(CounterAny::from(Counter::new(CounterCx::default())));
-    for i in 1..=N {
-        assert!(running.send(CounterEvent::Tick(black_box(i))).is_ok(), "the machine is alive");
-    }
-    assert!(running.send(CounterEvent::Finish).is_ok(), "the machine is alive");
+    let (start, running, mut notices) = start_counter();
     let (mut transitions, mut buffer, mut stopped) = (0u64, Vec::new(), false);
     while !stopped {
         assert!(notices.recv_many(&mut buffer).await > 0, "a Stopped notice");
         for notice in buffer.drain(..) {
-            match notice {
-                Notice::Transition(_) => transitions += 1,
-                Notice::Stopped { reason, .. } => {
-                    assert_eq!(reason, StopReason::Terminal);
-                    stopped = true;
-                }
-                other => panic!("unexpected notice {other:?}"),
-            }
+            stopped |= read_notice(notice, &mut transitions);
         }
     }
-    let machine = running.join().await.expect("the driver task");
-    let elapsed = start.elapsed();
+    let elapsed = join_counter(start, running).await;
     assert_eq!(transitions, N + 1);
-    assert_eq!(machine.context().total, EXPECTED);
     elapsed
 }
 
 /// The driver, the notice receiver dropped at once: the owner only joins.
 async fn run_driver_notices_dropped() -> Duration {
-    let start = Instant::now();
-    let (running, notices) = driver::spawn(CounterAny::from(Counter::new(CounterCx::default())));
+    let (start, running, notices) = start_counter();
     drop(notices);
-    for i in 1..=N {
-        assert!(running.send(CounterEvent::Tick(black_box(i))).is_ok(), "the machine is alive");
-    }
-    assert!(running.send(CounterEvent::Finish).is_ok(), "the machine is alive");
-    let machine = running.join().await.expect("the driver task");
-    let elapsed = start.elapsed();
-    assert_eq!(machine.state_name(), "Done");
-    assert_eq!(machine.context().total, EXPECTED);
-    elapsed
+    join_counter(start, running).await
 }
 
 /// A bare task on an unbounded channel doing the same state update.
