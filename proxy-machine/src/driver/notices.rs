@@ -182,12 +182,25 @@ impl<T> Drop for NoticeTx<T> {
 impl<E, O> NoticeReceiver<E, O> {
     /// The next notice, waiting for it; `None` once the machine's task is gone and
     /// every notice was read. Cancel-safe: a notice is never lost to a `select!`.
+    #[inline]
     pub async fn recv(&mut self) -> Option<Notice<E, O>> {
         std::future::poll_fn(|cx| self.poll_recv(cx)).await
     }
 
     /// [`recv`](Self::recv) as a poll.
+    #[inline]
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Notice<E, O>>> {
+        // The batch being read first, inline: the lock and the waker only when it
+        // is used up.
+        if let Some(notice) = self.current.pop_front() {
+            return Poll::Ready(Some(notice));
+        }
+        self.poll_next_batch(cx)
+    }
+
+    /// [`poll_recv`](Self::poll_recv) once the batch being read is used up.
+    #[inline(never)]
+    fn poll_next_batch(&mut self, cx: &mut Context<'_>) -> Poll<Option<Notice<E, O>>> {
         match self.take(Some(cx.waker())) {
             Ok(notice) => Poll::Ready(Some(notice)),
             Err(TryRecvError::Disconnected) => Poll::Ready(None),
@@ -196,6 +209,7 @@ impl<E, O> NoticeReceiver<E, O> {
     }
 
     /// The next notice if one was handed over, without waiting.
+    #[inline]
     pub fn try_recv(&mut self) -> Result<Notice<E, O>, TryRecvError> {
         self.take(None)
     }
