@@ -126,3 +126,63 @@ fn the_docs_draw_the_diagram_of_a_table_up_to_64_states() {
     // The Mermaid text is there either way.
     assert!(big.contains("stateDiagram-v2"));
 }
+
+/// The `on_unimplemented` strings of `file`'s items, nested modules included.
+fn diagnostic_strings(items: &[syn::Item], out: &mut Vec<String>) {
+    for item in items {
+        let attrs = match item {
+            syn::Item::Trait(t) => &t.attrs,
+            syn::Item::Mod(m) => {
+                if let Some((_, inner)) = &m.content {
+                    diagnostic_strings(inner, out);
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        for attr in attrs.iter().filter(|a| a.path().segments.iter().any(|s| s.ident == "on_unimplemented")) {
+            attr.parse_nested_meta(|meta| {
+                let value: syn::LitStr = meta.value()?.parse()?;
+                out.push(value.value());
+                Ok(())
+            })
+            .expect("an on_unimplemented attribute of `key = \"..\"` pairs");
+        }
+    }
+}
+
+/// Whether `text` is a well-formed `on_unimplemented` format string: every brace
+/// doubled, except around `{Self}` (the only argument the generated traits use).
+fn well_formed(text: &str) -> bool {
+    let plain = text.replace("{{", "").replace("}}", "").replace("{Self}", "");
+    !plain.contains('{') && !plain.contains('}')
+}
+
+#[test]
+fn every_diagnostic_string_is_a_well_formed_format_string() {
+    // rustc reads `{..}` in these strings as a placeholder: a stray brace is
+    // lint `malformed_diagnostic_format_literals` and a garbled message.
+    let tables = [
+        quote! {
+            machine Door {
+                context: u32;
+                initial: Open;
+                terminal: [Gone];
+                states { Open, Shut(bool), Gone }
+                events { Push, Lock(bool), Burn }
+                transitions { Open + Push => Shut, Shut + Push => Open | Shut, [Open, Shut] + Burn => Gone }
+                defer { Shut: [Lock] }
+            }
+        },
+        chain(3),
+    ];
+    for table in tables {
+        let file: syn::File = syn::parse2(expand::lifecycle(table)).expect("the expansion is valid Rust");
+        let mut strings = Vec::new();
+        diagnostic_strings(&file.items, &mut strings);
+        assert!(strings.len() > 5, "the handlers, rejection and target traits: {strings:?}");
+        for text in strings {
+            assert!(well_formed(&text), "a stray brace in {text:?}");
+        }
+    }
+}

@@ -34,6 +34,7 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
             impl #impl_params #state_trait_ty for #marker #where_clause {
                 type Data = #data;
                 const NAME: &'static str = #name;
+                #[inline]
                 fn __into_any(handle: #handle_ty) -> #any {
                     <#any>::#variant(handle)
                 }
@@ -91,6 +92,7 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
     let new_fn = match &m.states[initial].data {
         None => quote! {
             #[doc = #new_doc]
+            #[inline]
             #vis fn new(#mutable context: #context) -> Self #new_bound {
                 #entry
                 Self::restore(context, ())
@@ -98,6 +100,7 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
         },
         Some(data) => quote! {
             #[doc = #new_doc]
+            #[inline]
             #vis fn new(#mutable context: #context, #mutable data: #data) -> Self #new_bound {
                 #entry
                 Self::restore(context, data)

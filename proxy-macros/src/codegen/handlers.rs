@@ -35,7 +35,10 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
     );
     let message = format!("`{{Self}}` does not implement the handlers of `{handle}`");
     let label = format!("`{handle}` needs `{handlers}` implemented for its context");
-    let note = format!("add `impl {handlers} for <context> {{ .. }}` with one method per row of the table");
+    // Braces doubled twice: once for `format!`, once for `on_unimplemented`, which
+    // reads `{..}` as a placeholder (lint `malformed_diagnostic_format_literals`).
+    let note =
+        format!("add `impl {handlers} for <context> {{{{ .. }}}}` with one method per row of the table");
 
     // Spanned at the machine's name, so that rustc's notes about the trait point there
     // and not at the whole macro call.
@@ -275,8 +278,13 @@ fn choice_enum(cx: &Ctx<'_>, row: &Row) -> TokenStream {
 /// false on the definition) nothing satisfies: an E0277 whose `on_unimplemented` text
 /// names the row and its targets. A unit state, written without a call, gets a
 /// constant of a type whose name says it is no target: one E0308.
+///
+/// The functions and constants of a row share one impl block: rustc compares the
+/// inherent impls of a type that share item names against each other, so a block per
+/// state would cost the square of the states for every row with alternatives.
 fn not_targets(cx: &Ctx<'_>, row: &Row, choice: &syn::Ident) -> TokenStream {
     let m = cx.m;
+    let krate = &cx.krate;
     let vis = &m.vis;
     let params = cx.params_with(&[]);
     let where_clause = cx.where_with(&[]);
@@ -286,51 +294,60 @@ fn not_targets(cx: &Ctx<'_>, row: &Row, choice: &syn::Ident) -> TokenStream {
     let targets: Vec<String> = row.targets.iter().map(|t| format!("`{}`", m.states[*t].name)).collect();
     let targets = targets.join(" or ");
     let module = &cx.module;
-    let items = (0..m.states.len()).filter(|s| !row.targets.contains(s)).map(|state| {
+    let span = row.span;
+    let (mut items, mut members) = (Vec::new(), Vec::new());
+    for state in (0..m.states.len()).filter(|s| !row.targets.contains(s)) {
         let name = &m.states[state].name;
-        let message = format!("`{source_event}` leads to {targets}, not `{name}`");
         let label = format!("`{name}` is not a target of `{text}`");
-        let note = format!("the handler of `{source_event}` returns one of `{choice}`'s variants: {targets}");
-        let marker = cx.state_marker(state);
-        let span = row.span;
         match m.states[state].data {
             Some(_) => {
+                let message = format!("`{source_event}` leads to {targets}, not `{name}`");
+                let note = format!(
+                    "the handler of `{source_event}` returns one of `{choice}`'s variants: {targets}"
+                );
+                let marker = cx.state_marker(state);
                 let bound = quote::format_ident!("__{}To{}", choice, name);
-                let item = quote_spanned! {span=>
+                items.push(quote_spanned! {span=>
                     #[doc(hidden)]
                     #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
                     #[allow(non_camel_case_types, dead_code)]
                     #vis trait #bound<'__a> {}
                     #[diagnostic::do_not_recommend]
                     impl<'__a> #bound<'__a> for #module::__private::Illegal {}
-                    #[allow(non_snake_case, dead_code)]
-                    impl #params #choice_ty #where_clause {
-                        #[doc(hidden)]
-                        #vis fn #name<__D>(_data: __D) -> Self where for<'__a> #marker: #bound<'__a> {
-                            ::core::unreachable!("no type satisfies the bound of a state outside the row")
-                        }
+                });
+                members.push(quote_spanned! {span=>
+                    #[doc(hidden)]
+                    #vis fn #name<__D>(_data: __D) -> Self where for<'__a> #marker: #bound<'__a> {
+                        #krate::__private::illegal()
                     }
-                };
-                item
+                });
             }
             None => {
                 let not = quote::format_ident!("{}LeadsTo{}Not{}", choice, targets_ident(cx, row), name);
-                let doc = format!("`{name}` is not a target of `{text}`.");
-                quote_spanned! {span=>
+                let doc = format!("{label}.");
+                items.push(quote_spanned! {span=>
                     #[doc(hidden)]
                     #[doc = #doc]
                     #[allow(dead_code)]
                     #vis struct #not;
-                    #[allow(non_upper_case_globals, dead_code)]
-                    impl #params #choice_ty #where_clause {
-                        #[doc(hidden)]
-                        #vis const #name: #not = #not;
-                    }
-                }
+                });
+                members.push(quote_spanned! {span=>
+                    #[doc(hidden)]
+                    #vis const #name: #not = #not;
+                });
             }
         }
-    });
-    quote!(#(#items)*)
+    }
+    if members.is_empty() {
+        return TokenStream::new();
+    }
+    quote_spanned! {span=>
+        #(#items)*
+        #[allow(non_snake_case, non_upper_case_globals, dead_code)]
+        impl #params #choice_ty #where_clause {
+            #(#members)*
+        }
+    }
 }
 
 /// `IdleOrClosed`: the targets of a row, for a type name.

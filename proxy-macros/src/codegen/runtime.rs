@@ -31,6 +31,7 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
         let ty = cx.handle_of(&cx.state_marker(state));
         quote! {
             impl #params ::core::convert::From<#ty> for #any_ty #where_clause {
+                #[inline]
                 fn from(handle: #ty) -> Self {
                     Self::#name(handle)
                 }
@@ -108,6 +109,7 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
 
         impl #params #event_ty #where_clause {
             /// The event's name, as written in the table.
+            #[inline]
             #vis fn name(&self) -> &'static str {
                 // On the place, not the reference: a machine without events has an
                 // empty event enum, and only `match *self {}` is exhaustive for it.
@@ -119,6 +121,7 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
         }
 
         impl #params #krate::Event for #event_ty #where_clause {
+            #[inline]
             fn name(&self) -> &'static str {
                 <#event_ty>::name(self)
             }
@@ -138,21 +141,25 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
 
         impl #params #any_ty #where_clause {
             /// The current state's name, as written in the table.
+            #[inline]
             #vis fn state_name(&self) -> &'static str {
                 #state_name
             }
 
             /// Whether the current state is terminal.
+            #[inline]
             #vis fn is_terminal(&self) -> bool {
                 #is_terminal
             }
 
             /// The context, owned in every state.
+            #[inline]
             #vis fn context(&self) -> &#context {
                 #context_ref
             }
 
             /// The context, mutably.
+            #[inline]
             #vis fn context_mut(&mut self) -> &mut #context {
                 #context_mut
             }
@@ -160,12 +167,14 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
             /// The current state's timeout: how long the machine may stay, and the
             /// event raised when it stayed that long. Re-arm it after every event
             /// handled in the state.
+            #[inline]
             #vis fn timeout(&self) -> ::core::option::Option<(::core::time::Duration, #event_ty)> {
                 #timeout
             }
 
             /// Whether the current state defers `event`: keeps it, to replay it once
             /// the state has changed.
+            #[inline]
             #vis fn defers(&self, event: &#event_ty) -> bool {
                 #defers
             }
@@ -190,21 +199,27 @@ pub(super) fn generate(cx: &Ctx<'_>) -> TokenStream {
             type Context = #context;
             const META: #krate::MachineMeta<'static> = Self::META;
 
+            #[inline]
             fn state_name(&self) -> &'static str {
                 <#any_ty>::state_name(self)
             }
+            #[inline]
             fn is_terminal(&self) -> bool {
                 <#any_ty>::is_terminal(self)
             }
+            #[inline]
             fn context(&self) -> &#context {
                 <#any_ty>::context(self)
             }
+            #[inline]
             fn context_mut(&mut self) -> &mut #context {
                 <#any_ty>::context_mut(self)
             }
+            #[inline]
             fn timeout(&self) -> ::core::option::Option<(::core::time::Duration, #event_ty)> {
                 <#any_ty>::timeout(self)
             }
+            #[inline]
             fn defers(&self, event: &#event_ty) -> bool {
                 <#any_ty>::defers(self, event)
             }

@@ -86,6 +86,7 @@ fn fire_impls(cx: &Ctx<'_>, row: &Row) -> TokenStream {
             type Next = #next;
         }
         impl #params #fire_unit for #marker #where_fire {
+            #[inline]
             fn __fire(#handle_param: #handle_ty #event_param) -> #next {
                 #body
             }
@@ -148,6 +149,7 @@ fn legal_method(cx: &Ctx<'_>, row: &Row) -> TokenStream {
             // handlers is then an E0277 with the handlers trait's message, not an
             // E0599. Its lifetime is there only to defer the bound to the call.
             #[allow(unused_lifetimes)]
+            #[inline]
             #vis fn #method(self #event_param) -> #next where #bound {
                 <#marker as #fire<#(#args,)* ()>>::__fire(self #event_arg)
             }

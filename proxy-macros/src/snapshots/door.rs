@@ -131,6 +131,7 @@ pub trait DoorState: door::__private::Sealed + ::core::marker::Sized {
 impl DoorState for door::Open {
     type Data = ();
     const NAME: &'static str = "Open";
+    #[inline]
     fn __into_any(handle: Door<door::Open>) -> DoorAny {
         <DoorAny>::Open(handle)
     }
@@ -138,6 +139,7 @@ impl DoorState for door::Open {
 impl DoorState for door::Shut {
     type Data = bool;
     const NAME: &'static str = "Shut";
+    #[inline]
     fn __into_any(handle: Door<door::Shut>) -> DoorAny {
         <DoorAny>::Shut(handle)
     }
@@ -145,6 +147,7 @@ impl DoorState for door::Shut {
 impl DoorState for door::Gone {
     type Data = ();
     const NAME: &'static str = "Gone";
+    #[inline]
     fn __into_any(handle: Door<door::Gone>) -> DoorAny {
         <DoorAny>::Gone(handle)
     }
@@ -192,6 +195,7 @@ impl<S: DoorState> Door<S> {
 }
 impl Door<door::Open> {
     ///Starts a machine in its initial state, `Open`.
+    #[inline]
     pub fn new(context: u32) -> Self {
         Self::restore(context, ())
     }
@@ -205,7 +209,7 @@ impl<S: DoorState> ::core::fmt::Debug for Door<S> {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` does not implement the handlers of `Door`",
     label = "`Door` needs `DoorHandlers` implemented for its context",
-    note = "add `impl DoorHandlers for <context> { .. }` with one method per row of the table"
+    note = "add `impl DoorHandlers for <context> {{ .. }}` with one method per row of the table"
 )]
 #[allow(dead_code)]
 pub trait DoorHandlers {
@@ -234,7 +238,7 @@ pub enum DoorShutPush {
 ///`Gone` is not a target of `Shut + Push => Open | Shut`.
 #[allow(dead_code)]
 pub struct DoorShutPushLeadsToOpenOrShutNotGone;
-#[allow(non_upper_case_globals, dead_code)]
+#[allow(non_snake_case, non_upper_case_globals, dead_code)]
 impl DoorShutPush {
     #[doc(hidden)]
     pub const Gone: DoorShutPushLeadsToOpenOrShutNotGone = DoorShutPushLeadsToOpenOrShutNotGone;
@@ -276,6 +280,7 @@ impl __DoorFirePush<()> for door::Open
 where
     for<'__h> u32: DoorHandlers,
 {
+    #[inline]
     fn __fire(handle: Door<door::Open>) -> Door<door::Shut> {
         let (mut context, _) = handle.into_parts();
         let next = <u32 as DoorHandlers>::open_push(&mut context);
@@ -289,6 +294,7 @@ impl __DoorFirePush<()> for door::Shut
 where
     for<'__h> u32: DoorHandlers,
 {
+    #[inline]
     fn __fire(handle: Door<door::Shut>) -> DoorShutPushNext {
         let (mut context, data) = handle.into_parts();
         match <u32 as DoorHandlers>::shut_push(&mut context, data) {
@@ -308,6 +314,7 @@ impl __DoorFireBurn<()> for door::Open
 where
     for<'__h> u32: DoorHandlers,
 {
+    #[inline]
     fn __fire(handle: Door<door::Open>) -> Door<door::Gone> {
         let (mut context, _) = handle.into_parts();
         <u32 as DoorHandlers>::open_burn(&mut context);
@@ -321,6 +328,7 @@ impl __DoorFireBurn<()> for door::Shut
 where
     for<'__h> u32: DoorHandlers,
 {
+    #[inline]
     fn __fire(handle: Door<door::Shut>) -> Door<door::Gone> {
         let (mut context, data) = handle.into_parts();
         <u32 as DoorHandlers>::shut_burn(&mut context, data);
@@ -334,6 +342,7 @@ impl Door<door::Open> {
     ///The states that accept it: [`door::event::Push`]. In any other state, calling it is a compile error that names the state and the event.
     ///
     #[allow(unused_lifetimes)]
+    #[inline]
     pub fn push(self) -> Door<door::Shut>
     where
         for<'__h> u32: DoorHandlers,
@@ -352,6 +361,7 @@ impl Door<door::Open> {
     ///The states that accept it: [`door::event::Burn`]. In any other state, calling it is a compile error that names the state and the event.
     ///
     #[allow(unused_lifetimes)]
+    #[inline]
     pub fn burn(self) -> Door<door::Gone>
     where
         for<'__h> u32: DoorHandlers,
@@ -366,6 +376,7 @@ impl Door<door::Shut> {
     ///The states that accept it: [`door::event::Push`]. In any other state, calling it is a compile error that names the state and the event.
     ///
     #[allow(unused_lifetimes)]
+    #[inline]
     pub fn push(self) -> DoorShutPushNext
     where
         for<'__h> u32: DoorHandlers,
@@ -384,6 +395,7 @@ impl Door<door::Shut> {
     ///The states that accept it: [`door::event::Burn`]. In any other state, calling it is a compile error that names the state and the event.
     ///
     #[allow(unused_lifetimes)]
+    #[inline]
     pub fn burn(self) -> Door<door::Gone>
     where
         for<'__h> u32: DoorHandlers,
@@ -453,22 +465,26 @@ pub enum DoorEvent {
     Burn,
 }
 impl ::core::convert::From<Door<door::Open>> for DoorAny {
+    #[inline]
     fn from(handle: Door<door::Open>) -> Self {
         Self::Open(handle)
     }
 }
 impl ::core::convert::From<Door<door::Shut>> for DoorAny {
+    #[inline]
     fn from(handle: Door<door::Shut>) -> Self {
         Self::Shut(handle)
     }
 }
 impl ::core::convert::From<Door<door::Gone>> for DoorAny {
+    #[inline]
     fn from(handle: Door<door::Gone>) -> Self {
         Self::Gone(handle)
     }
 }
 impl DoorEvent {
     /// The event's name, as written in the table.
+    #[inline]
     pub fn name(&self) -> &'static str {
         match *self {
             Self::Push => "Push",
@@ -478,6 +494,7 @@ impl DoorEvent {
     }
 }
 impl ::proxy_machine::Event for DoorEvent {
+    #[inline]
     fn name(&self) -> &'static str {
         <DoorEvent>::name(self)
     }
@@ -494,6 +511,7 @@ impl ::core::fmt::Debug for DoorAny {
 }
 impl DoorAny {
     /// The current state's name, as written in the table.
+    #[inline]
     pub fn state_name(&self) -> &'static str {
         match self {
             Self::Open(handle) => handle.state_name(),
@@ -502,6 +520,7 @@ impl DoorAny {
         }
     }
     /// Whether the current state is terminal.
+    #[inline]
     pub fn is_terminal(&self) -> bool {
         match self {
             Self::Open(_) => false,
@@ -510,6 +529,7 @@ impl DoorAny {
         }
     }
     /// The context, owned in every state.
+    #[inline]
     pub fn context(&self) -> &u32 {
         match self {
             Self::Open(handle) => handle.context(),
@@ -518,6 +538,7 @@ impl DoorAny {
         }
     }
     /// The context, mutably.
+    #[inline]
     pub fn context_mut(&mut self) -> &mut u32 {
         match self {
             Self::Open(handle) => handle.context_mut(),
@@ -528,6 +549,7 @@ impl DoorAny {
     /// The current state's timeout: how long the machine may stay, and the
     /// event raised when it stayed that long. Re-arm it after every event
     /// handled in the state.
+    #[inline]
     pub fn timeout(
         &self,
     ) -> ::core::option::Option<(::core::time::Duration, DoorEvent)> {
@@ -546,6 +568,7 @@ impl DoorAny {
     }
     /// Whether the current state defers `event`: keeps it, to replay it once
     /// the state has changed.
+    #[inline]
     pub fn defers(&self, event: &DoorEvent) -> bool {
         match self {
             Self::Open(_) => false,
@@ -651,21 +674,27 @@ where
     type Event = DoorEvent;
     type Context = u32;
     const META: ::proxy_machine::MachineMeta<'static> = Self::META;
+    #[inline]
     fn state_name(&self) -> &'static str {
         <DoorAny>::state_name(self)
     }
+    #[inline]
     fn is_terminal(&self) -> bool {
         <DoorAny>::is_terminal(self)
     }
+    #[inline]
     fn context(&self) -> &u32 {
         <DoorAny>::context(self)
     }
+    #[inline]
     fn context_mut(&mut self) -> &mut u32 {
         <DoorAny>::context_mut(self)
     }
+    #[inline]
     fn timeout(&self) -> ::core::option::Option<(::core::time::Duration, DoorEvent)> {
         <DoorAny>::timeout(self)
     }
+    #[inline]
     fn defers(&self, event: &DoorEvent) -> bool {
         <DoorAny>::defers(self, event)
     }

@@ -114,6 +114,7 @@ where
 {
     type Data = ();
     const NAME: &'static str = "Empty";
+    #[inline]
     fn __into_any(handle: Pool<'a, T, pool::Empty>) -> PoolAny<'a, T> {
         <PoolAny<'a, T>>::Empty(handle)
     }
@@ -124,6 +125,7 @@ where
 {
     type Data = T;
     const NAME: &'static str = "Full";
+    #[inline]
     fn __into_any(handle: Pool<'a, T, pool::Full>) -> PoolAny<'a, T> {
         <PoolAny<'a, T>>::Full(handle)
     }
@@ -134,6 +136,7 @@ where
 {
     type Data = ();
     const NAME: &'static str = "Closed";
+    #[inline]
     fn __into_any(handle: Pool<'a, T, pool::Closed>) -> PoolAny<'a, T> {
         <PoolAny<'a, T>>::Closed(handle)
     }
@@ -187,6 +190,7 @@ where
     T: Send,
 {
     ///Starts a machine in its initial state, `Empty`.
+    #[inline]
     fn new(context: &'a mut Vec<T>) -> Self {
         Self::restore(context, ())
     }
@@ -205,7 +209,7 @@ where
 #[diagnostic::on_unimplemented(
     message = "`{Self}` does not implement the handlers of `Pool`",
     label = "`Pool` needs `PoolHandlers` implemented for its context",
-    note = "add `impl PoolHandlers for <context> { .. }` with one method per row of the table"
+    note = "add `impl PoolHandlers for <context> {{ .. }}` with one method per row of the table"
 )]
 #[allow(dead_code)]
 trait PoolHandlers<'a, T: Clone>
@@ -265,6 +269,7 @@ where
     T: Send,
     for<'__h> &'a mut Vec<T>: PoolHandlers<'a, T>,
 {
+    #[inline]
     fn __fire(handle: Pool<'a, T, pool::Empty>, event: T) -> Pool<'a, T, pool::Full> {
         let (mut context, _) = handle.into_parts();
         let next = <&'a mut Vec<
@@ -284,6 +289,7 @@ where
     T: Send,
     for<'__h> &'a mut Vec<T>: PoolHandlers<'a, T>,
 {
+    #[inline]
     fn __fire(handle: Pool<'a, T, pool::Empty>) -> Pool<'a, T, pool::Closed> {
         let (mut context, _) = handle.into_parts();
         <&'a mut Vec<T> as PoolHandlers<'a, T>>::empty_close(&mut context);
@@ -301,6 +307,7 @@ where
     T: Send,
     for<'__h> &'a mut Vec<T>: PoolHandlers<'a, T>,
 {
+    #[inline]
     fn __fire(handle: Pool<'a, T, pool::Full>) -> Pool<'a, T, pool::Closed> {
         let (mut context, data) = handle.into_parts();
         <&'a mut Vec<T> as PoolHandlers<'a, T>>::full_close(&mut context, data);
@@ -317,6 +324,7 @@ where
     ///The states that accept it: [`pool::event::Put`]. In any other state, calling it is a compile error that names the state and the event.
     ///
     #[allow(unused_lifetimes)]
+    #[inline]
     fn put(self, event: T) -> Pool<'a, T, pool::Full>
     where
         for<'__h> &'a mut Vec<T>: PoolHandlers<'a, T>,
@@ -328,6 +336,7 @@ where
     ///The states that accept it: [`pool::event::Close`]. In any other state, calling it is a compile error that names the state and the event.
     ///
     #[allow(unused_lifetimes)]
+    #[inline]
     fn close(self) -> Pool<'a, T, pool::Closed>
     where
         for<'__h> &'a mut Vec<T>: PoolHandlers<'a, T>,
@@ -353,6 +362,7 @@ where
     ///The states that accept it: [`pool::event::Close`]. In any other state, calling it is a compile error that names the state and the event.
     ///
     #[allow(unused_lifetimes)]
+    #[inline]
     fn close(self) -> Pool<'a, T, pool::Closed>
     where
         for<'__h> &'a mut Vec<T>: PoolHandlers<'a, T>,
@@ -415,6 +425,7 @@ impl<'a, T: Clone> ::core::convert::From<Pool<'a, T, pool::Empty>> for PoolAny<'
 where
     T: Send,
 {
+    #[inline]
     fn from(handle: Pool<'a, T, pool::Empty>) -> Self {
         Self::Empty(handle)
     }
@@ -423,6 +434,7 @@ impl<'a, T: Clone> ::core::convert::From<Pool<'a, T, pool::Full>> for PoolAny<'a
 where
     T: Send,
 {
+    #[inline]
     fn from(handle: Pool<'a, T, pool::Full>) -> Self {
         Self::Full(handle)
     }
@@ -431,6 +443,7 @@ impl<'a, T: Clone> ::core::convert::From<Pool<'a, T, pool::Closed>> for PoolAny<
 where
     T: Send,
 {
+    #[inline]
     fn from(handle: Pool<'a, T, pool::Closed>) -> Self {
         Self::Closed(handle)
     }
@@ -440,6 +453,7 @@ where
     T: Send,
 {
     /// The event's name, as written in the table.
+    #[inline]
     fn name(&self) -> &'static str {
         match *self {
             Self::Put(..) => "Put",
@@ -452,6 +466,7 @@ impl<'a, T: Clone> ::proxy_machine::Event for PoolEvent<'a, T>
 where
     T: Send,
 {
+    #[inline]
     fn name(&self) -> &'static str {
         <PoolEvent<'a, T>>::name(self)
     }
@@ -477,6 +492,7 @@ where
     T: Send,
 {
     /// The current state's name, as written in the table.
+    #[inline]
     fn state_name(&self) -> &'static str {
         match self {
             Self::Empty(handle) => handle.state_name(),
@@ -485,6 +501,7 @@ where
         }
     }
     /// Whether the current state is terminal.
+    #[inline]
     fn is_terminal(&self) -> bool {
         match self {
             Self::Empty(_) => false,
@@ -493,6 +510,7 @@ where
         }
     }
     /// The context, owned in every state.
+    #[inline]
     fn context(&self) -> &&'a mut Vec<T> {
         match self {
             Self::Empty(handle) => handle.context(),
@@ -501,6 +519,7 @@ where
         }
     }
     /// The context, mutably.
+    #[inline]
     fn context_mut(&mut self) -> &mut &'a mut Vec<T> {
         match self {
             Self::Empty(handle) => handle.context_mut(),
@@ -511,6 +530,7 @@ where
     /// The current state's timeout: how long the machine may stay, and the
     /// event raised when it stayed that long. Re-arm it after every event
     /// handled in the state.
+    #[inline]
     fn timeout(
         &self,
     ) -> ::core::option::Option<(::core::time::Duration, PoolEvent<'a, T>)> {
@@ -522,6 +542,7 @@ where
     }
     /// Whether the current state defers `event`: keeps it, to replay it once
     /// the state has changed.
+    #[inline]
     fn defers(&self, event: &PoolEvent<'a, T>) -> bool {
         match self {
             Self::Empty(_) => false,
@@ -621,23 +642,29 @@ where
     type Event = PoolEvent<'a, T>;
     type Context = &'a mut Vec<T>;
     const META: ::proxy_machine::MachineMeta<'static> = Self::META;
+    #[inline]
     fn state_name(&self) -> &'static str {
         <PoolAny<'a, T>>::state_name(self)
     }
+    #[inline]
     fn is_terminal(&self) -> bool {
         <PoolAny<'a, T>>::is_terminal(self)
     }
+    #[inline]
     fn context(&self) -> &&'a mut Vec<T> {
         <PoolAny<'a, T>>::context(self)
     }
+    #[inline]
     fn context_mut(&mut self) -> &mut &'a mut Vec<T> {
         <PoolAny<'a, T>>::context_mut(self)
     }
+    #[inline]
     fn timeout(
         &self,
     ) -> ::core::option::Option<(::core::time::Duration, PoolEvent<'a, T>)> {
         <PoolAny<'a, T>>::timeout(self)
     }
+    #[inline]
     fn defers(&self, event: &PoolEvent<'a, T>) -> bool {
         <PoolAny<'a, T>>::defers(self, event)
     }

@@ -122,6 +122,7 @@ trait GateState: gate::__private::Sealed + ::core::marker::Sized {
 impl GateState for gate::Closed {
     type Data = ();
     const NAME: &'static str = "Closed";
+    #[inline]
     fn __into_any(handle: Gate<gate::Closed>) -> GateAny {
         <GateAny>::Closed(handle)
     }
@@ -129,6 +130,7 @@ impl GateState for gate::Closed {
 impl GateState for gate::Open {
     type Data = u8;
     const NAME: &'static str = "Open";
+    #[inline]
     fn __into_any(handle: Gate<gate::Open>) -> GateAny {
         <GateAny>::Open(handle)
     }
@@ -136,6 +138,7 @@ impl GateState for gate::Open {
 impl GateState for gate::Jammed {
     type Data = ();
     const NAME: &'static str = "Jammed";
+    #[inline]
     fn __into_any(handle: Gate<gate::Jammed>) -> GateAny {
         <GateAny>::Jammed(handle)
     }
@@ -143,6 +146,7 @@ impl GateState for gate::Jammed {
 impl GateState for gate::Gone {
     type Data = ();
     const NAME: &'static str = "Gone";
+    #[inline]
     fn __into_any(handle: Gate<gate::Gone>) -> GateAny {
         <GateAny>::Gone(handle)
     }
@@ -190,6 +194,7 @@ impl<S: GateState> Gate<S> {
 }
 impl Gate<gate::Closed> {
     ///Starts a machine in its initial state, `Closed`.
+    #[inline]
     fn new(context: u8) -> Self {
         Self::restore(context, ())
     }
@@ -203,7 +208,7 @@ impl<S: GateState> ::core::fmt::Debug for Gate<S> {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` does not implement the handlers of `Gate`",
     label = "`Gate` needs `GateHandlers` implemented for its context",
-    note = "add `impl GateHandlers for <context> { .. }` with one method per row of the table"
+    note = "add `impl GateHandlers for <context> {{ .. }}` with one method per row of the table"
 )]
 #[allow(dead_code)]
 trait GateHandlers {
@@ -264,6 +269,7 @@ impl __GateFireKey<()> for gate::Closed
 where
     for<'__h> u8: GateHandlers,
 {
+    #[inline]
     fn __fire(handle: Gate<gate::Closed>, event: u8) -> GateClosedKeyNext {
         let (mut context, _) = handle.into_parts();
         if <u8 as GateHandlers>::matches(&context, &event) {
@@ -288,6 +294,7 @@ impl __GateFireKick<()> for gate::Jammed
 where
     for<'__h> u8: GateHandlers,
 {
+    #[inline]
     fn __fire(handle: Gate<gate::Jammed>) -> Gate<gate::Closed> {
         let (mut context, _) = handle.into_parts();
         if <u8 as GateHandlers>::lucky(&context) {
@@ -306,6 +313,7 @@ impl __GateFireKick<()> for gate::Open
 where
     for<'__h> u8: GateHandlers,
 {
+    #[inline]
     fn __fire(handle: Gate<gate::Open>) -> Gate<gate::Gone> {
         let (mut context, data) = handle.into_parts();
         <u8 as GateHandlers>::open_kick(&mut context, data);
@@ -319,6 +327,7 @@ impl __GateFireKick<()> for gate::Closed
 where
     for<'__h> u8: GateHandlers,
 {
+    #[inline]
     fn __fire(handle: Gate<gate::Closed>) -> Gate<gate::Gone> {
         let (mut context, _) = handle.into_parts();
         <u8 as GateHandlers>::on_exit_closed(&mut context);
@@ -333,6 +342,7 @@ impl Gate<gate::Closed> {
     ///The states that accept it: [`gate::event::Key`]. In any other state, calling it is a compile error that names the state and the event.
     ///
     #[allow(unused_lifetimes)]
+    #[inline]
     fn key(self, event: u8) -> GateClosedKeyNext
     where
         for<'__h> u8: GateHandlers,
@@ -344,6 +354,7 @@ impl Gate<gate::Closed> {
     ///The states that accept it: [`gate::event::Kick`]. In any other state, calling it is a compile error that names the state and the event.
     ///
     #[allow(unused_lifetimes)]
+    #[inline]
     fn kick(self) -> Gate<gate::Gone>
     where
         for<'__h> u8: GateHandlers,
@@ -365,6 +376,7 @@ impl Gate<gate::Open> {
     ///The states that accept it: [`gate::event::Kick`]. In any other state, calling it is a compile error that names the state and the event.
     ///
     #[allow(unused_lifetimes)]
+    #[inline]
     fn kick(self) -> Gate<gate::Gone>
     where
         for<'__h> u8: GateHandlers,
@@ -386,6 +398,7 @@ impl Gate<gate::Jammed> {
     ///The states that accept it: [`gate::event::Kick`]. In any other state, calling it is a compile error that names the state and the event.
     ///
     #[allow(unused_lifetimes)]
+    #[inline]
     fn kick(self) -> Gate<gate::Closed>
     where
         for<'__h> u8: GateHandlers,
@@ -451,27 +464,32 @@ enum GateEvent {
     Kick,
 }
 impl ::core::convert::From<Gate<gate::Closed>> for GateAny {
+    #[inline]
     fn from(handle: Gate<gate::Closed>) -> Self {
         Self::Closed(handle)
     }
 }
 impl ::core::convert::From<Gate<gate::Open>> for GateAny {
+    #[inline]
     fn from(handle: Gate<gate::Open>) -> Self {
         Self::Open(handle)
     }
 }
 impl ::core::convert::From<Gate<gate::Jammed>> for GateAny {
+    #[inline]
     fn from(handle: Gate<gate::Jammed>) -> Self {
         Self::Jammed(handle)
     }
 }
 impl ::core::convert::From<Gate<gate::Gone>> for GateAny {
+    #[inline]
     fn from(handle: Gate<gate::Gone>) -> Self {
         Self::Gone(handle)
     }
 }
 impl GateEvent {
     /// The event's name, as written in the table.
+    #[inline]
     fn name(&self) -> &'static str {
         match *self {
             Self::Key(..) => "Key",
@@ -480,6 +498,7 @@ impl GateEvent {
     }
 }
 impl ::proxy_machine::Event for GateEvent {
+    #[inline]
     fn name(&self) -> &'static str {
         <GateEvent>::name(self)
     }
@@ -496,6 +515,7 @@ impl ::core::fmt::Debug for GateAny {
 }
 impl GateAny {
     /// The current state's name, as written in the table.
+    #[inline]
     fn state_name(&self) -> &'static str {
         match self {
             Self::Closed(handle) => handle.state_name(),
@@ -505,6 +525,7 @@ impl GateAny {
         }
     }
     /// Whether the current state is terminal.
+    #[inline]
     fn is_terminal(&self) -> bool {
         match self {
             Self::Closed(_) => false,
@@ -514,6 +535,7 @@ impl GateAny {
         }
     }
     /// The context, owned in every state.
+    #[inline]
     fn context(&self) -> &u8 {
         match self {
             Self::Closed(handle) => handle.context(),
@@ -523,6 +545,7 @@ impl GateAny {
         }
     }
     /// The context, mutably.
+    #[inline]
     fn context_mut(&mut self) -> &mut u8 {
         match self {
             Self::Closed(handle) => handle.context_mut(),
@@ -534,6 +557,7 @@ impl GateAny {
     /// The current state's timeout: how long the machine may stay, and the
     /// event raised when it stayed that long. Re-arm it after every event
     /// handled in the state.
+    #[inline]
     fn timeout(&self) -> ::core::option::Option<(::core::time::Duration, GateEvent)> {
         match self {
             Self::Closed(_) => ::core::option::Option::None,
@@ -544,6 +568,7 @@ impl GateAny {
     }
     /// Whether the current state defers `event`: keeps it, to replay it once
     /// the state has changed.
+    #[inline]
     fn defers(&self, event: &GateEvent) -> bool {
         match self {
             Self::Closed(_) => false,
@@ -650,21 +675,27 @@ where
     type Event = GateEvent;
     type Context = u8;
     const META: ::proxy_machine::MachineMeta<'static> = Self::META;
+    #[inline]
     fn state_name(&self) -> &'static str {
         <GateAny>::state_name(self)
     }
+    #[inline]
     fn is_terminal(&self) -> bool {
         <GateAny>::is_terminal(self)
     }
+    #[inline]
     fn context(&self) -> &u8 {
         <GateAny>::context(self)
     }
+    #[inline]
     fn context_mut(&mut self) -> &mut u8 {
         <GateAny>::context_mut(self)
     }
+    #[inline]
     fn timeout(&self) -> ::core::option::Option<(::core::time::Duration, GateEvent)> {
         <GateAny>::timeout(self)
     }
+    #[inline]
     fn defers(&self, event: &GateEvent) -> bool {
         <GateAny>::defers(self, event)
     }
