@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # All tests, with their set-up: Debian's static busybox (for the runtime image the
 # engine tests build), Debian's chromium (for the live view's headless browser
-# test) and a Docker engine that answers. Idempotent; needs root (or
+# test and the Mermaid rendering test), Mermaid's script (from PyPI) and a Docker
+# engine that answers. Idempotent; needs root (or
 # sudo) only for what is missing. Extra arguments go to `cargo test` (default:
 # `--workspace`).
 #
@@ -44,6 +45,24 @@ echo "== set-up: chromium (the live view's headless browser test)"
 if ! command -v chromium >/dev/null 2>&1; then
   apt_install chromium
 fi
+
+# Mermaid's own renderer for proxy-core/tests/mermaid_render.rs: the `mermaid.min.js`
+# that PyPI's artoo-mermaid wheel ships (pinned), unpacked into target/ once. The
+# wheel is a file of assets (it says Python 3.12 only for its loader, which is not
+# used), so it is downloaded, not installed.
+MERMAID_VERSION=11.16.0
+MERMAID_DIR=target/test-artefacts/mermaid
+echo "== set-up: Mermaid $MERMAID_VERSION's script (the diagram test's renderer)"
+if [ ! -s "$MERMAID_DIR/mermaid-$MERMAID_VERSION.min.js" ]; then
+  wheel_dir=$(mktemp -d)
+  python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 \
+    -d "$wheel_dir" "artoo-mermaid==$MERMAID_VERSION"
+  python3 -m zipfile -e "$wheel_dir"/artoo_mermaid-*.whl "$wheel_dir/unpacked"
+  mkdir -p "$MERMAID_DIR"
+  cp "$wheel_dir/unpacked/artoo_mermaid/assets/mermaid.min.js" "$MERMAID_DIR/mermaid-$MERMAID_VERSION.min.js"
+  rm -rf "$wheel_dir"
+fi
+export PROXY_MERMAID_JS="$PWD/$MERMAID_DIR/mermaid-$MERMAID_VERSION.min.js"
 
 wait_for_engine() {
   for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && return 0; sleep 1; done

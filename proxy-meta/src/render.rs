@@ -7,10 +7,11 @@ use crate::MachineMeta;
 impl MachineMeta<'_> {
     /// The machine as a Mermaid `stateDiagram-v2`.
     ///
-    /// Every row becomes one edge per target labelled with its event (and `[guard]`
+    /// Every row becomes an edge per target labelled with its event (and `[guard]`
     /// for a guarded row, `[else]` for the unguarded row after guarded ones); timeouts are
-    /// edges labelled `after <duration> / <event>`; deferred events are noted on their
-    /// state; terminal states lead to `[*]`.
+    /// edges labelled `after <duration> / <event>`; the rows between the same two states
+    /// share one edge, their labels joined by `<br/>`, in table order; deferred events are
+    /// noted on their state; terminal states lead to `[*]`.
     pub fn to_mermaid(&self) -> String {
         let mut out = String::from("stateDiagram-v2\n");
         // `writeln!` into a `String` cannot fail.
@@ -18,11 +19,22 @@ impl MachineMeta<'_> {
         for superstate in self.superstates.iter().filter(|s| s.parent.is_none()) {
             self.write_group(&mut out, superstate.name, 1, false);
         }
+        // One edge per (source, target), its rows' labels one per line: Mermaid draws
+        // the transitions between two states as one edge and keeps only one label,
+        // so a line per row would lose the others in the picture (checked in a browser
+        // by `tests/tests/mermaid_render.rs`).
+        let mut edges: Vec<(&str, &str, Vec<String>)> = Vec::new();
         for (row, source) in self.drawn_rows() {
-            for target in row.targets {
+            for &target in row.targets {
                 let label = self.row_label(row);
-                let _ = writeln!(out, "    {source} --> {target}: {label}");
+                match edges.iter_mut().find(|(s, t, _)| *s == source && *t == target) {
+                    Some((_, _, labels)) => labels.push(label),
+                    None => edges.push((source, target, vec![label])),
+                }
             }
+        }
+        for (source, target, labels) in edges {
+            let _ = writeln!(out, "    {source} --> {target}: {}", labels.join("<br/>"));
         }
         for state in self.states {
             if let Some(actions) = state.actions() {
@@ -188,6 +200,32 @@ mod tests {
     Closed --> [*]
 ";
         assert_eq!(LEASE.to_mermaid(), expected);
+    }
+
+    #[test]
+    fn mermaid_puts_the_rows_between_two_states_on_one_edge() {
+        // Mermaid keeps one label per pair of states: two lines would draw one event.
+        const TWO: MachineMeta<'static> = MachineMeta {
+            name: "Two",
+            doc: "",
+            states: &[StateMeta::unit("A"), StateMeta::unit("B")],
+            events: &[EventMeta::unit("X"), EventMeta::unit("Y")],
+            rows: &[
+                RowMeta { source: "A", event: "X", targets: &["B"], guard: None, via: None },
+                RowMeta { source: "B", event: "X", targets: &["A"], guard: None, via: None },
+                RowMeta { source: "A", event: "Y", targets: &["B", "A"], guard: None, via: None },
+            ],
+            timeouts: &[],
+            deferrals: &[],
+            initial: "A",
+            terminal: &[],
+            superstates: &[],
+        };
+        let mermaid = TWO.to_mermaid();
+        let edges: Vec<&str> = mermaid.lines().filter(|l| l.contains("-->") && !l.contains("[*]")).collect();
+        assert_eq!(edges, ["    A --> B: X<br/>Y", "    B --> A: X", "    A --> A: Y"], "{mermaid}");
+        // DOT draws parallel edges apart: one per row and target there.
+        assert_eq!(TWO.to_dot().matches(" -> ").count(), 1 + 4);
     }
 
     #[test]

@@ -89,8 +89,7 @@ stateDiagram-v2
     Closed --> Open: Key [matches]
     Closed --> Jammed: Key [stuck]
     Closed --> Closed: Key [else]
-    Jammed --> Closed: Kick [lucky]
-    Jammed --> Closed: Kick [else]
+    Jammed --> Closed: Kick [lucky]<br/>Kick [else]
     Open --> Gone: Kick
     Closed --> Gone: Kick
     note left of Closed: exit
