@@ -1,5 +1,6 @@
 //! The container table's Mermaid text (`ContainerProxyAny::to_mermaid()`, what the
-//! handle's rustdoc carries below its SVG) rendered by Mermaid itself, in a real
+//! handle's rustdoc carries below its SVG), and two tables with the constructs it
+//! lacks, rendered by Mermaid itself, in a real
 //! headless browser, Debian's `chromium`: it must parse, draw, and keep every row's
 //! label. Mermaid draws the transitions between two states as one edge with one
 //! label, so the text has to put a pair's rows on one edge; a line per row rendered
@@ -17,6 +18,61 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use std::{env, fs};
 
 use proxy_core::container::ContainerProxyAny;
+use proxy_core::machine::lifecycle;
+
+// Two more tables with what the container table lacks: nested superstates with
+// rows, a guard, a wildcard, timeouts and deferrals on superstates (`Player`), and
+// entry and exit actions on states and superstates, drawn as notes (`Trip`). Only
+// their `to_mermaid()` is used, so their handlers are not implemented.
+lifecycle! {
+    machine Player {
+        context: ();
+        initial: Stopped;
+        terminal: [Ejected];
+        states { Stopped, Loading(u32), Playing(u32), Paused(u32), Buffering(u32), Ejected }
+        events { Load(u32), Ready, Play, Pause, Stall, Resume, Stop, Eject, Tick }
+        superstates { Loaded: [Active, Paused], Active: [Playing, Buffering] }
+        transitions {
+            Stopped + Load => Loading,
+            Loading + Ready => Paused,
+            Paused + Play => Playing,
+            Playing + Pause => Paused,
+            Playing + Stall => Buffering,
+            Buffering + Resume => Playing,
+            Loaded + Stop => Stopped,
+            Active + Pause => Paused,
+            Active + Tick if late => Stopped,
+            Active + Tick => Playing,
+            _ + Eject => Ejected,
+        }
+        // A duration written with what Mermaid cannot take in a label: `::`, `;`, `<>`.
+        timeouts {
+            Active after { let secs = <u64 as From<u8>>::from(5); core::time::Duration::from_secs(secs) } => Tick
+        }
+        defer { Loaded: [Load], Loading: [Eject] }
+    }
+}
+
+lifecycle! {
+    machine Trip {
+        context: ();
+        initial: Home;
+        terminal: [Back];
+        entry: [Away, Abroad, Hotel];
+        exit: [Away, Abroad, Airport];
+        states { Home, Airport, Hotel(u8), Beach, Back }
+        events { Go, Fly, Swim, Rest, Return }
+        superstates { Away: [Airport, Abroad], Abroad: [Hotel, Beach] }
+        transitions {
+            Home + Go => Airport,
+            Airport + Fly => Hotel,
+            Hotel + Swim => Beach,
+            Beach + Rest => Hotel | Beach,
+            Hotel + Rest => Hotel,
+            Abroad + Return => Back,
+        }
+    }
+}
 
 fn require_browser() -> bool {
     env::var("PROXY_REQUIRE_BROWSER").is_ok_and(|v| v == "1")
@@ -97,20 +153,20 @@ mermaid.parse(node.textContent).then(
     )
 }
 
-#[test]
-fn mermaid_draws_the_container_table_with_every_rows_label() {
+/// Renders `mermaid` with Mermaid in headless chromium and checks that it drew every
+/// row's label once; `false` if the browser or Mermaid's script is missing (a skip).
+fn assert_drawn(name: &str, mermaid: &str, rows_at_least: usize) -> bool {
     let (Some(browser), Some(script)) = (chromium(), mermaid_js()) else {
         let message = "no chromium on the PATH or no mermaid.min.js (scripts/test.sh installs both)";
         assert!(!require_browser(), "PROXY_REQUIRE_BROWSER=1 but {message}");
         eprintln!("skipped: {message}");
-        return;
+        return false;
     };
-    let mermaid = ContainerProxyAny::to_mermaid();
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-    let dir = env::temp_dir().join(format!("proxy-mermaid-{}-{nanos}", std::process::id()));
+    let dir = env::temp_dir().join(format!("proxy-mermaid-{name}-{}-{nanos}", std::process::id()));
     fs::create_dir_all(&dir).expect("a temp dir");
     let html = dir.join("diagram.html");
-    fs::write(&html, page(&mermaid, &script)).expect("write the page");
+    fs::write(&html, page(mermaid, &script)).expect("write the page");
     let output = Command::new(&browser)
         .args(["--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files"])
         .arg(format!("--user-data-dir={}", dir.join("profile").display()))
@@ -126,17 +182,41 @@ fn mermaid_draws_the_container_table_with_every_rows_label() {
     assert_eq!(
         title,
         Some("RENDERED"),
-        "Mermaid did not draw the container table:\n{mermaid}\nchromium's stderr:\n{}",
+        "Mermaid did not draw {name}:\n{mermaid}\nchromium's stderr:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(dom.contains("<svg"), "no SVG in the page");
+    assert!(dom.contains("<svg"), "no SVG in the page of {name}");
 
-    let mut expected = text_labels(&mermaid);
+    let mut expected = text_labels(mermaid);
     let mut drawn = drawn_labels(&dom);
-    assert!(expected.len() > 30, "the container table has over 30 rows: {expected:?}");
+    assert!(expected.len() >= rows_at_least, "{name} has at least {rows_at_least} rows: {expected:?}");
     expected.sort();
     drawn.sort();
-    assert_eq!(drawn, expected, "every row's label drawn once, none lost in a merged edge");
+    assert_eq!(drawn, expected, "{name}: every row's label drawn once, none lost in a merged edge");
+    true
+}
+
+#[test]
+fn mermaid_draws_the_container_table_with_every_rows_label() {
+    assert_drawn("ContainerProxy", &ContainerProxyAny::to_mermaid(), 30);
+}
+
+#[test]
+fn mermaid_draws_nested_superstates_guards_wildcards_and_actions() {
+    let player = PlayerAny::to_mermaid();
+    assert!(player.contains("[late]") && player.contains("state Active {"), "{player}");
+    let timeout =
+        player.lines().find(|l| l.starts_with("    Active --> Stopped: after")).expect("the timeout's edge");
+    assert!(timeout.ends_with("/ Tick [late]"), "one line: {timeout}");
+    let (_, label) = timeout.split_once(": ").expect("a labelled edge");
+    for (look_alike, of) in [('\u{2237}', "::"), ('\u{37e}', ";"), ('\u{2039}', "<"), ('\u{203a}', ">")] {
+        assert!(label.contains(look_alike) && !label.contains(of), "{of} written as {look_alike}: {label}");
+    }
+    if assert_drawn("Player", &player, 10) {
+        let trip = TripAny::to_mermaid();
+        assert!(trip.contains("note left of Abroad"), "{trip}");
+        assert_drawn("Trip", &trip, 5);
+    }
 }
 
 #[test]

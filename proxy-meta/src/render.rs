@@ -12,6 +12,12 @@ impl MachineMeta<'_> {
     /// edges labelled `after <duration> / <event>`; the rows between the same two states
     /// share one edge, their labels joined by `<br/>`, in table order; deferred events are
     /// noted on their state; terminal states lead to `[*]`.
+    ///
+    /// Mermaid cannot take some of Rust's punctuation in a label, which a timeout's
+    /// duration expression may hold: `::` is a parse error, `;` ends the statement and
+    /// `<..>` is taken for an HTML tag (entities do not help: their `;` ends the label
+    /// too). Those are written with look-alikes: `∷`, `;` (U+037E), `‹` and `›`; and a
+    /// label that spans lines (a block expression) is put on one.
     pub fn to_mermaid(&self) -> String {
         let mut out = String::from("stateDiagram-v2\n");
         // `writeln!` into a `String` cannot fail.
@@ -34,6 +40,7 @@ impl MachineMeta<'_> {
             }
         }
         for (source, target, labels) in edges {
+            let labels: Vec<String> = labels.iter().map(|label| mermaid_label(label)).collect();
             let _ = writeln!(out, "    {source} --> {target}: {}", labels.join("<br/>"));
         }
         for state in self.states {
@@ -158,6 +165,14 @@ impl MachineMeta<'_> {
     }
 }
 
+/// `label` on one line, with what Mermaid's state diagrams cannot parse or show in
+/// an edge label replaced by look-alikes (see [`MachineMeta::to_mermaid`]).
+fn mermaid_label(label: &str) -> String {
+    // One line: a statement ends at a newline, and a block's text has them.
+    let label = label.split_whitespace().collect::<Vec<_>>().join(" ");
+    label.replace("::", "\u{2237}").replace(';', "\u{37e}").replace('<', "\u{2039}").replace('>', "\u{203a}")
+}
+
 #[cfg(test)]
 mod tests {
     use crate::{DeferralMeta, EventMeta, MachineMeta, RowMeta, StateMeta, TimeoutMeta};
@@ -226,6 +241,20 @@ mod tests {
         assert_eq!(edges, ["    A --> B: X<br/>Y", "    B --> A: X", "    A --> A: Y"], "{mermaid}");
         // DOT draws parallel edges apart: one per row and target there.
         assert_eq!(TWO.to_dot().matches(" -> ").count(), 1 + 4);
+    }
+
+    #[test]
+    fn mermaid_labels_replace_what_mermaid_cannot_parse() {
+        assert_eq!(
+            super::mermaid_label("after Duration::from_secs(1) / Tick"),
+            "after Duration\u{2237}from_secs(1) / Tick"
+        );
+        assert_eq!(
+            super::mermaid_label("{ let n = <u64>::from(*cx); n }"),
+            "{ let n = \u{2039}u64\u{203a}\u{2237}from(*cx)\u{37e} n }"
+        );
+        assert_eq!(super::mermaid_label("Run [fits]"), "Run [fits]");
+        assert_eq!(super::mermaid_label("after {\n    f(cx)\n} / T"), "after { f(cx) } / T");
     }
 
     #[test]

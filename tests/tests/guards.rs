@@ -219,7 +219,8 @@ fn the_diagrams_show_the_guards() {
     assert!(mermaid.contains("Ready --> Queued: Run [else]"), "{mermaid}");
     assert!(mermaid.contains("Preempted --> Ready: Run\n"), "{mermaid}");
     assert!(
-        mermaid.contains("Running --> Preempted: after Duration::from_secs(1) / Tick [late]"),
+        // `::` written `∷` (U+2237): Mermaid cannot parse `::` in a label.
+        mermaid.contains("Running --> Preempted: after Duration\u{2237}from_secs(1) / Tick [late]"),
         "{mermaid}"
     );
     let dot = SchedAny::to_dot();

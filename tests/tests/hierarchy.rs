@@ -257,7 +257,7 @@ fn the_diagrams_draw_the_superstates() {
     assert!(mermaid.contains("    Loaded --> Stopped: Stop\n"), "{mermaid}");
     assert!(!mermaid.contains("Paused --> Stopped: Stop"), "{mermaid}");
     assert!(
-        mermaid.contains("    Active --> Stopped: after Duration::from_secs(5) / Tick [late]\n"),
+        mermaid.contains("    Active --> Stopped: after Duration\u{2237}from_secs(5) / Tick [late]\n"),
         "{mermaid}"
     );
     // The wildcard's rows are drawn per state.

@@ -97,7 +97,7 @@ Drawn from the table when the macro expanded (an inline SVG: no script, nothing 
 ```mermaid
 stateDiagram-v2
     [*] --> Open
-    Open --> Shut: after core::time::Duration::from_secs(*cx as u64) / Push
+    Open --> Shut: after core∷time∷Duration∷from_secs(*cx as u64) / Push
     Shut --> Open: Push
     Shut --> Shut: Push
     Open --> Gone: Burn
