@@ -1,5 +1,5 @@
 //! The container table's Mermaid text (`ContainerProxyAny::to_mermaid()`, what the
-//! handle's rustdoc carries below its SVG), and two tables with the constructs it
+//! handle's rustdoc carries below its SVG), and a table with the constructs it
 //! lacks, rendered by Mermaid itself, in a real
 //! headless browser, Debian's `chromium`: it must parse, draw, and keep every row's
 //! label. Mermaid draws the transitions between two states as one edge with one
@@ -20,57 +20,37 @@ use std::{env, fs};
 use proxy_core::container::ContainerProxyAny;
 use proxy_core::machine::lifecycle;
 
-// Two more tables with what the container table lacks: nested superstates with
-// rows, a guard, a wildcard, timeouts and deferrals on superstates (`Player`), and
-// entry and exit actions on states and superstates, drawn as notes (`Trip`). Only
-// their `to_mermaid()` is used, so their handlers are not implemented.
+// A table with what the container table lacks: nested superstates with rows, a
+// guard, a wildcard, a superstate's timeout and deferral, and entry and exit actions
+// on a state and on superstates, drawn as notes. Only its `to_mermaid()` is used, so
+// its handlers are not implemented.
 lifecycle! {
-    machine Player {
+    machine Upload {
         context: ();
-        initial: Stopped;
-        terminal: [Ejected];
-        states { Stopped, Loading(u32), Playing(u32), Paused(u32), Buffering(u32), Ejected }
-        events { Load(u32), Ready, Play, Pause, Stall, Resume, Stop, Eject, Tick }
-        superstates { Loaded: [Active, Paused], Active: [Playing, Buffering] }
+        initial: Queued;
+        terminal: [Gone];
+        entry: [Online, Sending];
+        exit: [Online, Checking];
+        states { Queued, Connecting(u8), Sending(u64), Throttled(u64), Checking, Gone }
+        events { Start, Open, Chunk(u64), Slow, Fast, Verify, Done, Drop, Cancel }
+        superstates { Online: [Connecting, Busy], Busy: [Sending, Throttled, Checking] }
         transitions {
-            Stopped + Load => Loading,
-            Loading + Ready => Paused,
-            Paused + Play => Playing,
-            Playing + Pause => Paused,
-            Playing + Stall => Buffering,
-            Buffering + Resume => Playing,
-            Loaded + Stop => Stopped,
-            Active + Pause => Paused,
-            Active + Tick if late => Stopped,
-            Active + Tick => Playing,
-            _ + Eject => Ejected,
+            Queued + Start => Connecting,
+            Connecting + Open => Sending,
+            Sending + Chunk => Sending,
+            Sending + Slow => Throttled,
+            Throttled + Fast => Sending,
+            Sending + Verify => Checking,
+            Busy + Done if complete => Gone,
+            Busy + Done => Queued,
+            Online + Drop => Queued,
+            _ + Cancel => Gone,
         }
         // A duration written with what Mermaid cannot take in a label: `::`, `;`, `<>`.
         timeouts {
-            Active after { let secs = <u64 as From<u8>>::from(5); core::time::Duration::from_secs(secs) } => Tick
+            Busy after { let secs = <u64 as From<u8>>::from(30); core::time::Duration::from_secs(secs) } => Done
         }
-        defer { Loaded: [Load], Loading: [Eject] }
-    }
-}
-
-lifecycle! {
-    machine Trip {
-        context: ();
-        initial: Home;
-        terminal: [Back];
-        entry: [Away, Abroad, Hotel];
-        exit: [Away, Abroad, Airport];
-        states { Home, Airport, Hotel(u8), Beach, Back }
-        events { Go, Fly, Swim, Rest, Return }
-        superstates { Away: [Airport, Abroad], Abroad: [Hotel, Beach] }
-        transitions {
-            Home + Go => Airport,
-            Airport + Fly => Hotel,
-            Hotel + Swim => Beach,
-            Beach + Rest => Hotel | Beach,
-            Hotel + Rest => Hotel,
-            Abroad + Return => Back,
-        }
+        defer { Online: [Start] }
     }
 }
 
@@ -203,20 +183,17 @@ fn mermaid_draws_the_container_table_with_every_rows_label() {
 
 #[test]
 fn mermaid_draws_nested_superstates_guards_wildcards_and_actions() {
-    let player = PlayerAny::to_mermaid();
-    assert!(player.contains("[late]") && player.contains("state Active {"), "{player}");
+    let upload = UploadAny::to_mermaid();
+    assert!(upload.contains("[complete]") && upload.contains("state Busy {"), "{upload}");
+    assert!(upload.contains("note left of Online"), "{upload}");
     let timeout =
-        player.lines().find(|l| l.starts_with("    Active --> Stopped: after")).expect("the timeout's edge");
-    assert!(timeout.ends_with("/ Tick [late]"), "one line: {timeout}");
+        upload.lines().find(|l| l.starts_with("    Busy --> Gone: after")).expect("the timeout's edge");
+    assert!(timeout.ends_with("/ Done [complete]"), "one line: {timeout}");
     let (_, label) = timeout.split_once(": ").expect("a labelled edge");
     for (look_alike, of) in [('\u{2237}', "::"), ('\u{37e}', ";"), ('\u{2039}', "<"), ('\u{203a}', ">")] {
         assert!(label.contains(look_alike) && !label.contains(of), "{of} written as {look_alike}: {label}");
     }
-    if assert_drawn("Player", &player, 10) {
-        let trip = TripAny::to_mermaid();
-        assert!(trip.contains("note left of Abroad"), "{trip}");
-        assert_drawn("Trip", &trip, 5);
-    }
+    assert_drawn("Upload", &upload, 10);
 }
 
 #[test]
