@@ -1,5 +1,6 @@
 //! Mermaid and Graphviz renderings of a [`MachineMeta`].
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use crate::MachineMeta;
@@ -28,19 +29,22 @@ impl MachineMeta<'_> {
         // One edge per (source, target), its rows' labels one per line: Mermaid draws
         // the transitions between two states as one edge and keeps only one label,
         // so a line per row would lose the others in the picture (checked in a browser
-        // by `tests/tests/mermaid_render.rs`).
+        // by `proxy-core/tests/mermaid_render.rs`). Edges in the order of their first
+        // row; the index keeps this linear, as the macro renders every table's text
+        // for its docs at expansion.
         let mut edges: Vec<(&str, &str, Vec<String>)> = Vec::new();
+        let mut index: HashMap<(&str, &str), usize> = HashMap::new();
         for (row, source) in self.drawn_rows() {
+            let label = mermaid_label(&self.row_label(row));
             for &target in row.targets {
-                let label = self.row_label(row);
-                match edges.iter_mut().find(|(s, t, _)| *s == source && *t == target) {
-                    Some((_, _, labels)) => labels.push(label),
-                    None => edges.push((source, target, vec![label])),
-                }
+                let edge = *index.entry((source, target)).or_insert_with(|| {
+                    edges.push((source, target, Vec::new()));
+                    edges.len() - 1
+                });
+                edges[edge].2.push(label.clone());
             }
         }
         for (source, target, labels) in edges {
-            let labels: Vec<String> = labels.iter().map(|label| mermaid_label(label)).collect();
             let _ = writeln!(out, "    {source} --> {target}: {}", labels.join("<br/>"));
         }
         for state in self.states {
