@@ -398,8 +398,9 @@ mod tests {
         assert!(matches!(rx.poll_recv_many(&mut cx, &mut buffer), Poll::Ready(0)));
     }
 
-    /// Any interleaving of sends, flushes, full batches, `try_recv`, `recv_many` and
-    /// the sender's drop: every notice is read exactly once and in order, nothing is
+    /// Any interleaving of sends, flushes, full batches, `try_recv`, `poll_recv` (whose
+    /// next notice of the batch being read is taken inline), `recv_many` and the
+    /// sender's drop: every notice is read exactly once and in order, nothing is
     /// read before it was handed over, and the end is seen only after the last.
     mod interleavings {
         use proptest::prelude::*;
@@ -411,11 +412,18 @@ mod tests {
             Send,
             Flush,
             TryRecv,
+            PollRecv,
             RecvMany,
         }
 
         fn step() -> impl Strategy<Value = Step> {
-            prop_oneof![4 => Just(Step::Send), 1 => Just(Step::Flush), 2 => Just(Step::TryRecv), 1 => Just(Step::RecvMany)]
+            prop_oneof![
+                4 => Just(Step::Send),
+                1 => Just(Step::Flush),
+                2 => Just(Step::TryRecv),
+                2 => Just(Step::PollRecv),
+                1 => Just(Step::RecvMany),
+            ]
         }
 
         fn id(notice: Notice<u32, ()>) -> u32 {
@@ -449,6 +457,11 @@ mod tests {
                         Step::TryRecv => match rx.try_recv() {
                             Ok(notice) => read.push(id(notice)),
                             Err(error) => prop_assert_eq!(error, TryRecvError::Empty),
+                        },
+                        Step::PollRecv => match rx.poll_recv(&mut cx) {
+                            Poll::Ready(Some(notice)) => read.push(id(notice)),
+                            Poll::Ready(None) => prop_assert!(false, "the end before the sender is gone"),
+                            Poll::Pending => {}
                         },
                         Step::RecvMany => {
                             if let Poll::Ready(n) = rx.poll_recv_many(&mut cx, &mut buffer) {
